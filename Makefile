@@ -1,0 +1,53 @@
+# The front door. On a fresh Debian 12 machine:
+#   make certify   install what is missing, build, certify the reference loop
+#   make test      install what is missing, build, run every test
+# Every target runs tools/bootstrap.sh first; it does nothing when the
+# packages are present.
+
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+ADAPTER ?=
+
+.PHONY: all bootstrap configure build test certify asan tsan sanitize bench lint format clean
+
+all: build
+
+bootstrap:
+	@sh tools/bootstrap.sh
+
+configure: bootstrap
+	@cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	@ctest --test-dir $(BUILD_DIR) -j $(JOBS) --output-on-failure
+
+certify: build
+	@sh tools/certify.sh $(BUILD_DIR) $(ADAPTER)
+
+# The tests under AddressSanitizer + UndefinedBehaviorSanitizer, and under
+# ThreadSanitizer, each in a build directory of its own.
+asan:
+	@$(MAKE) --no-print-directory test BUILD_DIR=build-asan CMAKE_FLAGS="-DPEP3156_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug"
+
+tsan:
+	@$(MAKE) --no-print-directory test BUILD_DIR=build-tsan CMAKE_FLAGS="-DPEP3156_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug"
+
+sanitize: asan tsan
+
+bench: build
+	@sh tools/bench.sh $(BUILD_DIR)
+
+# clang-format conformance and the conformance kit's clause lint.
+lint: build
+	@sh tools/format.sh --check
+	@ctest --test-dir $(BUILD_DIR) -R lint --output-on-failure
+
+format:
+	@sh tools/format.sh
+
+clean:
+	rm -rf build build-asan build-tsan

@@ -1,0 +1,62 @@
+// The adapter contract: how a loop plugs into loopcert (the conformance
+// runner) and the benchmarks.
+//
+// Dynamic route: build a shared library that links libpep3156 and exports
+//
+//   extern "C" const pep3156::AdapterList* pep3156_adapters();
+//
+// returning one or more adapters (a library may offer several variants of
+// its loop, as the reference loop offers one per poller). loopcert loads it
+// with `loopcert --adapter path/to/lib.so [--loop NAME]`, checks
+// contract_version against its own kAdapterContractVersion, and refuses to
+// run anything (exit status 2) if they differ.
+//
+// Static route: a project that links the kit into its own test binary calls
+// loopcert::run(argc, argv, adapters) with the same AdapterList
+// (harness/include/loopcert/loopcert.hpp).
+//
+// Each call of make_loop() must return a fresh, unclosed, not running loop,
+// owned by the returned shared_ptr. loopcert runs every case in its own
+// process, so an adapter needs no cleanup between cases.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include "pep3156/capabilities.hpp"
+#include "pep3156/event_loop.hpp"
+#include "pep3156/policy.hpp"
+
+namespace pep3156 {
+
+/// Bumped whenever AbstractEventLoop, the vocabulary or this struct changes
+/// in a way that breaks a compiled adapter.
+inline constexpr int kAdapterContractVersion = 1;
+
+struct Adapter {
+  /// Must be kAdapterContractVersion of the headers the adapter was built with.
+  int contract_version = kAdapterContractVersion;
+  /// Short and unique within the library: "epoll", "libuv".
+  const char* name = "";
+  /// Free text: the wrapped library and its version.
+  const char* description = "";
+  /// What the loop supports (optional categories, embedded, clock resolution).
+  Capabilities capabilities;
+  /// A fresh loop.
+  std::shared_ptr<AbstractEventLoop> (*make_loop)() = nullptr;
+  /// Optional: the loop's own policy; null means DefaultEventLoopPolicy over
+  /// make_loop.
+  std::shared_ptr<AbstractEventLoopPolicy> (*make_policy)() = nullptr;
+};
+
+struct AdapterList {
+  int contract_version = kAdapterContractVersion;
+  const Adapter* adapters = nullptr;
+  std::size_t count = 0;
+};
+
+/// The symbol loopcert looks up.
+inline constexpr const char* kAdapterEntryPoint = "pep3156_adapters";
+using AdapterEntryPoint = const AdapterList* (*)();
+
+}  // namespace pep3156

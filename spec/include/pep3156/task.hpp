@@ -1,0 +1,91 @@
+// Tasks (PEP 3156, "Tasks").
+//
+// A Task is a Future that drives a coroutine: it runs the coroutine's code
+// from the loop's callbacks, parks it while it awaits a Future, and takes
+// its outcome as the Task's own. "Task is a subclass of Future", and so is
+// Task<T> of Future<T> here.
+//
+// Cancellation (PEP 3156, "Task Cancellation"): cancel() on a Task that is
+// waiting for a Future cancels that Future, which wakes the Task and throws
+// CancelledError into the coroutine at its suspension point; if nothing is
+// awaited right now, the CancelledError is thrown at the next suspension
+// point. The coroutine may catch it; then cancel() returned True and yet the
+// Task is not cancelled. A Task cancelled before its first step never runs.
+//
+// Ownership: the loop keeps every pending Task alive (TaskRegistry), so a
+// Task nobody references still runs to completion, and every Task's frame is
+// released when the loop is destroyed. Done-callbacks that wake a Task hold
+// it weakly, so no cycle outlives the loop.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "pep3156/coroutine.hpp"
+#include "pep3156/future.hpp"
+
+namespace pep3156 {
+
+/// The PEP's Task: one implementation shared by every loop.
+class StandardTask final : public StandardFuture, public CoroutineDriver {
+ public:
+  /// Prefer loop.create_task(); this constructor does not schedule anything.
+  StandardTask(AbstractEventLoop& loop, ErasedCoroutine coroutine);
+  ~StandardTask() override;
+
+  /// Schedules the first step and registers the Task with its loop.
+  static std::shared_ptr<StandardTask> start(AbstractEventLoop& loop, ErasedCoroutine coroutine);
+
+  bool cancel() override;
+
+  // CoroutineDriver
+  AbstractEventLoop& driver_loop() const override { return get_loop(); }
+  void suspend_until_done(const FuturePtr& awaited, std::coroutine_handle<> resume_at) override;
+  void suspend_until_next_step(std::coroutine_handle<> resume_at) override;
+  void on_resume() override;
+
+ private:
+  void schedule_step();
+  void step();
+  void finish_from_coroutine();
+
+  ErasedCoroutine coroutine_;
+  std::coroutine_handle<> resume_at_;  // where the next step resumes
+  FuturePtr awaiting_;                 // the Future the coroutine waits for
+  bool started_ = false;               // the coroutine body has begun
+  bool must_cancel_ = false;           // a cancel() the awaited Future did not carry
+  bool cancel_now_ = false;            // throw CancelledError at this resumption
+};
+
+/// A typed reference to a Task.
+template <class T = void>
+class Task : public Future<T> {
+ public:
+  Task() = default;
+  explicit Task(FuturePtr state) noexcept : Future<T>(std::move(state)) {}
+};
+
+/// The loop's pending Tasks and the one running now (Task.current_task() and
+/// Task.all_tasks() in the PEP). Every loop has one; Tasks maintain it.
+class TaskRegistry {
+ public:
+  void add(FuturePtr task);
+  void remove(const FutureBase* task) noexcept;
+  /// Every Task not yet done (decision D-CORO-3: "active" means pending).
+  std::vector<FuturePtr> pending() const;
+  /// Releases every pending Task (and so their coroutine frames).
+  void clear() noexcept;
+
+  FutureBase* current = nullptr;
+
+ private:
+  std::vector<FuturePtr> tasks_;
+};
+
+/// The Task running now on `loop` (default: the current loop), or null.
+FuturePtr current_task(AbstractEventLoop* loop = nullptr);
+
+/// Every pending Task of `loop` (default: the current loop).
+std::vector<FuturePtr> all_tasks(AbstractEventLoop* loop = nullptr);
+
+}  // namespace pep3156

@@ -1,0 +1,183 @@
+// StandardTask: the PEP's Task, driving one coroutine chain from the loop's
+// callbacks (PEP 3156, "Tasks" and "Task Cancellation").
+#include "pep3156/task.hpp"
+
+#include <algorithm>
+
+#include "pep3156/event_loop.hpp"
+#include "pep3156/policy.hpp"
+
+namespace pep3156 {
+
+namespace {
+/// Marks `task` as the loop's current Task for the length of one step.
+class CurrentTaskScope {
+ public:
+  CurrentTaskScope(TaskRegistry& registry, FutureBase* task) : registry_(registry) {
+    if (registry_.current != nullptr) throw RuntimeError("a Task step started while another Task is running");
+    registry_.current = task;
+  }
+  ~CurrentTaskScope() { registry_.current = nullptr; }
+  CurrentTaskScope(const CurrentTaskScope&) = delete;
+  CurrentTaskScope& operator=(const CurrentTaskScope&) = delete;
+
+ private:
+  TaskRegistry& registry_;
+};
+
+bool is_cancelled_error(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const CancelledError&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+bool is_base_exception(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const BaseException&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+}  // namespace
+
+StandardTask::StandardTask(AbstractEventLoop& loop, ErasedCoroutine coroutine)
+    : StandardFuture(loop), coroutine_(std::move(coroutine)) {
+  coroutine_.promise().driver = this;
+  resume_at_ = coroutine_.handle();
+}
+
+StandardTask::~StandardTask() = default;
+
+std::shared_ptr<StandardTask> StandardTask::start(AbstractEventLoop& loop, ErasedCoroutine coroutine) {
+  auto task = std::make_shared<StandardTask>(loop, std::move(coroutine));
+  loop.tasks().add(task);
+  task->schedule_step();
+  return task;
+}
+
+bool StandardTask::cancel() {
+  if (done()) return false;
+  // Cancelling the awaited Future wakes us with it cancelled, so the awaiter
+  // throws CancelledError at the suspension point.
+  if (awaiting_ && awaiting_->cancel()) return true;
+  must_cancel_ = true;
+  return true;
+}
+
+void StandardTask::suspend_until_done(const FuturePtr& awaited, std::coroutine_handle<> resume_at) {
+  awaiting_ = awaited;
+  resume_at_ = resume_at;
+  std::weak_ptr<StandardTask> weak = std::static_pointer_cast<StandardTask>(shared_from_this());
+  awaited->add_done_callback([weak](const FuturePtr&) {
+    if (auto task = weak.lock()) {
+      task->awaiting_.reset();
+      task->step();
+    }
+  });
+  if (must_cancel_ && awaiting_->cancel()) must_cancel_ = false;
+}
+
+void StandardTask::suspend_until_next_step(std::coroutine_handle<> resume_at) {
+  resume_at_ = resume_at;
+  schedule_step();
+}
+
+void StandardTask::on_resume() {
+  if (cancel_now_) {
+    cancel_now_ = false;
+    throw CancelledError();
+  }
+}
+
+void StandardTask::schedule_step() {
+  std::weak_ptr<StandardTask> weak = std::static_pointer_cast<StandardTask>(shared_from_this());
+  get_loop().call_soon([weak] {
+    if (auto task = weak.lock()) task->step();
+  });
+}
+
+void StandardTask::step() {
+  if (done()) return;
+  auto keep_alive = shared_from_this();
+  if (must_cancel_) {
+    must_cancel_ = false;
+    if (!started_) {
+      // Cancelled before it ever ran: the coroutine body never starts.
+      coroutine_.destroy();
+      get_loop().tasks().remove(this);
+      StandardFuture::cancel();
+      return;
+    }
+    cancel_now_ = true;
+  }
+  started_ = true;
+  {
+    CurrentTaskScope scope(get_loop().tasks(), this);
+    std::exchange(resume_at_, nullptr).resume();
+  }
+  if (coroutine_.done()) finish_from_coroutine();
+}
+
+void StandardTask::finish_from_coroutine() {
+  std::exception_ptr failure = coroutine_.promise().exception;
+  get_loop().tasks().remove(this);
+  if (failure && is_cancelled_error(failure)) {
+    coroutine_.destroy();
+    StandardFuture::cancel();  // PEP: "the task will be marked as cancelled"
+    return;
+  }
+  coroutine_.promise().deliver_to(*this);
+  coroutine_.destroy();
+  // BaseException is "typically not caught": after recording it, let it
+  // propagate out of the loop (decision D-ERR-1).
+  if (failure && is_base_exception(failure)) std::rethrow_exception(failure);
+}
+
+// --- TaskRegistry -----------------------------------------------------------
+
+void TaskRegistry::add(FuturePtr task) { tasks_.push_back(std::move(task)); }
+
+void TaskRegistry::remove(const FutureBase* task) noexcept {
+  auto it =
+      std::find_if(tasks_.begin(), tasks_.end(), [task](const FuturePtr& t) { return t.get() == task; });
+  if (it == tasks_.end()) return;
+  std::swap(*it, tasks_.back());
+  // Keep the Task alive past this call: the caller may be its own step().
+  FuturePtr last = std::move(tasks_.back());
+  tasks_.pop_back();
+}
+
+std::vector<FuturePtr> TaskRegistry::pending() const {
+  std::vector<FuturePtr> result;
+  for (const auto& task : tasks_) {
+    if (!task->done()) result.push_back(task);
+  }
+  return result;
+}
+
+void TaskRegistry::clear() noexcept {
+  // Destroying a Task may destroy frames that hold other Tasks: move the
+  // list out first so the registry is consistent while that happens.
+  auto tasks = std::move(tasks_);
+  tasks_.clear();
+  tasks.clear();
+}
+
+FuturePtr current_task(AbstractEventLoop* loop) {
+  AbstractEventLoop& target = loop ? *loop : *get_event_loop();
+  FutureBase* current = target.tasks().current;
+  return current ? current->shared_from_this() : nullptr;
+}
+
+std::vector<FuturePtr> all_tasks(AbstractEventLoop* loop) {
+  AbstractEventLoop& target = loop ? *loop : *get_event_loop();
+  return target.tasks().pending();
+}
+
+}  // namespace pep3156

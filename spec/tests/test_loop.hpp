@@ -1,0 +1,69 @@
+// TestLoop: the smallest loop that runs the vocabulary's tests.
+//
+// Not a reference loop: no I/O at all. Its clock is virtual: when nothing is
+// ready, time jumps to the next timer, so tests of sleep(), wait_for() and
+// timeouts are exact and never sleep. call_soon_threadsafe() is real: an
+// idle loop with no timers blocks on a condition variable until another
+// thread posts, which is what run_in_executor() needs.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "pep3156/pep3156.hpp"
+
+namespace pep3156::testing {
+
+class TestLoop final : public AbstractEventLoop {
+ public:
+  using AbstractEventLoop::call_at;
+  using AbstractEventLoop::call_later;
+  using AbstractEventLoop::call_soon;
+  using AbstractEventLoop::call_soon_threadsafe;
+  using AbstractEventLoop::run_until_complete;
+
+  static std::shared_ptr<TestLoop> create() { return std::make_shared<TestLoop>(); }
+  ~TestLoop() override;
+
+  void run_forever() override;
+  void stop() override { stopping_ = true; }
+  bool is_running() const override { return running_; }
+  void close() override;
+  bool is_closed() const override { return closed_; }
+
+  Handle call_soon(Callback callback) override;
+  TimerHandle call_at(double when, Callback callback) override;
+  double time() override { return now_; }
+  Handle call_soon_threadsafe(Callback callback) override;
+
+  Future<StreamConnection> create_connection(ProtocolFactory, std::string, std::uint16_t,
+                                             ConnectionOptions) override;
+  Future<std::shared_ptr<Server>> create_server(ProtocolFactory, std::string, std::uint16_t,
+                                                ServerOptions) override;
+  Future<DatagramConnection> create_datagram_endpoint(DatagramProtocolFactory, DatagramOptions) override;
+  Future<Bytes> sock_recv(int, std::size_t) override;
+  Future<void> sock_sendall(int, Bytes) override;
+  Future<void> sock_connect(int, SocketAddress) override;
+  Future<AcceptedSocket> sock_accept(int) override;
+
+  /// Exceptions that reached the exception handler, in order.
+  std::vector<ExceptionContext> errors;
+
+ private:
+  void run_once();
+  void check_open() const;
+
+  std::deque<std::shared_ptr<HandleState>> ready_;
+  std::vector<std::shared_ptr<TimerHandleState>> timers_;
+  std::mutex threadsafe_mutex_;
+  std::condition_variable threadsafe_posted_;
+  std::deque<std::shared_ptr<HandleState>> threadsafe_;
+  double now_ = 1000.0;
+  bool running_ = false;
+  bool stopping_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace pep3156::testing
