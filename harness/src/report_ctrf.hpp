@@ -1,0 +1,28 @@
+// The CTRF JSON report (https://ctrf.io; shape: spec/schema/report.schema.json),
+// which CI tools read as it is. loopcert's own findings (verdict, clauses,
+// latency) live under results.extra.loopcert; each case's level, tier and
+// latency under its test's extra.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "run_record.hpp"
+
+namespace loopcert {
+
+/// The kit's version, as reports name it.
+inline constexpr std::string_view kLoopcertVersion = "0.1.0";
+
+/// CTRF's status for a raw outcome: PASS and QUALITY_WARNING pass; FAIL,
+/// TIMEOUT and CRASH fail; UNSUPPORTED is skipped; UNRESOLVED is other.
+std::string_view ctrf_status(conformance::Outcome outcome) noexcept;
+
+nlohmann::json ctrf_report(const RunRecord& record);
+
+/// Writes JSON to `path` (through a temporary file, renamed into place);
+/// throws std::runtime_error.
+void write_json_file(const std::string& path, const nlohmann::json& document);
+
+}  // namespace loopcert
