@@ -77,6 +77,14 @@ def unquote(cell, what):
     return cell[1:-1]
 
 
+def split_line_ref(cell, marker, clause_id):
+    """'text (Lnnn)' (or '(seed Lnnn)' for marker 'seed L') -> (text, nnn)."""
+    match = re.fullmatch(rf"(.+) \({marker}(\d+)\)", cell)
+    if not match:
+        raise CatalogError(f"{clause_id}: expected '... ({marker}<line>)', got {cell!r}")
+    return match.group(1), int(match.group(2))
+
+
 def parse_id(cell):
     match = re.fullmatch(r"`([^`]+)`", cell)
     if not match or not ID_PATTERN.match(match.group(1)):
@@ -102,9 +110,7 @@ def parse_level(cell, clause_id):
 def parse_testable(cells, area, clause_id):
     """One row of an area table: ID | PEP § (line) | Level | Tier | Origin |
     Final wording since | Testable statement | PEP text (exact) | Seed → final."""
-    section = re.fullmatch(r"(.+) \(L(\d+)\)", cells[1])
-    if not section:
-        raise CatalogError(f"{clause_id}: malformed section cell {cells[1]!r}")
+    section, line = split_line_ref(cells[1], "L", clause_id)
     level, qualifiers = parse_level(cells[2], clause_id)
     if cells[3] not in TIERS:
         raise CatalogError(f"{clause_id}: unknown tier {cells[3]!r}")
@@ -114,8 +120,8 @@ def parse_testable(cells, area, clause_id):
     return {
         "id": clause_id,
         "area": area,
-        "section": section.group(1),
-        "line": int(section.group(2)),
+        "section": section,
+        "line": line,
         "level": level,
         "level_text": cells[2],
         "qualifiers": qualifiers,
@@ -132,30 +138,15 @@ def parse_testable(cells, area, clause_id):
 
 def parse_untestable(cells, clause_id):
     """ID | Obligation | "PEP text" (Lnnn)."""
-    text = re.fullmatch(r"(.+) \(L(\d+)\)", cells[2])
-    if not text:
-        raise CatalogError(f"{clause_id}: malformed PEP text cell {cells[2]!r}")
-    return {
-        "id": clause_id,
-        "line": int(text.group(2)),
-        "statement": cells[1],
-        "quote": unquote(text.group(1), clause_id),
-    }
+    quote, line = split_line_ref(cells[2], "L", clause_id)
+    return {"id": clause_id, "line": line, "statement": cells[1], "quote": unquote(quote, clause_id)}
 
 
 def parse_draft_only(cells, clause_id):
     """ID | Draft requirement | "Seed draft text" (seed Lnnn) | Fate."""
-    text = re.fullmatch(r"(.+) \(seed L(\d+)\)", cells[2])
-    if not text:
-        raise CatalogError(f"{clause_id}: malformed seed text cell {cells[2]!r}")
-    return {
-        "id": clause_id,
-        "origin": "seed-draft",
-        "seed_line": int(text.group(2)),
-        "statement": cells[1],
-        "quote": unquote(text.group(1), clause_id),
-        "fate": cells[3],
-    }
+    quote, line = split_line_ref(cells[2], "seed L", clause_id)
+    return {"id": clause_id, "origin": "seed-draft", "seed_line": line, "statement": cells[1],
+            "quote": unquote(quote, clause_id), "fate": cells[3]}
 
 
 def parse_catalog(text):
