@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "conformance/case.hpp"
@@ -45,6 +46,9 @@ int run_one_case(std::string_view case_id, const pep3156::Adapter& adapter, doub
                  case_id.data());
     return 2;
   }
+  // Every case starts in release mode; a case about debug mode sets
+  // PEP3156_DEBUG itself before it makes a loop (decision D-ERR-4).
+  ::unsetenv("PEP3156_DEBUG");
   PipeSink sink(result_fd);
   FdTable before = snapshot_fds();
   conformance::Context ctx(adapter, conformance::ContextSettings{watchdog_seconds}, sink);

@@ -33,6 +33,8 @@ std::string uuid4() {
   return text;
 }
 
+}  // namespace
+
 std::string iso8601_utc(std::int64_t ms) {
   std::time_t seconds = static_cast<std::time_t>(ms / 1000);
   std::tm utc{};
@@ -42,14 +44,21 @@ std::string iso8601_utc(std::int64_t ms) {
   return text;
 }
 
+std::string case_trace(const CaseRun& run) {
+  std::string trace;
+  if (run.failures.size() > 1) {
+    for (const auto& f : run.failures) trace += f + "\n";
+  }
+  if (!run.output.empty()) trace += "--- output of the case process (tail) ---\n" + run.output;
+  return trace;
+}
+
+namespace {
 json probe_json(const ProbeResult& probe) {
   const auto& s = probe.stats;
-  json j{{"unit", "ns"}, {"count", s.count}, {"p50", s.p50},    {"p90", s.p90},
-         {"p99", s.p99}, {"max", s.max},     {"early", s.early}};
-  if (!probe.budget.empty()) {
-    j["budget"] = probe.budget;
-    j["overBudget"] = probe.over_budget;
-  }
+  json j{{"unit", "ns"}, {"count", s.count}, {"p50", s.p50},     {"p90", s.p90},
+         {"p99", s.p99}, {"max", s.max},     {"early", s.early}, {"overBudget", probe.over_budget}};
+  if (!probe.budget.empty()) j["budget"] = probe.budget;
   return j;
 }
 
@@ -73,7 +82,7 @@ json test_json(const CaseRun& run) {
             {"status", ctrf_status(run.outcome)},
             {"rawStatus", conformance::outcome_name(run.outcome)},
             {"duration", run.duration_ms},
-            {"suite", std::string(info.suite())},
+            {"suite", json::array({std::string(info.suite())})},
             {"tags", tags},
             {"filePath", info.file},
             {"line", info.line},
@@ -82,28 +91,25 @@ json test_json(const CaseRun& run) {
     test["start"] = run.start_ms;
     test["stop"] = run.start_ms + run.duration_ms;
   }
-  if (run.outcome != Outcome::pass && !run.message.empty()) test["message"] = run.message;
-  if (run.failures.size() > 1 || !run.output.empty()) {
-    std::string trace;
-    for (const auto& f : run.failures) trace += f + "\n";
-    if (!run.output.empty()) trace += "--- output of the case process (tail) ---\n" + run.output;
-    test["trace"] = trace;
-  }
+  if (run.outcome != Outcome::pass) test["message"] = run.message.empty() ? "(no reason given)" : run.message;
+  if (std::string trace = case_trace(run); !trace.empty()) test["trace"] = trace;
   return test;
 }
 
-/// The status of a clause over the cases that checked it.
+/// The status of a clause over the cases that checked it: failed if any
+/// failed, else other if any was unresolved, else skipped if all were
+/// skipped, else passed; untested when no case checks it.
 std::string clause_status(const std::vector<const CaseRun*>& runs) {
-  bool any_failed = false, any_unresolved = false, any_passed = false;
+  if (runs.empty()) return "untested";
+  bool any_failed = false, any_unresolved = false, all_skipped = true;
   for (const CaseRun* run : runs) {
     any_failed |= conformance::is_failure(run->outcome);
     any_unresolved |= run->outcome == Outcome::unresolved;
-    any_passed |= run->outcome == Outcome::pass || run->outcome == Outcome::quality_warning;
+    all_skipped &= run->outcome == Outcome::unsupported;
   }
   if (any_failed) return "failed";
   if (any_unresolved) return "other";
-  if (any_passed) return "passed";
-  return runs.empty() ? "pending" : "skipped";
+  return all_skipped ? "skipped" : "passed";
 }
 
 json clauses_json(const RunRecord& record, bool filtered) {
@@ -116,7 +122,7 @@ json clauses_json(const RunRecord& record, bool filtered) {
     if (!loop_testable(clause.tier)) continue;
     auto runs = by_clause.find(clause.id);
     // A clause whose cases were filtered out is not reported; one with no
-    // case at all is "pending" (not covered yet).
+    // case at all is "untested".
     if (runs == by_clause.end() && filtered) continue;
     std::vector<const CaseRun*> checked =
         runs == by_clause.end() ? std::vector<const CaseRun*>{} : runs->second;

@@ -21,6 +21,13 @@ std::string_view ctrf_status(conformance::Outcome outcome) noexcept;
 
 nlohmann::json ctrf_report(const RunRecord& record);
 
+/// The case's "trace": every failed check when there were several, then the
+/// tail of what the case process printed. Empty if there is neither.
+std::string case_trace(const CaseRun& run);
+
+/// "2026-11-22T01:00:00Z".
+std::string iso8601_utc(std::int64_t epoch_ms);
+
 /// Writes JSON to `path` (through a temporary file, renamed into place);
 /// throws std::runtime_error.
 void write_json_file(const std::string& path, const nlohmann::json& document);

@@ -178,8 +178,8 @@ int run_kit(const Options& options, const pep3156::Adapter& adapter, const std::
     std::fprintf(stderr, "loopcert: note: no case measured the probe '%s' that a budget names\n",
                  unused.c_str());
   }
-  record.verdict = decide_verdict(record.runs, adapter.capabilities, record.cases_in_kit);
   if (expectations) record.gate = apply_expectations(*expectations, record.runs, kit_case_ids());
+  record.verdict = decide_verdict(record.runs, adapter.capabilities, record.cases_in_kit, registry);
 
   if (!options.report_path.empty()) write_json_file(options.report_path, ctrf_report(record));
   if (!options.junit_path.empty()) write_text_file(options.junit_path, junit_report(record));

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "registry.hpp"
 #include "results.hpp"
 
 namespace loopcert {
@@ -29,9 +30,11 @@ struct Verdict {
 
 std::string_view verdict_name(VerdictKind kind) noexcept;  // "conforming", ...
 
-/// `cases_in_kit` > runs.size() means filters left some cases out.
+/// `cases_in_kit` > runs.size() means filters left some cases out. The
+/// reasons name each MUST clause a failed case checks, as
+/// "LOOP-X (MUST, tier) failed: case (OUTCOME[, expected])".
 Verdict decide_verdict(const std::vector<CaseRun>& runs, const pep3156::Capabilities& capabilities,
-                       std::size_t cases_in_kit);
+                       std::size_t cases_in_kit, const Registry& registry);
 
 /// Counts against conformance: a non-advisory case that did not pass.
 bool blocks_conformance(const CaseRun& run);

@@ -22,8 +22,8 @@ struct Failure {
 };
 
 /// A latency probe's samples, summarised (nanoseconds; nearest-rank
-/// percentiles). `early` counts negative samples: for timer lateness, fires
-/// before the deadline.
+/// percentiles). `early` counts negative samples (for timer lateness, fires
+/// before the deadline), which the figures count as zero.
 struct LatencyStats {
   std::string probe;
   std::int64_t count = 0;
