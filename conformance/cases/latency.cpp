@@ -109,17 +109,19 @@ LOOPCERT_CASE("latency.threadsafe_wakeup", clauses("LOOP-THREADSAFE-WAKEUP")) {
       std::int64_t posted = now_ns();
       loop->call_soon_threadsafe([&, posted] {
         samples.push_back(now_ns() - posted);
-        if (samples.size() == kSamples) loop->stop();
-        std::lock_guard lock(mutex);
-        ++done;
+        {
+          std::lock_guard lock(mutex);
+          ++done;
+        }
         ran.notify_one();
+        if (samples.size() == kSamples) loop->stop();
       });
       std::unique_lock lock(mutex);
       ran.wait(lock, [&] { return done > i; });
     }
   });
   ctx.run_forever(*loop, "200 wake-ups by call_soon_threadsafe() from another thread");
-  poster.join();
+  ctx.join(poster, "the thread posting with call_soon_threadsafe()");
   CHECK_EQUAL(samples.size(), std::size_t{kSamples}, "every posted callback ran");
   ctx.record("threadsafe_wakeup", std::move(samples));
 }

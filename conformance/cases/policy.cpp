@@ -57,7 +57,7 @@ LOOPCERT_CASE("policy.default.per_thread_main_only",
         other_thread = "raised";
       }
     });
-    asker.join();
+    ctx.join(asker, "get_event_loop() on another thread");
     return other_thread;
   };
   CHECK_EQUAL(ask_from_other_thread(), std::string("raised"),

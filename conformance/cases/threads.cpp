@@ -28,7 +28,7 @@ LOOPCERT_CASE("threads.call_soon_threadsafe.wakes_blocked_loop", clauses("LOOP-T
   });
   ctx.run_forever(*loop,
                   "call_soon_threadsafe() from another thread to wake the loop blocked waiting for I/O");
-  poster.join();
+  ctx.join(poster, "the thread that posted with call_soon_threadsafe()");
   CHECK_THAT(woke.load(), "the callback posted from another thread ran");
 }
 
@@ -38,7 +38,7 @@ LOOPCERT_CASE("threads.call_soon_threadsafe.returns_handle",
   Handle from_other_thread;
   std::atomic<bool> ran{false};
   std::thread poster([&] { from_other_thread = loop->call_soon_threadsafe([&] { ran = true; }); });
-  poster.join();
+  ctx.join(poster, "call_soon_threadsafe() from another thread to return");
   CHECK_THAT(static_cast<bool>(from_other_thread),
              "call_soon_threadsafe() from another thread returns a Handle");
   int cancelled_calls = 0;

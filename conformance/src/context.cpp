@@ -121,6 +121,11 @@ void Context::run_forever(pep3156::AbstractEventLoop& loop, std::string waiting_
   loop.run_forever();
 }
 
+void Context::join(std::thread& thread, std::string waiting_for) {
+  Watch guard = watch(std::move(waiting_for));
+  thread.join();
+}
+
 bool Context::wait_until_loop_blocked() {
   auto limit = std::chrono::milliseconds(static_cast<long>(settings_.watchdog_seconds * 1000 / 4));
   return wait_until_thread_blocked(case_thread_, limit);

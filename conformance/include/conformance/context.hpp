@@ -25,6 +25,7 @@
 #include <source_location>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <typeinfo>
 #include <utility>
 #include <vector>
@@ -130,6 +131,9 @@ class Context {
     Watch guard = watch(std::move(waiting_for));
     return loop.run_until_complete(future);
   }
+  /// Joins a helper thread under the watchdog: a thread stuck waiting for a
+  /// broken loop fails the case instead of hanging it.
+  void join(std::thread& thread, std::string waiting_for);
   /// Called from another thread: returns once the case's thread (the one
   /// running the loop) is blocked in the kernel, so that what the caller
   /// does next has to wake it. Returns false if that could not be observed
