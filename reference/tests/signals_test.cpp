@@ -1,6 +1,8 @@
 // Signal handlers (LOOP-SIGNAL-*), on every poller. A binary of its own:
 // signal dispositions belong to the whole process. doctest runs the cases
 // on the main thread, the only one whose loop may handle signals.
+#include <pthread.h>
+
 #include <csignal>
 #include <string>
 #include <thread>
@@ -58,6 +60,29 @@ TEST_CASE("a signal delivered to another thread wakes the loop, and the handler 
     other.join();
     CHECK(ran_on == std::this_thread::get_id());
     CHECK(loop->remove_signal_handler(SIGUSR2));
+    loop->close();
+  });
+}
+
+TEST_CASE("a signal that interrupts the loop's blocked wait (EINTR) wakes it through the self-pipe") {
+  for_each_poller([](const std::string& poller) {
+    auto counting = std::make_unique<CountingPoller>(make_poller(poller));
+    CountingPoller& blocked = *counting;
+    auto loop = std::make_shared<SelectorEventLoop>(std::move(counting));
+    bool handled = false;
+    loop->add_signal_handler(SIGUSR1, [&] {
+      handled = true;
+      loop->stop();
+    });
+    pthread_t loop_thread = ::pthread_self();
+    std::thread other([&] {
+      blocked.wait_until_blocking();
+      ::pthread_kill(loop_thread, SIGUSR1);  // the C handler runs on the loop's thread, inside its wait
+    });
+    loop->run_forever();
+    other.join();
+    CHECK(handled);
+    CHECK(loop->remove_signal_handler(SIGUSR1));
     loop->close();
   });
 }
