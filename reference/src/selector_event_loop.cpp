@@ -41,8 +41,7 @@ SelectorEventLoop::~SelectorEventLoop() {
   if (get_debug()) {
     // asyncio's ResourceWarning, where a program can see it.
     ExceptionContext context;
-    context.message =
-        "unclosed event loop (SelectorEventLoop on " + std::string(poller_name_) + "): call close()";
+    context.message = "unclosed event loop (SelectorEventLoop on " + poller_name_ + "): call close()";
     call_exception_handler(context);
   }
   close();

@@ -31,6 +31,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 
@@ -117,7 +118,7 @@ class SelectorEventLoop final : public BaseEventLoop {
   void forget_closed_fd(int fd);
 
   std::unique_ptr<Poller> poller_;
-  std::string_view poller_name_;
+  std::string poller_name_;  // kept: close() releases the poller
   Waker waker_;
   std::unordered_map<int, FdCallbacks> fds_;
   std::unique_ptr<SignalHandlers> signals_;  // created by the first add_signal_handler()
