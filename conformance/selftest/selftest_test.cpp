@@ -176,6 +176,24 @@ TEST_CASE("a mutant doing what the PEP allows passes every case the base loop pa
   }
 }
 
+TEST_CASE("an embedded loop: its lifecycle cases are skipped, and it is partially conforming") {
+  auto base = base_run().outcomes();
+  for (const Mutant* m : expecting(Expect::partial)) {
+    Run run = mutant(*m, "--watchdog 10");
+    INFO(run.output);
+    CHECK(run.report["results"]["extra"]["loopcert"]["verdict"] == "partially-conforming");
+    CHECK(run.status == 0);
+    for (const auto& test : run.report["results"]["tests"]) {
+      std::string name = test["name"];
+      if (test["extra"]["tier"] == "required-except-embedded") {
+        CHECK_MESSAGE(test["rawStatus"] == "UNSUPPORTED", name);
+      } else if (passed(base[name])) {
+        CHECK_MESSAGE(passed(test["rawStatus"]), name);
+      }
+    }
+  }
+}
+
 TEST_CASE("a loop that crashes: every case it runs is CRASH, and the run goes on") {
   for (const Mutant* m : expecting(Expect::crash)) {
     Run run = mutant(*m, "--category callbacks");
