@@ -24,45 +24,35 @@ std::shared_ptr<pep3156::AbstractEventLoop> make(std::string_view poller) {
 // make_loop is a plain function pointer: one function per poller.
 struct Backend {
   const char* name;
+  const char* description;
   std::shared_ptr<pep3156::AbstractEventLoop> (*make_loop)();
 };
 constexpr std::array<Backend, 4> kBackends{{
-    {"epoll", [] { return make("epoll"); }},
-    {"kqueue", [] { return make("kqueue"); }},
-    {"poll", [] { return make("poll"); }},
-    {"select", [] { return make("select"); }},
+    {"epoll", "pep3156 reference SelectorEventLoop (epoll)", [] { return make("epoll"); }},
+    {"kqueue", "pep3156 reference SelectorEventLoop (kqueue)", [] { return make("kqueue"); }},
+    {"poll", "pep3156 reference SelectorEventLoop (poll)", [] { return make("poll"); }},
+    {"select", "pep3156 reference SelectorEventLoop (select)", [] { return make("select"); }},
 }};
 
-class Adapters {
- public:
-  Adapters() {
-    std::vector<std::string> available = pep3156::reference::available_pollers();
-    descriptions_.reserve(kBackends.size());
-    for (const Backend& backend : kBackends) {
-      if (std::find(available.begin(), available.end(), backend.name) == available.end()) continue;
-      descriptions_.push_back(std::string("pep3156 reference SelectorEventLoop (") + backend.name + ")");
-      pep3156::Adapter adapter;
-      adapter.name = backend.name;
-      adapter.description = descriptions_.back().c_str();
-      adapter.capabilities = backend.make_loop()->capabilities();
-      adapter.make_loop = backend.make_loop;
-      adapters_.push_back(adapter);
-    }
-    list_ = pep3156::AdapterList{pep3156::kAdapterContractVersion, adapters_.data(), adapters_.size()};
+std::vector<pep3156::Adapter> available_adapters() {
+  std::vector<std::string> available = pep3156::reference::available_pollers();
+  std::vector<pep3156::Adapter> adapters;
+  for (const Backend& backend : kBackends) {
+    if (std::find(available.begin(), available.end(), backend.name) == available.end()) continue;
+    pep3156::Adapter adapter;
+    adapter.name = backend.name;
+    adapter.description = backend.description;
+    adapter.capabilities = backend.make_loop()->capabilities();
+    adapter.make_loop = backend.make_loop;
+    adapters.push_back(adapter);
   }
-  Adapters(const Adapters&) = delete;
-  Adapters& operator=(const Adapters&) = delete;
-  const pep3156::AdapterList& list() const { return list_; }
-
- private:
-  std::vector<std::string> descriptions_;
-  std::vector<pep3156::Adapter> adapters_;
-  pep3156::AdapterList list_;
-};
+  return adapters;
+}
 
 }  // namespace
 
 extern "C" const pep3156::AdapterList* pep3156_adapters() {
-  static const Adapters adapters;
-  return &adapters.list();
+  static const std::vector<pep3156::Adapter> adapters = available_adapters();
+  static const pep3156::AdapterList list{pep3156::kAdapterContractVersion, adapters.data(), adapters.size()};
+  return &list;
 }
