@@ -29,15 +29,21 @@ namespace pep3156 {
 
 /// A Future, a Task or a coroutine: what wait(), gather(), wait_for() and
 /// shield() accept (coroutines are wrapped in Tasks; PEP 3156 L128).
+///
+/// Copyable, so that a braced list works: gather<int>({f, g(), h()}). The
+/// copies of one coroutine share it, and only the first ensure_future()
+/// gets it: like a Python coroutine object, it runs at most once.
 template <class T>
 class Awaitable {
  public:
-  Awaitable(Future<T> future) : source_(std::move(future)) {}           // NOLINT
-  Awaitable(Task<T> task) : source_(Future<T>(task.state())) {}         // NOLINT
-  Awaitable(Coroutine<T> coroutine) : source_(std::move(coroutine)) {}  // NOLINT
+  Awaitable(Future<T> future) : source_(std::move(future)) {}    // NOLINT
+  Awaitable(Task<T> task) : source_(Future<T>(task.state())) {}  // NOLINT
+  Awaitable(Coroutine<T> coroutine)                              // NOLINT
+      : source_(std::make_shared<std::optional<Coroutine<T>>>(std::move(coroutine))) {}
 
   /// PEP 3156 ensure_future(): the Future unchanged, or the coroutine
-  /// wrapped in a Task on `loop` (null: the current loop).
+  /// wrapped in a Task on `loop` (null: the current loop). RuntimeError if
+  /// the coroutine was already wrapped through a copy of this Awaitable.
   Future<T> ensure_future(AbstractEventLoop* loop);
   /// The loop of a Future argument, null for a coroutine.
   AbstractEventLoop* loop() const {
@@ -46,7 +52,8 @@ class Awaitable {
   }
 
  private:
-  std::variant<Future<T>, Coroutine<T>> source_;
+  using SharedCoroutine = std::shared_ptr<std::optional<Coroutine<T>>>;
+  std::variant<Future<T>, SharedCoroutine> source_;
 };
 
 /// PEP 3156's ensure_future() (the PEP's older name: async()).
@@ -61,8 +68,12 @@ AbstractEventLoop& resolve_loop(AbstractEventLoop* given, AbstractEventLoop* fro
 template <class T>
 Future<T> Awaitable<T>::ensure_future(AbstractEventLoop* loop) {
   if (auto* future = std::get_if<Future<T>>(&source_)) return *future;
+  auto& coroutine = *std::get<SharedCoroutine>(source_);
+  if (!coroutine) throw RuntimeError("ensure_future(): the coroutine was already wrapped in a Task");
   AbstractEventLoop& target = resolve_loop(loop, nullptr);
-  return target.create_task(std::move(std::get<Coroutine<T>>(source_)));
+  Task<T> task = target.create_task(std::move(*coroutine));
+  coroutine.reset();
+  return task;
 }
 
 namespace detail {
@@ -106,7 +117,7 @@ inline constexpr ReturnWhen FIRST_EXCEPTION = ReturnWhen::FIRST_EXCEPTION;
 inline constexpr ReturnWhen ALL_COMPLETED = ReturnWhen::ALL_COMPLETED;
 
 struct WaitOptions {
-  std::optional<double> timeout;
+  std::optional<double> timeout = std::nullopt;
   ReturnWhen return_when = ALL_COMPLETED;
 };
 
@@ -151,8 +162,11 @@ Coroutine<T> wait_for(Awaitable<T> awaitable, std::optional<double> timeout,
   AbstractEventLoop& target = loop ? *loop : (awaitable.loop() ? *awaitable.loop() : co_await this_loop());
   Future<T> future = awaitable.ensure_future(&target);
   if (!timeout) co_return co_await future;
+  // The vector is built before the co_await: g++ 12 rejects a braced list
+  // inside a co_await expression ("array used as initializer").
+  std::vector<FuturePtr> awaited{future.state()};
   try {
-    co_await wait_until({future.state()}, {.timeout = timeout}, target);
+    co_await wait_until(std::move(awaited), {.timeout = timeout}, target);
   } catch (const CancelledError&) {
     future.cancel();
     throw;
