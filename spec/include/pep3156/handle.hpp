@@ -36,11 +36,13 @@ class HandleState {
 
   /// Cancels the callback: it will not be called. Idempotent. The callback
   /// and what it captured are released at once, as asyncio does, so that a
-  /// cancelled handle pins nothing; then on_cancel() tells the loop.
+  /// cancelled handle pins nothing; then on_cancel() tells the loop. A
+  /// callback that cancels its own Handle is released when it returns, not
+  /// under its own feet.
   void cancel() noexcept {
     if (cancelled_) return;
     cancelled_ = true;
-    callback_.reset();
+    if (!running_) callback_.reset();
     on_cancel();
   }
 
@@ -50,7 +52,15 @@ class HandleState {
   /// cancelled. Exceptions propagate to the loop, which passes them to its
   /// exception handler.
   void run() {
-    if (!cancelled_) callback_();
+    if (cancelled_) return;
+    running_ = true;
+    try {
+      callback_();
+    } catch (...) {
+      finish_run();
+      throw;
+    }
+    finish_run();
   }
 
  protected:
@@ -58,8 +68,14 @@ class HandleState {
   virtual void on_cancel() noexcept {}
 
  private:
+  void finish_run() noexcept {
+    running_ = false;
+    if (cancelled_) callback_.reset();  // cancelled by the callback itself
+  }
+
   Callback callback_;
   bool cancelled_ = false;
+  bool running_ = false;
 };
 
 /// A HandleState with the time at which the callback is due.
