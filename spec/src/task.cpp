@@ -135,9 +135,15 @@ void StandardTask::finish_from_coroutine() {
   coroutine_.promise().deliver_to(*this);
   coroutine_.destroy();
   // BaseException is "typically not caught": after recording it, let it
-  // propagate out of the loop (decision D-ERR-1).
-  if (failure && is_base_exception(failure)) std::rethrow_exception(failure);
+  // propagate out of the loop (decision D-ERR-1). Whoever runs the loop
+  // receives it, so it is not "never retrieved".
+  if (failure && is_base_exception(failure)) {
+    exception();
+    std::rethrow_exception(failure);
+  }
 }
+
+void StandardTask::abandon() noexcept { coroutine_.destroy(); }
 
 // --- TaskRegistry -----------------------------------------------------------
 
@@ -162,11 +168,17 @@ std::vector<FuturePtr> TaskRegistry::pending() const {
 }
 
 void TaskRegistry::clear() noexcept {
-  // Destroying a Task may destroy frames that hold other Tasks: move the
-  // list out first so the registry is consistent while that happens.
-  auto tasks = std::move(tasks_);
-  tasks_.clear();
-  tasks.clear();
+  // Destroying a frame may destroy other Tasks, or even start new ones: move
+  // the list out first so the registry is consistent while that happens.
+  while (!tasks_.empty()) {
+    auto tasks = std::move(tasks_);
+    tasks_.clear();
+    // A Task someone still references outlives the loop, but its frame must
+    // not: a frame's locals may talk to the loop as they are destroyed.
+    for (auto& task : tasks) {
+      if (auto* standard = dynamic_cast<StandardTask*>(task.get())) standard->abandon();
+    }
+  }
 }
 
 FuturePtr current_task(AbstractEventLoop* loop) {

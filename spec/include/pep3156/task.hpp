@@ -13,9 +13,10 @@
 // Task is not cancelled. A Task cancelled before its first step never runs.
 //
 // Ownership: the loop keeps every pending Task alive (TaskRegistry), so a
-// Task nobody references still runs to completion, and every Task's frame is
-// released when the loop is destroyed. Done-callbacks that wake a Task hold
-// it weakly, so no cycle outlives the loop.
+// Task nobody references still runs to completion, and every pending Task's
+// frame is destroyed with the loop, even if someone still holds the Task
+// (which then stays pending). Done-callbacks that wake a Task hold it
+// weakly, so no cycle outlives the loop.
 #pragma once
 
 #include <memory>
@@ -45,9 +46,14 @@ class StandardTask final : public StandardFuture, public CoroutineDriver {
   void on_resume() override;
 
  private:
+  friend class TaskRegistry;
+
   void schedule_step();
   void step();
   void finish_from_coroutine();
+  /// For the registry, as the loop goes: destroys the coroutine chain now.
+  /// The Task stays pending.
+  void abandon() noexcept;
 
   ErasedCoroutine coroutine_;
   std::coroutine_handle<> resume_at_;  // where the next step resumes
