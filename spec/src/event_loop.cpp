@@ -134,8 +134,11 @@ FuturePtr AbstractEventLoop::run_in_executor(std::shared_ptr<Executor> executor,
   if (is_closed()) throw RuntimeError("run_in_executor(): the event loop is closed");
   FuturePtr future = create_future();
   if (!executor) executor = default_executor();
-  // The worker never touches the Future: it hands the outcome to the loop's
-  // thread with call_soon_threadsafe(), the one thread-safe method.
+  // The worker never touches the Future: it hands the outcome, and its
+  // reference to the Future, to the loop's thread with
+  // call_soon_threadsafe(), the one thread-safe method. So the Future is
+  // never destroyed on the worker (that would report an unretrieved
+  // exception from there), however long the executor keeps the spent call.
   std::weak_ptr<AbstractEventLoop> weak_loop = weak_from_this();
   AbstractEventLoop* loop = this;
   bool shared_owned = !weak_loop.expired();
@@ -147,7 +150,7 @@ FuturePtr AbstractEventLoop::run_in_executor(std::shared_ptr<Executor> executor,
     } catch (...) {
       failure = std::current_exception();
     }
-    auto deliver = [future, result = std::move(result), failure]() mutable {
+    auto deliver = [future = std::move(future), result = std::move(result), failure]() mutable {
       if (future->done()) return;  // cancelled meanwhile
       if (failure) {
         future->set_exception(failure);

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "test_loop.hpp"
 
@@ -29,6 +30,22 @@ class CountingExecutor final : public Executor {
 
  private:
   ThreadPoolExecutor pool_{1};
+};
+
+/// An Executor that runs each call at once, on the caller's thread, and
+/// keeps the spent call until release(): a PEP 3148 executor may drop its
+/// work items whenever and wherever it likes.
+class KeepingExecutor final : public Executor {
+ public:
+  void submit(UniqueFunction<void()> work) override {
+    work();
+    spent_.push_back(std::move(work));
+  }
+  void shutdown(bool) override {}
+  void release() { spent_.clear(); }
+
+ private:
+  std::vector<UniqueFunction<void()>> spent_;
 };
 }  // namespace
 
@@ -130,6 +147,22 @@ TEST_CASE("a loop destroyed while a call runs drops its outcome without a crash"
   }
   release.set_value();
   executor->shutdown(true);
+}
+
+TEST_CASE("a spent executor call keeps no reference to the Future: it dies on the loop's thread") {
+  auto loop = TestLoop::create();
+  auto executor = std::make_shared<KeepingExecutor>();
+  std::vector<std::thread::id> reported_on;
+  loop->set_exception_handler([&](AbstractEventLoop&, const ExceptionContext&) {
+    reported_on.push_back(std::this_thread::get_id());
+  });
+  // The Future is dropped at once; its exception is never retrieved.
+  loop->run_in_executor(executor, []() -> int { throw std::runtime_error("nobody asks"); });
+  // The outcomes arrive in order: once the second is in, the first was delivered.
+  CHECK(loop->run_until_complete(loop->run_in_executor(executor, [] { return 0; })) == 0);
+  std::thread([&] { executor->release(); }).join();
+  REQUIRE(reported_on.size() == 1);
+  CHECK(reported_on[0] == std::this_thread::get_id());
 }
 
 TEST_CASE("FUT-WRAP-FUTURE: wrap_future with a std::future") {
