@@ -6,9 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "destroy_flag.hpp"
 #include "test_loop.hpp"
 
 using namespace pep3156;
+using pep3156::testing::DestroyFlag;
 using pep3156::testing::TestLoop;
 
 namespace {
@@ -207,6 +209,18 @@ TEST_CASE("a done-callback may add another done-callback to the same Future") {
   f.set_result(0);
   loop->run_ready();
   CHECK(order == std::vector<int>{1, 2, 3});
+}
+
+TEST_CASE("done-callbacks a closed loop drops unrun are released, not kept by the Future") {
+  auto loop = TestLoop::create();
+  Future<int> f(loop->create_future());
+  auto destroyed = std::make_shared<bool>(false);
+  f.add_done_callback([flag = DestroyFlag(destroyed)](Future<int>) {});
+  f.set_result(1);
+  CHECK_FALSE(*destroyed);
+  loop->close();  // drops the ready queue
+  CHECK(*destroyed);
+  CHECK(f.result() == 1);
 }
 
 TEST_CASE("FUT-UNRETRIEVED-EXCEPTION-LOGGED: an exception never retrieved is reported when the Future dies") {
