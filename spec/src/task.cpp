@@ -2,8 +2,6 @@
 // callbacks (PEP 3156, "Tasks" and "Task Cancellation").
 #include "pep3156/task.hpp"
 
-#include <algorithm>
-
 #include "pep3156/event_loop.hpp"
 #include "pep3156/policy.hpp"
 
@@ -147,21 +145,20 @@ void StandardTask::abandon() noexcept { coroutine_.destroy(); }
 
 // --- TaskRegistry -----------------------------------------------------------
 
-void TaskRegistry::add(FuturePtr task) { tasks_.push_back(std::move(task)); }
+void TaskRegistry::add(FuturePtr task) {
+  const FutureBase* key = task.get();
+  tasks_.emplace(key, std::move(task));
+}
 
 void TaskRegistry::remove(const FutureBase* task) noexcept {
-  auto it =
-      std::find_if(tasks_.begin(), tasks_.end(), [task](const FuturePtr& t) { return t.get() == task; });
-  if (it == tasks_.end()) return;
-  std::swap(*it, tasks_.back());
-  // Keep the Task alive past this call: the caller may be its own step().
-  FuturePtr last = std::move(tasks_.back());
-  tasks_.pop_back();
+  // The node, and so maybe the Task, goes only once the map is consistent
+  // again: the caller may be the Task's own step().
+  auto node = tasks_.extract(task);
 }
 
 std::vector<FuturePtr> TaskRegistry::pending() const {
   std::vector<FuturePtr> result;
-  for (const auto& task : tasks_) {
+  for (const auto& [key, task] : tasks_) {
     if (!task->done()) result.push_back(task);
   }
   return result;
@@ -175,7 +172,7 @@ void TaskRegistry::clear() noexcept {
     tasks_.clear();
     // A Task someone still references outlives the loop, but its frame must
     // not: a frame's locals may talk to the loop as they are destroyed.
-    for (auto& task : tasks) {
+    for (auto& [key, task] : tasks) {
       if (auto* standard = dynamic_cast<StandardTask*>(task.get())) standard->abandon();
     }
   }

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "pep3156/coroutine.hpp"
@@ -85,7 +86,9 @@ class TaskRegistry {
   FutureBase* current = nullptr;
 
  private:
-  std::vector<FuturePtr> tasks_;
+  // Keyed by address: a loop may run many thousands of Tasks, and each one
+  // leaves the registry as it finishes.
+  std::unordered_map<const FutureBase*, FuturePtr> tasks_;
 };
 
 /// The Task running now on `loop` (default: the current loop), or null.
