@@ -8,19 +8,30 @@
 namespace pep3156 {
 
 namespace {
-/// Marks `task` as the loop's current Task for the length of one step.
+/// The loop of the Task whose step runs on this thread now, if any.
+thread_local AbstractEventLoop* stepping_loop = nullptr;
+
+/// Marks `task` as its loop's current Task, and that loop as this thread's
+/// stepping loop, for the length of one step. A step may run another
+/// loop's run_until_complete(), so the scopes nest.
 class CurrentTaskScope {
  public:
-  CurrentTaskScope(TaskRegistry& registry, FutureBase* task) : registry_(registry) {
+  CurrentTaskScope(AbstractEventLoop& loop, FutureBase* task)
+      : registry_(loop.tasks()), outer_(stepping_loop) {
     if (registry_.current != nullptr) throw RuntimeError("a Task step started while another Task is running");
     registry_.current = task;
+    stepping_loop = &loop;
   }
-  ~CurrentTaskScope() { registry_.current = nullptr; }
+  ~CurrentTaskScope() {
+    registry_.current = nullptr;
+    stepping_loop = outer_;
+  }
   CurrentTaskScope(const CurrentTaskScope&) = delete;
   CurrentTaskScope& operator=(const CurrentTaskScope&) = delete;
 
  private:
   TaskRegistry& registry_;
+  AbstractEventLoop* outer_;
 };
 
 bool is_cancelled_error(const std::exception_ptr& e) {
@@ -116,7 +127,7 @@ void StandardTask::step() {
   }
   started_ = true;
   {
-    CurrentTaskScope scope(get_loop().tasks(), this);
+    CurrentTaskScope scope(get_loop(), this);
     std::exchange(resume_at_, nullptr).resume();
   }
   if (coroutine_.done()) finish_from_coroutine();
@@ -178,14 +189,16 @@ void TaskRegistry::clear() noexcept {
   }
 }
 
+AbstractEventLoop& default_loop() { return stepping_loop != nullptr ? *stepping_loop : *get_event_loop(); }
+
 FuturePtr current_task(AbstractEventLoop* loop) {
-  AbstractEventLoop& target = loop ? *loop : *get_event_loop();
+  AbstractEventLoop& target = loop ? *loop : default_loop();
   FutureBase* current = target.tasks().current;
   return current ? current->shared_from_this() : nullptr;
 }
 
 std::vector<FuturePtr> all_tasks(AbstractEventLoop* loop) {
-  AbstractEventLoop& target = loop ? *loop : *get_event_loop();
+  AbstractEventLoop& target = loop ? *loop : default_loop();
   return target.tasks().pending();
 }
 

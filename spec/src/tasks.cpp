@@ -1,14 +1,12 @@
 // The coroutine helpers that need no knowledge of T.
 #include "pep3156/tasks.hpp"
 
-#include "pep3156/policy.hpp"
-
 namespace pep3156 {
 
 AbstractEventLoop& resolve_loop(AbstractEventLoop* given, AbstractEventLoop* from_futures) {
   if (given != nullptr) return *given;
   if (from_futures != nullptr) return *from_futures;
-  return *get_event_loop();
+  return default_loop();
 }
 
 namespace detail {
@@ -31,7 +29,7 @@ void forward_outcome(FutureBase& from, FutureBase& to, ResultCopier copy) {
 }  // namespace detail
 
 Coroutine<void> sleep(double delay, AbstractEventLoop* loop) {
-  AbstractEventLoop& target = loop ? *loop : co_await this_loop();
+  AbstractEventLoop& target = resolve_loop(loop, nullptr);
   if (delay <= 0) {
     co_await yield_now();
     co_return;

@@ -362,3 +362,44 @@ TEST_CASE("LOOP-CREATE-FUTURE: create_future returns a pending Future bound to t
   CHECK_FALSE(f->done());
   CHECK(&f->get_loop() == loop.get());
 }
+
+TEST_CASE(
+    "POLICY-LOOP-KWARG: inside a Task, the helpers given no loop use the Task's loop (decision D-POLICY-3)") {
+  // No current loop in the policy: get_event_loop() would raise.
+  set_event_loop_policy(nullptr);
+  set_event_loop(nullptr);
+  auto loop = TestLoop::create();
+  auto child = []() -> Coroutine<int> { co_return 1; };
+  auto coroutine = [](auto child) -> Coroutine<bool> {
+    AbstractEventLoop& mine = co_await this_loop();
+    bool same = current_task() != nullptr && all_tasks().size() == 1;
+    Future<int> wrapped = ensure_future<int>(child());
+    same = same && &wrapped.get_loop() == &mine;
+    std::vector<Awaitable<int>> both{wrapped, child()};  // g++ 12: no braced list in a co_await
+    std::vector<int> results = co_await gather(std::move(both));
+    same = same && results == std::vector<int>{1, 1};
+    Future<int> shielded = shield<int>(child());
+    same = same && &shielded.get_loop() == &mine && co_await shielded == 1;
+    co_return same;
+  };
+  CHECK(loop->run_until_complete(coroutine(child)));
+  CHECK_THROWS_AS(current_task(), RuntimeError);  // outside a Task: get_event_loop()
+  set_event_loop_policy(nullptr);
+}
+
+TEST_CASE("a Task may run another loop to completion; default_loop() follows the running Task") {
+  auto outer_loop = TestLoop::create();
+  auto inner_loop = TestLoop::create();
+  auto inner = []() -> Coroutine<AbstractEventLoop*> {
+    co_await yield_now();
+    co_return &default_loop();
+  };
+  auto outer = [](TestLoop& other,
+                  auto inner) -> Coroutine<std::pair<AbstractEventLoop*, AbstractEventLoop*>> {
+    AbstractEventLoop* seen_inside = other.run_until_complete(inner());
+    co_return std::make_pair(seen_inside, &default_loop());
+  };
+  auto [inside, after] = outer_loop->run_until_complete(outer(*inner_loop, inner));
+  CHECK(inside == inner_loop.get());
+  CHECK(after == outer_loop.get());
+}

@@ -91,10 +91,15 @@ class TaskRegistry {
   std::unordered_map<const FutureBase*, FuturePtr> tasks_;
 };
 
-/// The Task running now on `loop` (default: the current loop), or null.
+/// The loop an API uses when given none (PEP 3156, "Passing an Event Loop
+/// Around Explicitly"): inside a Task, the loop running it (decision
+/// D-POLICY-3); elsewhere get_event_loop().
+AbstractEventLoop& default_loop();
+
+/// The Task running now on `loop` (default: default_loop()), or null.
 FuturePtr current_task(AbstractEventLoop* loop = nullptr);
 
-/// Every pending Task of `loop` (default: the current loop).
+/// Every pending Task of `loop` (default: default_loop()).
 std::vector<FuturePtr> all_tasks(AbstractEventLoop* loop = nullptr);
 
 }  // namespace pep3156

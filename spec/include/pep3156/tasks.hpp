@@ -5,8 +5,8 @@
 //
 // `loop` arguments (PEP 3156, "Passing an Event Loop Around Explicitly"):
 // when given, it is used and passed on; when null, the loop of the Futures
-// passed in is used, or, inside a coroutine, the loop running its Task
-// (decision D-POLICY-3), or else get_event_loop().
+// passed in is used, or else default_loop(): inside a Task, the loop running
+// it (decision D-POLICY-3), elsewhere get_event_loop().
 #pragma once
 
 #include <cstddef>
@@ -138,7 +138,7 @@ Coroutine<WaitResult<T>> wait(std::vector<Awaitable<T>> awaitables, WaitOptions 
                               AbstractEventLoop* loop = nullptr) {
   AbstractEventLoop* from_futures = nullptr;
   for (auto& a : awaitables) from_futures = from_futures ? from_futures : a.loop();
-  AbstractEventLoop& target = loop ? *loop : (from_futures ? *from_futures : co_await this_loop());
+  AbstractEventLoop& target = resolve_loop(loop, from_futures);
   std::vector<Future<T>> futures;
   std::vector<FuturePtr> states;
   for (auto& a : awaitables) {
@@ -159,7 +159,7 @@ Coroutine<WaitResult<T>> wait(std::vector<Awaitable<T>> awaitables, WaitOptions 
 template <class T>
 Coroutine<T> wait_for(Awaitable<T> awaitable, std::optional<double> timeout,
                       AbstractEventLoop* loop = nullptr) {
-  AbstractEventLoop& target = loop ? *loop : (awaitable.loop() ? *awaitable.loop() : co_await this_loop());
+  AbstractEventLoop& target = resolve_loop(loop, awaitable.loop());
   Future<T> future = awaitable.ensure_future(&target);
   if (!timeout) co_return co_await future;
   // The vector is built before the co_await: g++ 12 rejects a braced list
