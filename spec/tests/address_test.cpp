@@ -72,6 +72,8 @@ TEST_CASE("SocketAddress rejects invalid input with ValueError") {
   CHECK_THROWS_AS(SocketAddress("", 80), ValueError);
   CHECK_THROWS_AS(SocketAddress("1.2.3.4%eth0", 80), ValueError);  // a scope on IPv4
   CHECK_THROWS_AS(SocketAddress("300.1.1.1", 80), ValueError);
+  CHECK_THROWS_AS(SocketAddress("fe80::1%no-such-interface", 80), ValueError);
+  CHECK_THROWS_AS(SocketAddress("fe80::1%", 80), ValueError);
   CHECK_THROWS_AS(SocketAddress(nullptr, 0), ValueError);
   sockaddr_in short_v4{};
   short_v4.sin_family = AF_INET;
