@@ -78,6 +78,16 @@ TEST_CASE("UniqueFunction: empty, nullptr and null function pointers") {
   CHECK(from_pointer(4) == 8);
 }
 
+TEST_CASE("TIER-CALLBACK-POSITIONAL-ARGS: a Callback discards what the callable returns") {
+  int calls = 0;
+  Callback small([&calls] { return ++calls; });
+  small();
+  std::array<char, 100> big{};
+  Callback boxed([&calls, big] { return ++calls + big[0]; });
+  boxed();
+  CHECK(calls == 2);
+}
+
 TEST_CASE("UniqueFunction: self-move-assignment keeps the callable") {
   UniqueFunction<int()> f([] { return 3; });
   auto& alias = f;
