@@ -6,23 +6,15 @@
 #include <string>
 #include <vector>
 
-#include "destroy_flag.hpp"
 #include "test_loop.hpp"
+#include "test_support.hpp"
 
 using namespace pep3156;
 using pep3156::testing::DestroyFlag;
+using pep3156::testing::record_handler_calls;
 using pep3156::testing::TestLoop;
 
 namespace {
-/// Records every context that reaches the loop's exception handler.
-std::shared_ptr<std::vector<std::string>> record_handler_calls(AbstractEventLoop& loop) {
-  auto reports = std::make_shared<std::vector<std::string>>();
-  loop.set_exception_handler([reports](AbstractEventLoop&, const ExceptionContext& context) {
-    reports->push_back(describe(context));
-  });
-  return reports;
-}
-
 std::exception_ptr boom() { return std::make_exception_ptr(std::runtime_error("boom")); }
 }  // namespace
 

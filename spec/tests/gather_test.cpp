@@ -7,20 +7,15 @@
 #include <vector>
 
 #include "test_loop.hpp"
+#include "test_support.hpp"
 
 using namespace pep3156;
+using pep3156::testing::record_handler_calls;
 using pep3156::testing::TestLoop;
 
 namespace {
 Coroutine<int> value_after(double delay, int value) { co_return co_await sleep(delay, value); }
 
-std::shared_ptr<std::vector<std::string>> record_handler_calls(AbstractEventLoop& loop) {
-  auto reports = std::make_shared<std::vector<std::string>>();
-  loop.set_exception_handler([reports](AbstractEventLoop&, const ExceptionContext& context) {
-    reports->push_back(describe(context));
-  });
-  return reports;
-}
 }  // namespace
 
 TEST_CASE(

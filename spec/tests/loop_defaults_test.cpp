@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "destroy_flag.hpp"
 #include "test_loop.hpp"
+#include "test_support.hpp"
 
 using namespace pep3156;
 using pep3156::testing::DestroyFlag;
@@ -96,8 +96,10 @@ TEST_CASE("LOOP-RUC-STOPPED: the loop stopped before the Future is done: Runtime
   CHECK(loop->run_until_complete(next) == 2);
 }
 
-TEST_CASE("no stale stop() survives a run that ended with an exception") {
+TEST_CASE(
+    "LOOP-ERR-BASEEXCEPTION: a coroutine's BaseException leaves run_until_complete; no stale stop() stays") {
   auto loop = TestLoop::create();
+  auto reports = record_handler_calls(*loop);
   auto interrupted = []() -> Coroutine<int> {
     co_await yield_now();
     throw KeyboardInterrupt();
@@ -106,12 +108,14 @@ TEST_CASE("no stale stop() survives a run that ended with an exception") {
   // The Task's done-callback (run_until_complete's stopper) is scheduled,
   // then the BaseException leaves run_forever() before it ran.
   CHECK_THROWS_AS(loop->run_until_complete(interrupted()), KeyboardInterrupt);
+  CHECK_FALSE(loop->is_running());
   auto later = []() -> Coroutine<int> {
     co_await sleep(1.0);
     co_await yield_now();
     co_return 5;
   };
   CHECK(loop->run_until_complete(later()) == 5);
+  CHECK(reports->empty());  // the caller received it: not "never retrieved"
 }
 
 TEST_CASE("LOOP-CALL-LATER: the default call_later is call_at(time() + delay)") {
