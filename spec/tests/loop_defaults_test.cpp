@@ -324,3 +324,23 @@ TEST_CASE("TIER-OPTIONAL-NIE: the optional categories raise NotImplementedError 
   CHECK_THROWS_AS(loop->subprocess_exec(nullptr, {"true"}), NotImplementedError);
   CHECK(loop->capabilities().categories == Category{});
 }
+
+TEST_CASE("a loop destroyed with callbacks, timers and Tasks pending releases them all safely") {
+  auto reports = std::make_shared<std::vector<std::string>>();
+  auto destroyed = std::make_shared<bool>(false);
+  {
+    auto loop = TestLoop::create();
+    reports = record_handler_calls(*loop);
+    Future<int> failed(loop->create_future());
+    failed.set_exception(std::runtime_error("never retrieved"));
+    failed.add_done_callback([](Future<int>) {});  // scheduled, never run
+    loop->call_later(10, [failed] {});             // a pending timer holds it too
+    failed = Future<int>();
+    auto sleeper = [](DestroyFlag) -> Coroutine<void> { co_await sleep(100.0); };
+    loop->create_task(sleeper(DestroyFlag(destroyed)));
+    loop->call_repeatedly(1, [] {});
+    loop->run_ready();
+  }
+  CHECK(*destroyed);
+  CHECK(reports->empty());  // no report into a loop being destroyed
+}

@@ -32,7 +32,9 @@ namespace pep3156 {
 ///
 /// Copyable, so that a braced list works: gather<int>({f, g(), h()}). The
 /// copies of one coroutine share it, and only the first ensure_future()
-/// gets it: like a Python coroutine object, it runs at most once.
+/// gets it: like a Python coroutine object, it runs at most once. (g++ 12
+/// rejects a braced list inside a co_await expression: in a coroutine,
+/// build the vector first, then co_await wait(std::move(v)).)
 template <class T>
 class Awaitable {
  public:
