@@ -84,11 +84,11 @@ class KqueuePoller final : public Poller {
            errno == EINTR) {
     }
     if (count < 0) throw_errno("kevent");
-    std::unordered_map<int, std::size_t> slot_of;  // fd -> its entry in fired_
+    slot_of_.clear();
     for (int i = 0; i < count; ++i) {
       int fd = static_cast<int>(buffer_[i].ident);
       Events direction = buffer_[i].filter == EVFILT_READ ? Events::readable : Events::writable;
-      auto [slot, first] = slot_of.emplace(fd, fired_.size());
+      auto [slot, first] = slot_of_.emplace(fd, fired_.size());
       if (first) {
         fired_.push_back({fd, direction});
       } else {
@@ -126,8 +126,9 @@ class KqueuePoller final : public Poller {
   }
 
   int kqueue_fd_;
-  std::vector<struct kevent> buffer_;         // what the kernel fills
-  std::unordered_map<int, Events> interest_;  // what each fd is registered for
+  std::vector<struct kevent> buffer_;             // what the kernel fills
+  std::unordered_map<int, Events> interest_;      // what each fd is registered for
+  std::unordered_map<int, std::size_t> slot_of_;  // during wait(): fd -> its entry in fired_
 };
 
 }  // namespace

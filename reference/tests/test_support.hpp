@@ -6,10 +6,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
+#include "pep3156/exception_context.hpp"
 #include "reference/poller.hpp"
+#include "reference/selector_event_loop.hpp"
 
 namespace pep3156::reference::testing {
 
@@ -22,6 +29,56 @@ void for_each_poller(Body&& body) {
     SUBCASE(name.c_str()) { body(name); }
   }
 }
+
+/// A fresh loop on the named poller.
+inline std::shared_ptr<SelectorEventLoop> new_loop(const std::string& poller) {
+  return std::make_shared<SelectorEventLoop>(make_poller(poller));
+}
+
+/// Installs an exception handler on `loop` that records every context it
+/// receives, and returns the record (shared, so it outlives the loop).
+inline std::shared_ptr<std::vector<ExceptionContext>> record_errors(AbstractEventLoop& loop) {
+  auto record = std::make_shared<std::vector<ExceptionContext>>();
+  loop.set_exception_handler(
+      [record](AbstractEventLoop&, const ExceptionContext& context) { record->push_back(context); });
+  return record;
+}
+
+/// A Poller that forwards to a real one and counts its waits; another
+/// thread can block until the loop starts a wait without timeout.
+class CountingPoller final : public Poller {
+ public:
+  explicit CountingPoller(std::unique_ptr<Poller> inner) : inner_(std::move(inner)) {}
+
+  void add(int fd, Events events) override { inner_->add(fd, events); }
+  void modify(int fd, Events events) override { inner_->modify(fd, events); }
+  void remove(int fd) noexcept override { inner_->remove(fd); }
+  std::string_view name() const noexcept override { return inner_->name(); }
+  std::span<const FiredEvent> wait(std::optional<std::chrono::nanoseconds> timeout) override {
+    ++waits;
+    if (!timeout) {
+      std::lock_guard lock(mutex_);
+      blocking_ = true;
+      started_blocking_.notify_all();
+    }
+    return inner_->wait(timeout);
+  }
+
+  /// Returns once the loop has entered (or is entering) a wait without
+  /// timeout: it is blocked until something wakes it.
+  void wait_until_blocking() {
+    std::unique_lock lock(mutex_);
+    started_blocking_.wait(lock, [this] { return blocking_; });
+  }
+
+  std::atomic<int> waits{0};
+
+ private:
+  std::unique_ptr<Poller> inner_;
+  std::mutex mutex_;
+  std::condition_variable started_blocking_;
+  bool blocking_ = false;
+};
 
 /// A connected AF_UNIX stream pair, closed on destruction unless closed
 /// before.

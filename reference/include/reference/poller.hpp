@@ -110,8 +110,8 @@ class Poller {
   ///     its clock, not the result.
   ///   - Level-triggered: an fd that is still ready (unread data, free send
   ///     buffer) is reported again by every wait().
-  ///   - The span stays valid until the next call of any method of this
-  ///     poller.
+  ///   - The span stays valid until the next wait(): the caller may
+  ///     add(), modify() and remove() while it walks through it.
   ///   - EINTR (a signal handler ran) is retried inside, with the time that
   ///     remains; a signal meant to wake the loop must make a registered fd
   ///     readable (the self-pipe trick).

@@ -61,7 +61,7 @@
 struct ssl_st;  // OpenSSL's SSL
 struct bio_st;  // OpenSSL's BIO
 
-namespace pep3156::reference {
+namespace pep3156::reference::tls {
 
 class SSLTransport final : public Transport,
                            public Protocol,
@@ -159,4 +159,4 @@ class SSLTransport final : public Transport,
   bool application_writing_paused_ = false;  // what the application was told
 };
 
-}  // namespace pep3156::reference
+}  // namespace pep3156::reference::tls

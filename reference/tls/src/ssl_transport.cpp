@@ -1,4 +1,4 @@
-#include "ssl_transport.hpp"
+#include "reference/tls/ssl_transport.hpp"
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
@@ -11,7 +11,7 @@
 
 #include "pep3156/errors.hpp"
 
-namespace pep3156::reference {
+namespace pep3156::reference::tls {
 
 namespace {
 
@@ -395,4 +395,4 @@ std::exception_ptr SSLTransport::ssl_error(const std::string& during) const {
   return std::make_exception_ptr(SSLError(during + ": " + reason));
 }
 
-}  // namespace pep3156::reference
+}  // namespace pep3156::reference::tls
