@@ -3,6 +3,9 @@
 // like Python's keywords:
 //
 //   loop.create_connection(factory, "example.com", 443, {.ssl = true});
+//
+// Every member has a default member initializer, so that leaving members
+// out compiles cleanly under -Wextra (-Wmissing-field-initializers).
 #pragma once
 
 #include <netdb.h>
@@ -43,30 +46,30 @@ struct ConnectionOptions {
   /// An already connected socket to use instead of host and port, which
   /// must then be empty (ValueError otherwise). Ownership passes to the
   /// transport.
-  std::optional<Socket> sock;
+  std::optional<Socket> sock{};
   /// Bind locally to this (host, port) first.
-  std::optional<HostPort> local_addr;
+  std::optional<HostPort> local_addr{};
   /// TLS only: the name to verify; defaults to host. Empty with a
   /// verify_mode=none context disables hostname checks.
-  std::optional<std::string> server_hostname;
+  std::optional<std::string> server_hostname{};
 };
 
 struct ServerOptions {
   /// A context with the server's certificate and key (`ssl=True` makes no
   /// sense for a server).
-  std::shared_ptr<SSLContext> ssl;
+  std::shared_ptr<SSLContext> ssl{};
   int backlog = 100;
   /// SO_REUSEADDR; the PEP's default on UNIX is true.
   bool reuse_address = true;
   int family = AF_UNSPEC;
   int flags = AI_PASSIVE;
   /// An already bound listening socket to serve instead of host and port.
-  std::optional<Socket> sock;
+  std::optional<Socket> sock{};
 };
 
 struct DatagramOptions {
-  std::optional<HostPort> local_addr;
-  std::optional<HostPort> remote_addr;
+  std::optional<HostPort> local_addr{};
+  std::optional<HostPort> remote_addr{};
   int family = 0;
   int proto = 0;
   int flags = 0;
@@ -91,18 +94,18 @@ struct SubprocessOptions {
   Stdio stdin_ = Stdio::pipe();
   Stdio stdout_ = Stdio::pipe();
   Stdio stderr_ = Stdio::pipe();
-  std::optional<std::string> cwd;
+  std::optional<std::string> cwd{};
   /// Replaces the environment when set.
-  std::optional<std::map<std::string, std::string>> env;
+  std::optional<std::map<std::string, std::string>> env{};
   /// Close every other descriptor in the child (Python's default).
   bool close_fds = true;
   /// Descriptors kept open in the child even with close_fds.
-  std::vector<int> pass_fds;
+  std::vector<int> pass_fds{};
   bool start_new_session = false;
   /// Reset signal dispositions the parent ignores (Python's default).
   bool restore_signals = true;
   /// The program to run instead of args[0] (argv[0] stays args[0]).
-  std::optional<std::string> executable;
+  std::optional<std::string> executable{};
 };
 
 }  // namespace pep3156
