@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cmath>
 
+#include "reference/net/loop_methods.hpp"
+#include "reference/net/name_lookup.hpp"
 #include "reference/net/sock_methods.hpp"
 
 namespace pep3156::testing {
@@ -164,13 +166,17 @@ void FixtureLoop::run_once() {
 
 namespace net = reference::net;
 
-Future<StreamConnection> FixtureLoop::create_connection(ProtocolFactory, std::string, std::uint16_t,
-                                                        ConnectionOptions) {
-  not_implemented("create_connection()");
+Future<std::vector<AddrInfo>> FixtureLoop::getaddrinfo(std::string host, std::string port,
+                                                       GetAddrInfoOptions options) {
+  return net::getaddrinfo(*this, std::move(host), std::move(port), options);
 }
-Future<std::shared_ptr<Server>> FixtureLoop::create_server(ProtocolFactory, std::string, std::uint16_t,
-                                                           ServerOptions) {
-  not_implemented("create_server()");
+Future<StreamConnection> FixtureLoop::create_connection(ProtocolFactory f, std::string host,
+                                                        std::uint16_t port, ConnectionOptions options) {
+  return net::create_connection(*this, std::move(f), std::move(host), port, std::move(options));
+}
+Future<std::shared_ptr<Server>> FixtureLoop::create_server(ProtocolFactory f, std::string host,
+                                                           std::uint16_t port, ServerOptions options) {
+  return net::create_server(*this, std::move(f), std::move(host), port, std::move(options));
 }
 Future<DatagramConnection> FixtureLoop::create_datagram_endpoint(DatagramProtocolFactory, DatagramOptions) {
   not_implemented("create_datagram_endpoint()");

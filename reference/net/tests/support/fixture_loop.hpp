@@ -40,6 +40,8 @@ class FixtureLoop final : public AbstractEventLoop {
   void add_writer(int fd, Callback callback) override;
   bool remove_writer(int fd) override;
 
+  Future<std::vector<AddrInfo>> getaddrinfo(std::string host, std::string port,
+                                            GetAddrInfoOptions options = {}) override;
   Future<StreamConnection> create_connection(ProtocolFactory, std::string, std::uint16_t,
                                              ConnectionOptions) override;
   Future<std::shared_ptr<Server>> create_server(ProtocolFactory, std::string, std::uint16_t,
