@@ -178,8 +178,9 @@ Future<std::shared_ptr<Server>> FixtureLoop::create_server(ProtocolFactory f, st
                                                            std::uint16_t port, ServerOptions options) {
   return net::create_server(*this, std::move(f), std::move(host), port, std::move(options));
 }
-Future<DatagramConnection> FixtureLoop::create_datagram_endpoint(DatagramProtocolFactory, DatagramOptions) {
-  not_implemented("create_datagram_endpoint()");
+Future<DatagramConnection> FixtureLoop::create_datagram_endpoint(DatagramProtocolFactory f,
+                                                                 DatagramOptions options) {
+  return net::create_datagram_endpoint(*this, std::move(f), std::move(options));
 }
 Future<StreamConnection> FixtureLoop::create_unix_connection(ProtocolFactory, std::string,
                                                              ConnectionOptions) {

@@ -31,4 +31,9 @@ Future<StreamConnection> create_connection(AbstractEventLoop& loop, ProtocolFact
 Future<std::shared_ptr<Server>> create_server(AbstractEventLoop& loop, ProtocolFactory factory,
                                               std::string host, std::uint16_t port, ServerOptions options);
 
+/// A UDP endpoint: every pair of a local and a remote address of the same
+/// family is tried in turn (LOOP-DGRAM-ADDR-COMBINATIONS).
+Future<DatagramConnection> create_datagram_endpoint(AbstractEventLoop& loop, DatagramProtocolFactory factory,
+                                                    DatagramOptions options);
+
 }  // namespace pep3156::reference::net
