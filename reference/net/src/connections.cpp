@@ -1,4 +1,4 @@
-// create_connection(): connect a stream
+// create_connection() and create_unix_connection(): connect a stream
 // socket, then put a StreamTransport and a new protocol on it.
 #include <sys/socket.h>
 
@@ -82,11 +82,33 @@ Coroutine<StreamConnection> connect_tcp(AbstractEventLoop& loop, ProtocolFactory
   co_return co_await start_stream(loop, std::move(sock), std::move(factory));
 }
 
+Coroutine<StreamConnection> connect_unix(AbstractEventLoop& loop, ProtocolFactory factory, std::string path,
+                                         ConnectionOptions options) {
+  refuse_tls_for_now(ssl_requested(options.ssl), "create_unix_connection()");
+  if (options.local_addr) throw ValueError("create_unix_connection(): local_addr is for internet sockets");
+  Socket sock;
+  if (options.sock) {
+    if (!path.empty()) throw ValueError("create_unix_connection(): path must be empty with sock");
+    sock = take_stream_socket(options.sock, AF_UNIX, "create_unix_connection()");
+  } else {
+    if (path.empty()) throw ValueError("create_unix_connection(): path or sock is required");
+    SocketAddress address = SocketAddress::unix_path(path);
+    sock = open_socket(AF_UNIX, SOCK_STREAM, 0);
+    co_await loop.sock_connect(sock.fd(), address);
+  }
+  co_return co_await start_stream(loop, std::move(sock), std::move(factory));
+}
+
 }  // namespace
 
 Future<StreamConnection> create_connection(AbstractEventLoop& loop, ProtocolFactory factory, std::string host,
                                            std::uint16_t port, ConnectionOptions options) {
   return loop.create_task(connect_tcp(loop, std::move(factory), std::move(host), port, std::move(options)));
+}
+
+Future<StreamConnection> create_unix_connection(AbstractEventLoop& loop, ProtocolFactory factory,
+                                                std::string path, ConnectionOptions options) {
+  return loop.create_task(connect_unix(loop, std::move(factory), std::move(path), std::move(options)));
 }
 
 }  // namespace pep3156::reference::net

@@ -1,4 +1,4 @@
-// create_server(): bind and listen, then serve
+// create_server() and create_unix_server(): bind and listen, then serve
 // every accepted connection with a StreamTransport and a new protocol.
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -10,6 +10,7 @@
 #include "reference/net/socket_ops.hpp"
 #include "reference/net/socket_server.hpp"
 #include "reference/net/stream_transport.hpp"
+#include "unix_socket_file.hpp"
 
 namespace pep3156::reference::net {
 
@@ -81,11 +82,37 @@ Coroutine<std::shared_ptr<Server>> serve_tcp(AbstractEventLoop& loop, ProtocolFa
                                 stream_server(loop, std::move(factory)));
 }
 
+Coroutine<std::shared_ptr<Server>> serve_unix(AbstractEventLoop& loop, ProtocolFactory factory,
+                                              std::string path, ServerOptions options) {
+  refuse_tls_for_now(options.ssl != nullptr, "create_unix_server()");
+  std::vector<Socket> listening;
+  Callback remove_socket_file;
+  if (options.sock) {
+    if (!path.empty()) throw ValueError("create_unix_server(): path must be empty with sock");
+    listening.push_back(take_stream_socket(options.sock, AF_UNIX, "create_unix_server()"));
+  } else {
+    if (path.empty()) throw ValueError("create_unix_server(): path or sock is required");
+    SocketAddress address = SocketAddress::unix_path(path);
+    Socket sock = open_socket(AF_UNIX, SOCK_STREAM, 0);
+    remove_stale_socket_file(path);
+    bind_to(sock.fd(), address);
+    remove_socket_file = socket_file_remover(path);
+    listening.push_back(std::move(sock));
+  }
+  co_return SocketServer::start(loop, std::move(listening), options.backlog,
+                                stream_server(loop, std::move(factory)), std::move(remove_socket_file));
+}
+
 }  // namespace
 
 Future<std::shared_ptr<Server>> create_server(AbstractEventLoop& loop, ProtocolFactory factory,
                                               std::string host, std::uint16_t port, ServerOptions options) {
   return loop.create_task(serve_tcp(loop, std::move(factory), std::move(host), port, std::move(options)));
+}
+
+Future<std::shared_ptr<Server>> create_unix_server(AbstractEventLoop& loop, ProtocolFactory factory,
+                                                   std::string path, ServerOptions options) {
+  return loop.create_task(serve_unix(loop, std::move(factory), std::move(path), std::move(options)));
 }
 
 }  // namespace pep3156::reference::net

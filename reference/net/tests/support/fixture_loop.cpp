@@ -182,12 +182,13 @@ Future<DatagramConnection> FixtureLoop::create_datagram_endpoint(DatagramProtoco
                                                                  DatagramOptions options) {
   return net::create_datagram_endpoint(*this, std::move(f), std::move(options));
 }
-Future<StreamConnection> FixtureLoop::create_unix_connection(ProtocolFactory, std::string,
-                                                             ConnectionOptions) {
-  not_implemented("create_unix_connection()");
+Future<StreamConnection> FixtureLoop::create_unix_connection(ProtocolFactory f, std::string path,
+                                                             ConnectionOptions options) {
+  return net::create_unix_connection(*this, std::move(f), std::move(path), std::move(options));
 }
-Future<std::shared_ptr<Server>> FixtureLoop::create_unix_server(ProtocolFactory, std::string, ServerOptions) {
-  not_implemented("create_unix_server()");
+Future<std::shared_ptr<Server>> FixtureLoop::create_unix_server(ProtocolFactory f, std::string path,
+                                                                ServerOptions options) {
+  return net::create_unix_server(*this, std::move(f), std::move(path), std::move(options));
 }
 Future<Bytes> FixtureLoop::sock_recv(int fd, std::size_t n) { return net::sock_recv(*this, fd, n); }
 Future<void> FixtureLoop::sock_sendall(int fd, Bytes data) {
@@ -197,11 +198,11 @@ Future<void> FixtureLoop::sock_connect(int fd, SocketAddress a) {
   return net::sock_connect(*this, fd, std::move(a));
 }
 Future<AcceptedSocket> FixtureLoop::sock_accept(int fd) { return net::sock_accept(*this, fd); }
-Future<ReadPipeConnection> FixtureLoop::connect_read_pipe(ProtocolFactory, Socket) {
-  not_implemented("connect_read_pipe()");
+Future<ReadPipeConnection> FixtureLoop::connect_read_pipe(ProtocolFactory f, Socket pipe) {
+  return net::connect_read_pipe(*this, std::move(f), std::move(pipe));
 }
-Future<WritePipeConnection> FixtureLoop::connect_write_pipe(BaseProtocolFactory, Socket) {
-  not_implemented("connect_write_pipe()");
+Future<WritePipeConnection> FixtureLoop::connect_write_pipe(BaseProtocolFactory f, Socket pipe) {
+  return net::connect_write_pipe(*this, std::move(f), std::move(pipe));
 }
 
 }  // namespace pep3156::testing

@@ -36,4 +36,28 @@ Future<std::shared_ptr<Server>> create_server(AbstractEventLoop& loop, ProtocolF
 Future<DatagramConnection> create_datagram_endpoint(AbstractEventLoop& loop, DatagramProtocolFactory factory,
                                                     DatagramOptions options);
 
+/// A UNIX-domain stream connection to `path`, or over `options.sock`.
+Future<StreamConnection> create_unix_connection(AbstractEventLoop& loop, ProtocolFactory factory,
+                                                std::string path, ConnectionOptions options);
+
+/// Listens on the UNIX-domain socket `path`, or on `options.sock`. A socket
+/// file left at `path` by a server that is gone (connecting to it is
+/// refused) is removed first; a live socket or a file of another kind is
+/// never touched (bind() then fails with EADDRINUSE). Server::close()
+/// removes the socket file it created, if it is still there.
+Future<std::shared_ptr<Server>> create_unix_server(AbstractEventLoop& loop, ProtocolFactory factory,
+                                                   std::string path, ServerOptions options);
+
+/// The read end of a pipe (a FIFO, socket or character device in
+/// non-blocking mode; ValueError otherwise) as a ReadTransport. The
+/// transport owns `pipe`; on error it is closed.
+Future<ReadPipeConnection> connect_read_pipe(AbstractEventLoop& loop, ProtocolFactory factory, Socket pipe);
+
+/// The write end of a pipe as a WriteTransport. It does flow control like
+/// a socket's (decision A7: pause_writing()/resume_writing() at the water
+/// marks), write_eof() closes it, and the read end going away ends it with
+/// connection_lost() (EPIPE if data was still buffered).
+Future<WritePipeConnection> connect_write_pipe(AbstractEventLoop& loop, BaseProtocolFactory factory,
+                                               Socket pipe);
+
 }  // namespace pep3156::reference::net
