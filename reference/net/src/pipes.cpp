@@ -1,0 +1,48 @@
+// connect_read_pipe() and connect_write_pipe(): a StreamTransport with one
+// half on the end of a pipe the caller hands over.
+#include <sys/stat.h>
+
+#include "connection_setup.hpp"
+#include "reference/net/loop_methods.hpp"
+#include "reference/net/socket_ops.hpp"
+#include "reference/net/stream_transport.hpp"
+
+namespace pep3156::reference::net {
+
+namespace {
+
+/// ValueError unless `pipe` is a FIFO, a socket or a character device, in
+/// non-blocking mode (a regular file is always "ready" and cannot be polled).
+void check_pipe(const Socket& pipe, const char* method) {
+  unsigned mode = file_mode(pipe.fd());
+  if (!S_ISFIFO(mode) && !S_ISSOCK(mode) && !S_ISCHR(mode)) {
+    throw ValueError(std::string(method) + ": only pipes, sockets and character devices can be polled");
+  }
+  require_nonblocking(pipe.fd(), method);
+}
+
+template <class Result, class P>
+Coroutine<Result> open_pipe(AbstractEventLoop& loop, Factory<P> factory, Socket pipe, StreamKind kind,
+                            const char* method) {
+  check_pipe(pipe, method);
+  std::shared_ptr<P> protocol = make_protocol(factory);
+  auto waiter = loop.create_future<void>();
+  auto transport = StreamTransport::start(loop, std::move(pipe), kind, protocol, waiter);
+  co_await connection_made(waiter, transport);
+  co_return Result{transport, protocol};
+}
+
+}  // namespace
+
+Future<ReadPipeConnection> connect_read_pipe(AbstractEventLoop& loop, ProtocolFactory factory, Socket pipe) {
+  return loop.create_task(open_pipe<ReadPipeConnection>(loop, std::move(factory), std::move(pipe),
+                                                        StreamKind::read_pipe, "connect_read_pipe()"));
+}
+
+Future<WritePipeConnection> connect_write_pipe(AbstractEventLoop& loop, BaseProtocolFactory factory,
+                                               Socket pipe) {
+  return loop.create_task(open_pipe<WritePipeConnection>(loop, std::move(factory), std::move(pipe),
+                                                         StreamKind::write_pipe, "connect_write_pipe()"));
+}
+
+}  // namespace pep3156::reference::net

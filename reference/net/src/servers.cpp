@@ -1,0 +1,118 @@
+// create_server() and create_unix_server(): bind and listen, then serve
+// every accepted connection with a StreamTransport and a new protocol.
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+
+#include "connection_setup.hpp"
+#include "reference/net/loop_methods.hpp"
+#include "reference/net/socket_ops.hpp"
+#include "reference/net/socket_server.hpp"
+#include "reference/net/stream_transport.hpp"
+#include "unix_socket_file.hpp"
+
+namespace pep3156::reference::net {
+
+namespace {
+
+/// Binds a socket to be a listener on `info`'s address (the Server calls
+/// listen()).
+void bind_listener(const Socket& sock, const AddrInfo& info, bool reuse_address) {
+  int on = 1;
+  // LOOP-SERVER-REUSE-ADDRESS
+  if (reuse_address && ::setsockopt(sock.fd(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0) {
+    throw_errno("setsockopt(SO_REUSEADDR)");
+  }
+  // LOOP-SERVER-DUAL-STACK: one socket per family, so the IPv6 one must not
+  // also claim the IPv4 port.
+  if (info.family == AF_INET6 && ::setsockopt(sock.fd(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) {
+    throw_errno("setsockopt(IPV6_V6ONLY)");
+  }
+  bind_to(sock.fd(), info.address);
+}
+
+/// One socket per distinct address. A family the host cannot open a
+/// socket for (no IPv6) is skipped; a failed bind() fails the whole.
+std::vector<Socket> bind_listeners(const std::vector<AddrInfo>& infos, bool reuse_address) {
+  std::vector<Socket> listening;
+  std::vector<SocketAddress> bound;
+  std::exception_ptr unsupported;
+  for (const AddrInfo& info : infos) {
+    if (std::find(bound.begin(), bound.end(), info.address) != bound.end()) continue;
+    Socket sock;
+    try {
+      sock = open_socket(info.family, SOCK_STREAM, info.protocol);
+    } catch (const std::system_error&) {
+      unsupported = std::current_exception();
+      continue;
+    }
+    bind_listener(sock, info, reuse_address);
+    listening.push_back(std::move(sock));
+    bound.push_back(info.address);
+  }
+  if (listening.empty()) std::rethrow_exception(unsupported);
+  return listening;
+}
+
+/// Serves each accepted connection with a StreamTransport and a protocol
+/// from `factory`. Where TLS will be stacked for servers.
+SocketServer::ServeConnection stream_server(AbstractEventLoop& loop, ProtocolFactory factory) {
+  return [&loop, factory = std::move(factory)](Socket connection, Callback on_lost) {
+    StreamTransport::start(loop, std::move(connection), StreamKind::socket, make_protocol(factory), {},
+                           std::move(on_lost));
+  };
+}
+
+Coroutine<std::shared_ptr<Server>> serve_tcp(AbstractEventLoop& loop, ProtocolFactory factory,
+                                             std::string host, std::uint16_t port, ServerOptions options) {
+  refuse_tls_for_now(options.ssl != nullptr, "create_server()");
+  std::vector<Socket> listening;
+  if (options.sock) {
+    // LOOP-SERVER-SOCK
+    if (!host.empty() || port != 0)
+      throw ValueError("create_server(): host and port must be empty with sock");
+    listening.push_back(take_stream_socket(options.sock, 0, "create_server()"));
+  } else {
+    // LOOP-SERVER-GAI-OPTIONS: SOCK_STREAM, protocol 0.
+    auto infos = co_await resolve(loop, host, port, {options.family, SOCK_STREAM, 0, options.flags});
+    listening = bind_listeners(infos, options.reuse_address);
+  }
+  co_return SocketServer::start(loop, std::move(listening), options.backlog,
+                                stream_server(loop, std::move(factory)));
+}
+
+Coroutine<std::shared_ptr<Server>> serve_unix(AbstractEventLoop& loop, ProtocolFactory factory,
+                                              std::string path, ServerOptions options) {
+  refuse_tls_for_now(options.ssl != nullptr, "create_unix_server()");
+  std::vector<Socket> listening;
+  Callback remove_socket_file;
+  if (options.sock) {
+    if (!path.empty()) throw ValueError("create_unix_server(): path must be empty with sock");
+    listening.push_back(take_stream_socket(options.sock, AF_UNIX, "create_unix_server()"));
+  } else {
+    if (path.empty()) throw ValueError("create_unix_server(): path or sock is required");
+    SocketAddress address = SocketAddress::unix_path(path);
+    Socket sock = open_socket(AF_UNIX, SOCK_STREAM, 0);
+    remove_stale_socket_file(path);
+    bind_to(sock.fd(), address);
+    remove_socket_file = socket_file_remover(path);
+    listening.push_back(std::move(sock));
+  }
+  co_return SocketServer::start(loop, std::move(listening), options.backlog,
+                                stream_server(loop, std::move(factory)), std::move(remove_socket_file));
+}
+
+}  // namespace
+
+Future<std::shared_ptr<Server>> create_server(AbstractEventLoop& loop, ProtocolFactory factory,
+                                              std::string host, std::uint16_t port, ServerOptions options) {
+  return loop.create_task(serve_tcp(loop, std::move(factory), std::move(host), port, std::move(options)));
+}
+
+Future<std::shared_ptr<Server>> create_unix_server(AbstractEventLoop& loop, ProtocolFactory factory,
+                                                   std::string path, ServerOptions options) {
+  return loop.create_task(serve_unix(loop, std::move(factory), std::move(path), std::move(options)));
+}
+
+}  // namespace pep3156::reference::net
