@@ -66,8 +66,4 @@ Coroutine<void> connection_made(Future<void> waiter, std::shared_ptr<BaseTranspo
   }
 }
 
-void refuse_tls_for_now(bool requested, const char* method) {
-  if (requested) throw NotImplementedError(std::string(method) + ": TLS (ssl=) is not implemented yet");
-}
-
 }  // namespace pep3156::reference::net

@@ -54,9 +54,4 @@ std::shared_ptr<P> make_protocol(const Factory<P>& factory) {
 /// closed and the error goes on.
 Coroutine<void> connection_made(Future<void> waiter, std::shared_ptr<BaseTransport> transport);
 
-// TODO(TLS): the TLS engineer replaces this with the TLS layer (a protocol
-// that is itself a transport, stacked on StreamTransport).
-/// NotImplementedError if TLS was asked for: not implemented yet.
-void refuse_tls_for_now(bool requested, const char* method);
-
 }  // namespace pep3156::reference::net

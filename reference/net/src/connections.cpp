@@ -6,6 +6,7 @@
 #include "reference/net/loop_methods.hpp"
 #include "reference/net/socket_ops.hpp"
 #include "reference/net/stream_transport.hpp"
+#include "reference/tls/tls_options.hpp"
 
 namespace pep3156::reference::net {
 
@@ -45,22 +46,27 @@ Coroutine<Socket> connect_to_first(AbstractEventLoop& loop, std::vector<AddrInfo
 }
 
 /// A connected stream socket with a transport and a new protocol on it,
-/// once connection_made() has returned. Where TLS will be stacked.
-Coroutine<StreamConnection> start_stream(AbstractEventLoop& loop, Socket sock, ProtocolFactory factory) {
+/// once connection_made() has returned. With `tls`, the TLS layer is the
+/// stream transport's protocol and the new protocol's transport, and
+/// connection_made() comes after the handshake (D-NET-1).
+Coroutine<StreamConnection> start_stream(AbstractEventLoop& loop, Socket sock, ProtocolFactory factory,
+                                         std::optional<tls::ClientTls> tls) {
   std::shared_ptr<Protocol> protocol = make_protocol(factory);
+  auto handshake = loop.create_future<void>();
+  std::shared_ptr<tls::SSLTransport> layer;
+  if (tls) layer = tls->layer(loop, protocol, handshake.state());
   auto waiter = loop.create_future<void>();
-  auto transport = StreamTransport::start(loop, std::move(sock), StreamKind::socket, protocol, waiter);
+  auto transport =
+      StreamTransport::start(loop, std::move(sock), StreamKind::socket, layer ? layer : protocol, waiter);
   co_await connection_made(waiter, transport);
-  co_return StreamConnection{transport, protocol};
+  if (!layer) co_return StreamConnection{transport, protocol};
+  co_await connection_made(handshake, layer);
+  co_return StreamConnection{layer, protocol};
 }
 
 Coroutine<StreamConnection> connect_tcp(AbstractEventLoop& loop, ProtocolFactory factory, std::string host,
                                         std::uint16_t port, ConnectionOptions options) {
-  bool tls = ssl_requested(options.ssl);
-  if (options.server_hostname && !tls) {
-    throw ValueError("create_connection(): server_hostname is only meaningful with ssl");
-  }
-  refuse_tls_for_now(tls, "create_connection()");
+  auto tls = tls::client_tls(options, host, "create_connection()");
   Socket sock;
   if (options.sock) {
     // LOOP-CONN-SOCK
@@ -79,12 +85,12 @@ Coroutine<StreamConnection> connect_tcp(AbstractEventLoop& loop, ProtocolFactory
     std::string what = "create_connection(" + host + ", " + std::to_string(port) + ")";
     sock = co_await connect_to_first(loop, std::move(remotes), std::move(locals), what);
   }
-  co_return co_await start_stream(loop, std::move(sock), std::move(factory));
+  co_return co_await start_stream(loop, std::move(sock), std::move(factory), std::move(tls));
 }
 
 Coroutine<StreamConnection> connect_unix(AbstractEventLoop& loop, ProtocolFactory factory, std::string path,
                                          ConnectionOptions options) {
-  refuse_tls_for_now(ssl_requested(options.ssl), "create_unix_connection()");
+  auto tls = tls::client_tls(options, "", "create_unix_connection()");
   if (options.local_addr) throw ValueError("create_unix_connection(): local_addr is for internet sockets");
   Socket sock;
   if (options.sock) {
@@ -96,7 +102,7 @@ Coroutine<StreamConnection> connect_unix(AbstractEventLoop& loop, ProtocolFactor
     sock = open_socket(AF_UNIX, SOCK_STREAM, 0);
     co_await loop.sock_connect(sock.fd(), address);
   }
-  co_return co_await start_stream(loop, std::move(sock), std::move(factory));
+  co_return co_await start_stream(loop, std::move(sock), std::move(factory), std::move(tls));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "reference/net/socket_ops.hpp"
 #include "reference/net/socket_server.hpp"
 #include "reference/net/stream_transport.hpp"
+#include "reference/tls/tls_options.hpp"
 #include "unix_socket_file.hpp"
 
 namespace pep3156::reference::net {
@@ -56,17 +57,20 @@ std::vector<Socket> bind_listeners(const std::vector<AddrInfo>& infos, bool reus
 }
 
 /// Serves each accepted connection with a StreamTransport and a protocol
-/// from `factory`. Where TLS will be stacked for servers.
-SocketServer::ServeConnection stream_server(AbstractEventLoop& loop, ProtocolFactory factory) {
-  return [&loop, factory = std::move(factory)](Socket connection, Callback on_lost) {
-    StreamTransport::start(loop, std::move(connection), StreamKind::socket, make_protocol(factory), {},
+/// from `factory`; with `tls`, the TLS layer between them.
+SocketServer::ServeConnection stream_server(AbstractEventLoop& loop, ProtocolFactory factory,
+                                            std::optional<tls::ServerTls> tls) {
+  return [&loop, factory = std::move(factory), tls = std::move(tls)](Socket connection, Callback on_lost) {
+    std::shared_ptr<Protocol> protocol = make_protocol(factory);
+    if (tls) protocol = tls->layer(loop, std::move(protocol));
+    StreamTransport::start(loop, std::move(connection), StreamKind::socket, std::move(protocol), {},
                            std::move(on_lost));
   };
 }
 
 Coroutine<std::shared_ptr<Server>> serve_tcp(AbstractEventLoop& loop, ProtocolFactory factory,
                                              std::string host, std::uint16_t port, ServerOptions options) {
-  refuse_tls_for_now(options.ssl != nullptr, "create_server()");
+  auto tls = tls::server_tls(options, "create_server()");
   std::vector<Socket> listening;
   if (options.sock) {
     // LOOP-SERVER-SOCK
@@ -79,12 +83,12 @@ Coroutine<std::shared_ptr<Server>> serve_tcp(AbstractEventLoop& loop, ProtocolFa
     listening = bind_listeners(infos, options.reuse_address);
   }
   co_return SocketServer::start(loop, std::move(listening), options.backlog,
-                                stream_server(loop, std::move(factory)));
+                                stream_server(loop, std::move(factory), std::move(tls)));
 }
 
 Coroutine<std::shared_ptr<Server>> serve_unix(AbstractEventLoop& loop, ProtocolFactory factory,
                                               std::string path, ServerOptions options) {
-  refuse_tls_for_now(options.ssl != nullptr, "create_unix_server()");
+  auto tls = tls::server_tls(options, "create_unix_server()");
   std::vector<Socket> listening;
   Callback remove_socket_file;
   if (options.sock) {
@@ -100,7 +104,8 @@ Coroutine<std::shared_ptr<Server>> serve_unix(AbstractEventLoop& loop, ProtocolF
     listening.push_back(std::move(sock));
   }
   co_return SocketServer::start(loop, std::move(listening), options.backlog,
-                                stream_server(loop, std::move(factory)), std::move(remove_socket_file));
+                                stream_server(loop, std::move(factory), std::move(tls)),
+                                std::move(remove_socket_file));
 }
 
 }  // namespace

@@ -198,10 +198,9 @@ TEST_CASE("create_connection(sock=...) uses a connected socket; bad combinations
     CHECK_THROWS_AS(rethrow(loop, loop.create_connection(clients.factory(), "127.0.0.1", port,
                                                          {.server_hostname = "example.com"})),
                     ValueError);
-    // TODO(TLS): ssl= raises NotImplementedError until the TLS layer lands.
-    CHECK_THROWS_AS(
-        rethrow(loop, loop.create_connection(clients.factory(), "127.0.0.1", port, {.ssl = true})),
-        NotImplementedError);
+    CHECK_THROWS_AS(rethrow(loop, loop.create_connection(clients.factory(), "127.0.0.1", port,
+                                                         {.ssl_handshake_timeout = 1.0})),
+                    ValueError);
     server->close();
     run(loop, server->wait_closed());
   });

@@ -162,12 +162,10 @@ TEST_CASE("create_server(): reuse_address=false, sock=, and the errors") {
     CHECK_THROWS_AS(
         rethrow(loop, loop.create_server(servers.factory(), "", 0, {.sock = std::move(datagram)})),
         ValueError);
-    // TODO(TLS): ssl= raises NotImplementedError until the TLS layer lands.
     CHECK_THROWS_AS(
-        rethrow(loop, loop.create_server(
-                          servers.factory(), "127.0.0.1", 0,
-                          {.ssl = SSLContext::create_default_context(SSLContext::Purpose::client_auth)})),
-        NotImplementedError);
+        rethrow(loop, loop.create_server(servers.factory(), "127.0.0.1", 0,
+                                         {.ssl = SSLContext::create_default_context()})),  // a client context
+        ValueError);
     run(loop, server->wait_closed());
     run(loop, plain->wait_closed());
   });

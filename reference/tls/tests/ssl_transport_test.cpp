@@ -7,11 +7,13 @@
 #include <openssl/ssl.h>
 
 #include "memory_transport.hpp"
+#include "net_testing.hpp"
 #include "test_support.hpp"
 #include "tls_support.hpp"
 
 namespace pep3156::reference::testing {
 
+using pep3156::testing::RecordingProtocol;
 using tls::SSLTransport;
 namespace {
 
@@ -59,7 +61,7 @@ struct RecordedErrors {
 
 /// The server application echoes what it receives.
 void echo(RecordingProtocol& server) {
-  server.on_data_received = [](RecordingProtocol& self) {
+  server.on_data = [](RecordingProtocol& self, BytesView) {
     self.transport->write(self.received);
     self.received.clear();
   };
@@ -70,7 +72,7 @@ TEST_CASE("TLS in memory: handshake, data both ways, close_notify, connection_lo
     auto loop = new_loop(poller);
     TlsPair pair(*loop, TestPki::get().client_context());
     echo(*pair.server_app);
-    pair.server_app->keep_open_at_eof = true;  // ignored for TLS (PROTO-EOF-TLS-IGNORED)
+    pair.server_app->keep_open_on_eof = true;  // ignored for TLS (PROTO-EOF-TLS-IGNORED)
 
     loop->run_until_complete(pair.handshake);
     // D-NET-1: the application saw connection_made() before the waiter completed.
@@ -80,16 +82,16 @@ TEST_CASE("TLS in memory: handshake, data both ways, close_notify, connection_lo
     pair.client->write("hello, ");
     BytesView pieces[] = {as_bytes("TLS "), as_bytes("world")};
     pair.client->writelines(pieces);
-    pair.client_app->on_data_received = [](RecordingProtocol& self) {
+    pair.client_app->on_data = [](RecordingProtocol& self, BytesView) {
       if (self.received == "hello, TLS world") self.transport->close();
     };
     loop->run_until_complete(pair.server_app->lost);
     loop->run_until_complete(pair.client_app->lost);
 
     CHECK(pair.client_app->received == "hello, TLS world");
-    CHECK(pair.server_app->eof);  // the client's close_notify
-    CHECK_FALSE(pair.server_app->error);
-    CHECK_FALSE(pair.client_app->error);
+    CHECK(pair.server_app->eof.done());  // the client's close_notify
+    CHECK_FALSE(pair.server_app->lost_error);
+    CHECK_FALSE(pair.client_app->lost_error);
     CHECK(pair.client->is_closing());
     pair.client->write("ignored after close");  // D-TR-2: nothing happens
   });
@@ -127,7 +129,7 @@ TEST_CASE("TLS in memory: records split into 1-byte chunks still make a connecti
     echo(*pair.server_app);
     loop->run_until_complete(pair.handshake);
     pair.client->write("split");
-    pair.client_app->on_data_received = [](RecordingProtocol& self) {
+    pair.client_app->on_data = [](RecordingProtocol& self, BytesView) {
       if (self.received == "split") self.transport->close();
     };
     loop->run_until_complete(pair.client_app->lost);
@@ -141,8 +143,8 @@ TEST_CASE("TLS in memory: a megabyte each way arrives whole, and close() flushes
     TlsPair pair(*loop, TestPki::get().client_context(), "localhost", /*chunk=*/7000);
     const std::string upload = patterned(1 << 20, 1);
     const std::string download = patterned(1 << 20, 2);
-    pair.client_app->on_connection_made = [&](RecordingProtocol& self) { self.transport->write(upload); };
-    pair.server_app->on_data_received = [&](RecordingProtocol& self) {
+    pair.client_app->on_made = [&](RecordingProtocol& self) { self.transport->write(upload); };
+    pair.server_app->on_data = [&](RecordingProtocol& self, BytesView) {
       if (self.received.size() < upload.size()) return;
       self.transport->write(download);
       self.transport->close();  // the client still gets all of it, then EOF
@@ -151,9 +153,9 @@ TEST_CASE("TLS in memory: a megabyte each way arrives whole, and close() flushes
     loop->run_until_complete(pair.server_app->lost);
     CHECK((pair.server_app->received == upload));
     CHECK((pair.client_app->received == download));
-    CHECK(pair.client_app->eof);
-    CHECK_FALSE(pair.client_app->error);
-    CHECK_FALSE(pair.server_app->error);
+    CHECK(pair.client_app->eof.done());
+    CHECK_FALSE(pair.client_app->lost_error);
+    CHECK_FALSE(pair.server_app->lost_error);
   });
 }
 
@@ -164,18 +166,18 @@ TEST_CASE("TLS in memory: flow control reaches the application") {
     const std::string data = patterned(300 * 1024);
     // The ciphertext piles up in the lower transport, whose water marks are
     // the TLS transport's.
-    pair.client_app->on_connection_made = [&](RecordingProtocol& self) {
+    pair.client_app->on_made = [&](RecordingProtocol& self) {
       self.transport->set_write_buffer_limits(32 * 1024);
       self.transport->write(data);
       CHECK(self.writing_paused);  // from inside write() (D-PROTO-2)
       CHECK(self.transport->get_write_buffer_size() > 32 * 1024);
     };
-    pair.server_app->on_data_received = [&](RecordingProtocol& self) {
+    pair.server_app->on_data = [&](RecordingProtocol& self, BytesView) {
       if (self.received.size() == data.size()) pair.client->close();
     };
     loop->run_until_complete(pair.server_app->lost);
     CHECK((pair.server_app->received == data));
-    CHECK(pair.client_app->pauses == 1);
+    CHECK(pair.client_app->count("pause") == 1);
     CHECK_FALSE(pair.client_app->writing_paused);  // resumed once drained
     CHECK_THROWS_AS(pair.client->set_write_buffer_limits(10, 20), ValueError);
   });
@@ -187,11 +189,9 @@ TEST_CASE("TLS in memory: pause_reading() holds back plaintext already decrypted
     TlsPair pair(*loop, TestPki::get().client_context(), "localhost", /*chunk=*/1 << 20);
     // Four records reach the server in one data_received(); its application
     // pauses after each, and resumes from a later callback.
-    pair.client_app->on_connection_made = [](RecordingProtocol& self) {
-      self.transport->write(patterned(64 * 1024));
-    };
+    pair.client_app->on_made = [](RecordingProtocol& self) { self.transport->write(patterned(64 * 1024)); };
     int deliveries_while_paused = 0;
-    pair.server_app->on_data_received = [&](RecordingProtocol& self) {
+    pair.server_app->on_data = [&](RecordingProtocol& self, BytesView) {
       if (!self.transport->is_closing() && self.received.size() < 64 * 1024) {
         self.transport->pause_reading();
         self.transport->pause_reading();  // D-TR-4: idempotent
@@ -312,14 +312,14 @@ TEST_CASE("TLS in memory: a peer that is not TLS, or hangs up, fails the handsha
     auto loop = new_loop(poller);
     ClientOverPlainPeer connection(*loop, 60.0);
     SUBCASE("garbage") {
-      connection.peer->on_connection_made = [](RecordingProtocol& self) {
+      connection.peer->on_made = [](RecordingProtocol& self) {
         self.transport->write("HTTP/1.0 400 Bad Request\r\n\r\n");
       };
       CHECK_THROWS_WITH_AS(loop->run_until_complete(connection.handshake),
                            "TLS handshake failed: wrong version number", SSLError);
     }
     SUBCASE("EOF") {
-      connection.peer->on_data_received = [](RecordingProtocol& self) { self.transport->close(); };
+      connection.peer->on_data = [](RecordingProtocol& self, BytesView) { self.transport->close(); };
       CHECK_THROWS_WITH_AS(loop->run_until_complete(connection.handshake),
                            "TLS handshake failed: the peer closed the connection", SSLError);
     }
@@ -332,7 +332,7 @@ TEST_CASE("TLS in memory: cancelling the waiter abandons the handshake") {
   for_each_poller([](const std::string& poller) {
     auto loop = new_loop(poller);
     ClientOverPlainPeer connection(*loop, 60.0);
-    connection.peer->on_data_received = [&](RecordingProtocol&) { connection.handshake.cancel(); };
+    connection.peer->on_data = [&](RecordingProtocol&, BytesView) { connection.handshake.cancel(); };
     loop->run_until_complete(connection.peer->lost);
     CHECK(connection.handshake.cancelled());
     CHECK_FALSE(connection.client_app->made.done());
@@ -349,10 +349,10 @@ TEST_CASE("TLS in memory: abort() drops the connection at once") {
     CHECK(pair.client->is_closing());
     CHECK_FALSE(pair.client_app->lost.done());  // D-TR-5: later, from the loop
     loop->run_until_complete(pair.client_app->lost);
-    CHECK_FALSE(pair.client_app->error);
+    CHECK_FALSE(pair.client_app->lost_error);
     // The server saw the connection end without close_notify: EOF all the same.
     loop->run_until_complete(pair.server_app->lost);
-    CHECK(pair.server_app->eof);
+    CHECK(pair.server_app->eof.done());
     CHECK(pair.server_app->received.size() < 100 * 1024);
   });
 }

@@ -1,6 +1,7 @@
 // What the TLS tests share: a test PKI made at test time with the openssl
-// command (no private key is committed), contexts that use it, and an
-// application protocol that records, and checks, how it is called.
+// command (no private key is committed), contexts that use it, and data
+// that shows when a piece of it is lost. (The protocol that records and
+// checks its calls is the net tests' RecordingProtocol.)
 #pragma once
 
 #include <doctest/doctest.h>
@@ -8,7 +9,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <functional>
 #include <memory>
 #include <string>
 
@@ -16,6 +16,9 @@
 #include "pep3156/ssl.hpp"
 
 namespace pep3156::reference::testing {
+
+/// Debian's openssl command, never another one first on PATH.
+inline constexpr const char* kOpenssl = "/usr/bin/openssl";
 
 /// A CA, a server certificate it signed for localhost, 127.0.0.1 and ::1,
 /// and a second CA that signed nothing we use, in a temporary directory
@@ -69,85 +72,12 @@ class TestPki {
     openssl("req -x509 -new" + key + " -keyout " + name + ".key -out " + name + ".pem -subj /CN=" + name);
   }
   void openssl(const std::string& arguments) {
-    std::string command = "cd '" + directory_.string() + "' && openssl " + arguments + " 2>/dev/null";
+    std::string command =
+        "cd '" + directory_.string() + "' && " + kOpenssl + " " + arguments + " 2>/dev/null";
     REQUIRE_MESSAGE(std::system(command.c_str()) == 0, command);
   }
 
   std::filesystem::path directory_;
-};
-
-/// An application protocol that keeps what it receives and CHECKs the
-/// calling sequence the PEP guarantees (PROTO-SEQ-*): connection_made()
-/// once and first, data_received() never empty and never after
-/// eof_received(), eof_received() at most once, connection_lost() once and
-/// last, pause_writing()/resume_writing() alternating.
-class RecordingProtocol : public Protocol {
- public:
-  explicit RecordingProtocol(AbstractEventLoop& loop) : made(loop), lost(loop) {}
-
-  void connection_made(std::shared_ptr<BaseTransport> base) override {
-    CHECK(!made.done());
-    transport = std::dynamic_pointer_cast<Transport>(base);
-    REQUIRE(transport);
-    made.set_result();
-    if (on_connection_made) on_connection_made(*this);
-  }
-  void data_received(BytesView data) override {
-    CHECK(made.done());
-    CHECK(!data.empty());
-    CHECK(!eof);
-    CHECK(!lost.done());
-    received.append(as_text(data));
-    if (on_data_received) on_data_received(*this);
-  }
-  bool eof_received() override {
-    CHECK(made.done());
-    CHECK(!eof);
-    CHECK(!lost.done());
-    eof = true;
-    return keep_open_at_eof;
-  }
-  void connection_lost(std::exception_ptr exc) override {
-    CHECK(made.done());
-    CHECK(!lost.done());
-    error = exc;
-    lost.set_result();
-  }
-  void pause_writing() override {
-    CHECK(!writing_paused);
-    CHECK(!lost.done());
-    writing_paused = true;
-    ++pauses;
-  }
-  void resume_writing() override {
-    CHECK(writing_paused);
-    CHECK(!lost.done());
-    writing_paused = false;
-  }
-
-  /// The message of the error connection_lost() received ("" if none).
-  std::string error_message() const {
-    if (!error) return "";
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      return e.what();
-    }
-  }
-
-  Future<void> made;
-  Future<void> lost;
-  std::shared_ptr<Transport> transport;
-  std::string received;
-  bool eof = false;
-  std::exception_ptr error;
-  bool writing_paused = false;
-  int pauses = 0;
-
-  /// What eof_received() returns.
-  bool keep_open_at_eof = false;
-  std::function<void(RecordingProtocol&)> on_connection_made;
-  std::function<void(RecordingProtocol&)> on_data_received;
 };
 
 /// `size` bytes of a pattern that does not repeat every power of two, so
