@@ -86,8 +86,15 @@ class RepeatingTimer final : public TimerHandleState {
     // than scheduled, subsequent callbacks will be delayed for (at least)
     // the same amount": the next deadline counts from now, not from when.
     double started = loop_.time();
-    callback_();  // an exception ends the repetition and reaches the handler
+    // The callback may cancel this timer, which resets callback_ (and
+    // keep_alive_): it runs from locals, so it is not destroyed mid-call,
+    // and an exception (which ends the repetition and reaches the handler)
+    // leaves no cycle behind.
+    std::shared_ptr<RepeatingTimer> kept = std::move(keep_alive_);
+    Callback callback = std::move(callback_);
+    callback();
     if (cancelled()) return;
+    callback_ = std::move(callback);
     set_when(started + interval_);
     schedule(self);
     keep_alive_ = self;  // the loop's timer holds us only weakly

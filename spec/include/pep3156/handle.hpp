@@ -36,11 +36,12 @@ class HandleState {
 
   /// Cancels the callback: it will not be called. Idempotent. The callback
   /// and what it captured are released at once, as asyncio does, so that a
-  /// cancelled handle pins nothing; then on_cancel() tells the loop.
+  /// cancelled handle pins nothing (a callback cancelling its own Handle
+  /// is released when it returns); then on_cancel() tells the loop.
   void cancel() noexcept {
     if (cancelled_) return;
     cancelled_ = true;
-    callback_.reset();
+    if (!running_) callback_.reset();
     on_cancel();
   }
 
@@ -50,7 +51,16 @@ class HandleState {
   /// cancelled. Exceptions propagate to the loop, which passes them to its
   /// exception handler.
   void run() {
-    if (!cancelled_) callback_();
+    if (cancelled_) return;
+    running_ = true;
+    struct Finish {
+      HandleState& self;
+      ~Finish() {
+        self.running_ = false;
+        if (self.cancelled_) self.callback_.reset();  // cancelled while running
+      }
+    } finish{*this};
+    callback_();
   }
 
  protected:
@@ -60,6 +70,7 @@ class HandleState {
  private:
   Callback callback_;
   bool cancelled_ = false;
+  bool running_ = false;  // inside run(): cancel() must not destroy the callback
 };
 
 /// A HandleState with the time at which the callback is due.

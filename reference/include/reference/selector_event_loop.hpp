@@ -1,0 +1,136 @@
+// SelectorEventLoop: the PEP's readiness-based loop, over one Poller
+// (select, poll, epoll or kqueue) chosen when it is created:
+//
+//   auto loop = std::make_shared<SelectorEventLoop>(make_poller("poll"));
+//
+// BaseEventLoop runs the iterations; this class supplies their steps 2 and
+// 3 (wait on the poller, queue the callbacks of the ready fds) and owns
+// what they need: the poller, the table of fd callbacks, the Waker that
+// call_soon_threadsafe() writes to, and the signal handlers.
+//
+// I/O callbacks (Category::io_callbacks): add_reader()/add_writer() keep
+// one callback per fd and direction; a second add replaces the first, and
+// the replaced callback never runs again, even if it was already queued
+// (LOOP-IO-ADD-REPLACES). Level-triggered: the callback runs on every
+// iteration while the fd stays ready (LOOP-IO-READER-WHENEVER-READY). The
+// loop never changes an fd's flags (blocking mode included) and never
+// closes it. An fd closed while registered is dropped, with a report to
+// the exception handler, as soon as the poller notices (select, poll) or
+// when a remove_*() finds it gone; epoll and kqueue forget a closed fd
+// without telling, and its callbacks simply stop. remove_*() never throws
+// because of such an fd.
+//
+// Signals (Category::signals): main thread only (RuntimeError elsewhere),
+// and one loop per signal at a time (RuntimeError for a second loop).
+// Handlers run as ordinary callbacks; removing one restores SIG_DFL, and
+// close() removes them all.
+//
+// Networking (name lookups, transports, create_connection, servers,
+// sock_*, UNIX sockets, pipes) forwards to pep3156::reference::net
+// (reference/net), which builds it on add_reader(), add_writer() and
+// call_soon(), as asyncio's selector transports do.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "reference/base_event_loop.hpp"
+#include "reference/poller.hpp"
+#include "reference/waker.hpp"
+
+namespace pep3156::reference {
+
+class SignalHandlers;
+
+class SelectorEventLoop final : public BaseEventLoop {
+ public:
+  using AbstractEventLoop::add_reader;
+  using AbstractEventLoop::add_signal_handler;
+  using AbstractEventLoop::add_writer;
+
+  /// ValueError if `poller` is null.
+  explicit SelectorEventLoop(std::unique_ptr<Poller> poller = make_poller(""));
+  /// Closes the loop if close() was not called (and, in debug mode,
+  /// reports "unclosed event loop" to the exception handler first).
+  ~SelectorEventLoop() override;
+
+  /// The poller's name: "select", "poll", "epoll" or "kqueue".
+  std::string_view poller_name() const noexcept { return poller_name_; }
+
+  // --- I/O callbacks ------------------------------------------------------------
+
+  /// ValueError for a negative fd; RuntimeError if closed; what
+  /// Poller::add() throws (select: ValueError for fd >= FD_SETSIZE; epoll:
+  /// std::system_error EBADF for a closed fd, EPERM for a regular file).
+  void add_reader(int fd, Callback callback) override;
+  /// True if a reader was removed. ValueError for a negative fd; false on a
+  /// closed loop.
+  bool remove_reader(int fd) override;
+  void add_writer(int fd, Callback callback) override;
+  bool remove_writer(int fd) override;
+
+  // --- Signals ----------------------------------------------------------------
+
+  /// ValueError for an invalid or uncatchable signal; RuntimeError if
+  /// closed, off the main thread, or if another loop handles `sig`.
+  void add_signal_handler(int sig, Callback callback) override;
+  /// True if a handler was removed. Same errors as add_signal_handler(),
+  /// except false on a closed loop.
+  bool remove_signal_handler(int sig) override;
+
+  Capabilities capabilities() const override;
+
+  // --- Networking: forwarded to reference/net ----------------------------------------
+
+  Future<std::vector<AddrInfo>> getaddrinfo(std::string host, std::string port,
+                                            GetAddrInfoOptions options = {}) override;
+  Future<StreamConnection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port,
+                                             ConnectionOptions options) override;
+  Future<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host, std::uint16_t port,
+                                                ServerOptions options) override;
+  Future<DatagramConnection> create_datagram_endpoint(DatagramProtocolFactory factory,
+                                                      DatagramOptions options) override;
+  Future<Bytes> sock_recv(int fd, std::size_t n) override;
+  Future<void> sock_sendall(int fd, Bytes data) override;
+  Future<void> sock_connect(int fd, SocketAddress address) override;
+  Future<AcceptedSocket> sock_accept(int fd) override;
+  Future<StreamConnection> create_unix_connection(ProtocolFactory factory, std::string path,
+                                                  ConnectionOptions options) override;
+  Future<std::shared_ptr<Server>> create_unix_server(ProtocolFactory factory, std::string path,
+                                                     ServerOptions options) override;
+  Future<ReadPipeConnection> connect_read_pipe(ProtocolFactory factory, Socket pipe) override;
+  Future<WritePipeConnection> connect_write_pipe(BaseProtocolFactory factory, Socket pipe) override;
+
+ private:
+  /// The callbacks registered for one fd.
+  struct FdCallbacks {
+    std::shared_ptr<HandleState> reader;
+    std::shared_ptr<HandleState> writer;
+
+    std::shared_ptr<HandleState>& of(Events direction) {
+      return direction == Events::readable ? reader : writer;
+    }
+    Events events() const noexcept {
+      return (reader ? Events::readable : Events::none) | (writer ? Events::writable : Events::none);
+    }
+  };
+
+  void poll_for_io(std::optional<std::chrono::nanoseconds> timeout) override;
+  void wake_up() noexcept override;
+  void close_io() noexcept override;
+
+  void queue_io_callbacks(std::span<const FiredEvent> fired);
+  void watch(int fd, Events direction, std::shared_ptr<HandleState> handle);
+  bool unwatch(int fd, Events direction);
+  void forget_closed_fd(int fd);
+
+  std::unique_ptr<Poller> poller_;
+  std::string poller_name_;  // kept: close() releases the poller
+  Waker waker_;
+  std::unordered_map<int, FdCallbacks> fds_;
+  std::unique_ptr<SignalHandlers> signals_;  // created by the first add_signal_handler()
+};
+
+}  // namespace pep3156::reference

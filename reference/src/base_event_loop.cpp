@@ -1,0 +1,196 @@
+// BaseEventLoop: one iteration of the loop, and everything around it that
+// every loop kind shares. README.md, "One iteration", tells the same story
+// in prose, step by step.
+#include "reference/base_event_loop.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "pep3156/exception_context.hpp"
+
+namespace pep3156::reference {
+
+using std::chrono::nanoseconds;
+
+// --- One iteration ------------------------------------------------------------
+
+// Steps 2 and 3 belong to the loop kind (poll_for_io); the others are here.
+void BaseEventLoop::run_once() {
+  // Step 1: how long may we wait for I/O? Not at all if a callback is
+  // ready or stop() was called; until the earliest timer if there is one;
+  // otherwise until an fd becomes ready.
+  std::optional<nanoseconds> timeout = compute_timeout();
+
+  // Steps 2 and 3: wait for I/O, then queue the callbacks of the fds (and
+  // signals, and other threads' posts) that became ready.
+  poll_for_io(timeout);
+
+  // Step 4: timers whose deadline has passed join the ready queue.
+  move_due_timers_to_ready();
+
+  // Step 5: run the callbacks that are ready now, and only those.
+  run_ready_callbacks();
+}
+
+std::optional<nanoseconds> BaseEventLoop::compute_timeout() {
+  // LOOP-CALLSOON-SCHEDULES: a ready callback must not wait for I/O.
+  // LOOP-STOP-NO-POLL-NO-FUTURE-TIMERS: a stopping loop only looks.
+  if (!ready_.empty() || stopping_) return nanoseconds::zero();
+  std::optional<double> earliest = timers_.earliest_deadline();
+  if (!earliest) return std::nullopt;
+  // Rounded UP to the nanosecond, so the wait does not end just before the
+  // deadline and cost an extra iteration. A day at most: beyond that, the
+  // loop wakes, finds nothing due and waits again.
+  double seconds = std::clamp(*earliest - time(), 0.0, 24 * 3600.0);
+  return nanoseconds(static_cast<nanoseconds::rep>(std::ceil(seconds * 1e9)));
+}
+
+void BaseEventLoop::move_due_timers_to_ready() {
+  // LOOP-CALLLATER-ONCE: a timer is due when time() has reached its
+  // deadline, with no tolerance, so no timer ever runs early (asyncio
+  // grants a clock-resolution tolerance; we need none).
+  double now = time();
+  while (std::shared_ptr<HandleState> timer = timers_.pop_due(now)) ready_.push_back(std::move(timer));
+}
+
+void BaseEventLoop::run_ready_callbacks() {
+  // LOOP-STOP-READYQ-FREEDOM: exactly the callbacks ready when this step
+  // begins run, so a callback that schedules another (or itself) cannot
+  // keep the loop here forever, and stop() takes effect after this batch.
+  // LOOP-CALLSOON-FIFO: in the order they were scheduled.
+  for (std::size_t count = ready_.size(); count > 0; --count) run_callback(ready_.pop_front());
+}
+
+// The only place where callbacks are called. One at a time, each to its
+// end before the next (LOOP-CALLBACKS-SERIALIZED).
+void BaseEventLoop::run_callback(const std::shared_ptr<HandleState>& handle) {
+  if (handle->cancelled()) return;
+  bool debug = get_debug();
+  double started = debug ? time() : 0.0;
+  try {
+    handle->run();
+  } catch (const std::exception&) {
+    // LOOP-ERR-CALLBACK-EXC-LOGGED: reported, and the loop goes on. A
+    // pep3156::BaseException is not a std::exception: it propagates out of
+    // run_forever() (LOOP-ERR-BASEEXCEPTION), and the callbacks still
+    // queued wait for the next run.
+    ExceptionContext context;
+    context.message = "Exception in callback";
+    context.exception = std::current_exception();
+    context.handle = Handle(handle);
+    call_exception_handler(context);
+  }
+  if (debug) report_slow_callback(handle, time() - started);
+}
+
+void BaseEventLoop::report_slow_callback(const std::shared_ptr<HandleState>& handle, double seconds) {
+  // LOOP-DEBUG-SLOW-CALLBACK, reported like asyncio's "Executing <Handle>
+  // took 0.123 seconds", but through the exception handler so that a
+  // program (or a test) can see it.
+  if (seconds < slow_callback_duration) return;
+  char duration[32];
+  std::snprintf(duration, sizeof duration, "%.3f", seconds);
+  ExceptionContext context;
+  context.message = std::string("Executing a callback took ") + duration + " seconds";
+  context.handle = Handle(handle);
+  context.extra["duration"] = duration;
+  call_exception_handler(context);
+}
+
+// --- Starting, stopping and closing -----------------------------------------------
+
+void BaseEventLoop::run_forever() {
+  check_open("run_forever()");
+  if (running_) throw RuntimeError("run_forever(): the event loop is already running");
+  running_ = true;
+  loop_thread_ = std::this_thread::get_id();
+  // However the run ends, by stop() or by an exception out of a callback,
+  // the loop is left stopped and restartable, with no stop() pending that
+  // would cut the next run short (LOOP-STOP-RESTARTABLE).
+  struct EndOfRun {
+    BaseEventLoop& loop;
+    ~EndOfRun() {
+      loop.running_ = false;
+      loop.stopping_ = false;
+      loop.loop_thread_ = std::thread::id();
+    }
+  } end_of_run{*this};
+  do {
+    run_once();
+  } while (!stopping_);  // LOOP-RUNFOREVER-UNTIL-STOP
+}
+
+void BaseEventLoop::stop() { stopping_ = true; }  // LOOP-STOP-RETURNS-NORMALLY
+
+void BaseEventLoop::close() {
+  if (running_) throw RuntimeError("close(): the event loop is running");
+  if (closed_) return;  // LOOP-CLOSE-IDEMPOTENT
+  std::vector<std::shared_ptr<HandleState>> posted;
+  {
+    // From here on call_soon_threadsafe() refuses, so no thread can be in
+    // wake_up() while close_io() releases what it writes to.
+    std::lock_guard lock(threadsafe_mutex_);
+    closed_ = true;
+    posted.swap(threadsafe_);
+  }
+  ready_.clear();
+  timers_.clear();
+  close_io();
+  shutdown_default_executor();  // LOOP-CLOSE-RELEASES
+}
+
+void BaseEventLoop::check_open(const char* method) const {
+  if (closed_) throw RuntimeError(std::string(method) + ": the event loop is closed");
+}
+
+// --- Callbacks -------------------------------------------------------------------
+
+Handle BaseEventLoop::call_soon(Callback callback) {
+  check_thread("call_soon()");
+  check_open("call_soon()");
+  auto handle = std::make_shared<HandleState>(std::move(callback));
+  ready_.push_back(handle);
+  return Handle(std::move(handle));
+}
+
+TimerHandle BaseEventLoop::call_at(double when, Callback callback) {
+  check_thread("call_at()");
+  check_open("call_at()");
+  if (std::isnan(when)) throw ValueError("call_at(): the time is NaN");
+  return timers_.push(when, std::move(callback));
+}
+
+double BaseEventLoop::time() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+Handle BaseEventLoop::call_soon_threadsafe(Callback callback) {
+  auto handle = std::make_shared<HandleState>(std::move(callback));
+  std::lock_guard lock(threadsafe_mutex_);
+  if (closed_) throw RuntimeError("call_soon_threadsafe(): the event loop is closed");
+  threadsafe_.push_back(handle);
+  // LOOP-THREADSAFE-WAKEUP. Only the first post since the loop last took
+  // the queue wakes it: that wake-up is still pending for the others.
+  if (threadsafe_.size() == 1) wake_up();
+  return Handle(std::move(handle));
+}
+
+void BaseEventLoop::take_threadsafe_callbacks() {
+  std::lock_guard lock(threadsafe_mutex_);
+  for (auto& handle : threadsafe_) ready_.push_back(std::move(handle));
+  threadsafe_.clear();
+}
+
+void BaseEventLoop::check_thread(const char* method) const {
+  // Debug mode (LOOP-DEBUG-EXTRA-CHECKS), as asyncio's _check_thread():
+  // without it, a call from the wrong thread is a silent data race.
+  if (!get_debug()) return;
+  std::thread::id owner = loop_thread_.load();
+  if (owner != std::thread::id() && owner != std::this_thread::get_id()) {
+    throw RuntimeError(std::string(method) +
+                       ": called from a thread other than the loop's; use call_soon_threadsafe()");
+  }
+}
+
+}  // namespace pep3156::reference

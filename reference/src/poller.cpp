@@ -1,0 +1,55 @@
+// make_poller() and available_pollers(): the backends this build offers,
+// chosen by name at run time, so one host can run the loop on each of them
+// side by side.
+#include <string>
+
+#include "backends.hpp"
+#include "pep3156/errors.hpp"
+
+namespace pep3156::reference {
+
+namespace {
+struct Backend {
+  std::string_view name;
+  std::unique_ptr<Poller> (*make)();
+};
+
+// Oldest first; the last one is the best this platform has.
+constexpr Backend kBackends[] = {
+    {"select", make_select_poller},
+    {"poll", make_poll_poller},
+#ifdef PEP3156_HAVE_EPOLL
+    {"epoll", make_epoll_poller},
+#endif
+#ifdef PEP3156_HAVE_KQUEUE
+    {"kqueue", make_kqueue_poller},
+#endif
+};
+}  // namespace
+
+std::vector<std::string> available_pollers() {
+  std::vector<std::string> names;
+  for (const Backend& backend : kBackends) names.emplace_back(backend.name);
+  return names;
+}
+
+std::unique_ptr<Poller> make_poller(std::string_view name) {
+  if (name.empty()) return std::end(kBackends)[-1].make();
+  for (const Backend& backend : kBackends) {
+    if (backend.name == name) return backend.make();
+  }
+  std::string available;
+  for (const Backend& backend : kBackends) available += " " + std::string(backend.name);
+  throw ValueError("make_poller(): no poller named '" + std::string(name) + "' here (available:" + available +
+                   ")");
+}
+
+void check_registration(int fd, Events events) {
+  if (fd < 0) throw ValueError("invalid file descriptor " + std::to_string(fd));
+  if (events != Events::readable && events != Events::writable &&
+      events != (Events::readable | Events::writable)) {
+    throw ValueError("a poller watches for readable, writable or both");
+  }
+}
+
+}  // namespace pep3156::reference

@@ -1,0 +1,198 @@
+// SelectorEventLoop: steps 2 and 3 of an iteration on a Poller, the fd
+// callback table behind add_reader()/add_writer(), and signal handlers.
+#include "reference/selector_event_loop.hpp"
+
+#include <cerrno>
+#include <string>
+#include <system_error>
+
+#include "pep3156/exception_context.hpp"
+#include "pep3156/policy.hpp"
+#include "reference/net/socket_ops.hpp"
+#include "signal_handlers.hpp"
+
+namespace pep3156::reference {
+
+namespace {
+void check_fd(int fd) {
+  if (fd < 0) throw ValueError("invalid file descriptor " + std::to_string(fd));
+}
+
+void check_main_thread(const char* method) {
+  // LOOP-SIGNAL-RUNTIMEERROR: signals are per process, so only the main
+  // thread's loop handles them (as in asyncio).
+  if (!is_main_thread())
+    throw RuntimeError(std::string(method) + ": signals are handled on the main thread only");
+}
+}  // namespace
+
+SelectorEventLoop::SelectorEventLoop(std::unique_ptr<Poller> poller) : poller_(std::move(poller)) {
+  if (!poller_) throw ValueError("SelectorEventLoop needs a poller");
+  poller_name_ = poller_->name();
+  // call_soon_threadsafe()'s wake-ups arrive as an fd like any other.
+  watch(waker_.fd(), Events::readable, std::make_shared<HandleState>([this] {
+          waker_.drain();  // first, so that a post after this line wakes the next wait
+          take_threadsafe_callbacks();
+        }));
+}
+
+SelectorEventLoop::~SelectorEventLoop() {
+  release_tasks();  // first: a Task's frame may still talk to the loop
+  if (is_closed()) return;
+  if (get_debug()) {
+    // asyncio's ResourceWarning, where a program can see it.
+    ExceptionContext context;
+    context.message = "unclosed event loop (SelectorEventLoop on " + poller_name_ + "): call close()";
+    call_exception_handler(context);
+  }
+  close();
+}
+
+Capabilities SelectorEventLoop::capabilities() const {
+  Capabilities capabilities;
+  capabilities.categories = Category::io_callbacks | Category::signals | Category::unix_sockets;
+  // Pipes work (connect_read_pipe/connect_write_pipe); pipes_subprocesses
+  // waits for subprocesses.
+  static const bool ipv6 = net::host_has_ipv6_loopback();
+  if (ipv6) capabilities.categories = capabilities.categories | Category::ipv6;
+  return capabilities;
+}
+
+// --- Steps 2 and 3 of an iteration ------------------------------------------------
+
+void SelectorEventLoop::poll_for_io(std::optional<std::chrono::nanoseconds> timeout) {
+  std::span<const FiredEvent> fired = poller_->wait(timeout);  // step 2
+  queue_io_callbacks(fired);                                   // step 3
+}
+
+void SelectorEventLoop::queue_io_callbacks(std::span<const FiredEvent> fired) {
+  for (const FiredEvent& event : fired) {
+    if (event.events == Events::invalid) {
+      forget_closed_fd(event.fd);
+      continue;
+    }
+    auto it = fds_.find(event.fd);
+    if (it == fds_.end()) continue;
+    // The same Handle each time: a callback removed meanwhile was
+    // cancelled, so a queued one does not run (LOOP-IO-ADD-REPLACES).
+    if (has(event.events, Events::readable) && it->second.reader) schedule(it->second.reader);
+    if (has(event.events, Events::writable) && it->second.writer) schedule(it->second.writer);
+  }
+}
+
+void SelectorEventLoop::wake_up() noexcept { waker_.wake(); }
+
+void SelectorEventLoop::close_io() noexcept {
+  signals_.reset();  // SIG_DFL again for every signal this loop handled
+  auto callbacks = std::move(fds_);
+  fds_.clear();
+  poller_.reset();  // closes the epoll/kqueue fd (LOOP-CLOSE-RELEASES)
+  waker_.close();
+}
+
+// --- I/O callbacks --------------------------------------------------------------------
+
+void SelectorEventLoop::add_reader(int fd, Callback callback) {
+  check_fd(fd);
+  check_open("add_reader()");
+  watch(fd, Events::readable, std::make_shared<HandleState>(std::move(callback)));
+}
+
+bool SelectorEventLoop::remove_reader(int fd) {
+  check_fd(fd);
+  return !is_closed() && unwatch(fd, Events::readable);  // LOOP-IO-REMOVE-READER
+}
+
+void SelectorEventLoop::add_writer(int fd, Callback callback) {
+  check_fd(fd);
+  check_open("add_writer()");
+  watch(fd, Events::writable, std::make_shared<HandleState>(std::move(callback)));
+}
+
+bool SelectorEventLoop::remove_writer(int fd) {
+  check_fd(fd);
+  return !is_closed() && unwatch(fd, Events::writable);  // LOOP-IO-REMOVE-WRITER
+}
+
+void SelectorEventLoop::watch(int fd, Events direction, std::shared_ptr<HandleState> handle) {
+  auto it = fds_.find(fd);
+  Events before = it == fds_.end() ? Events::none : it->second.events();
+  Events after = before | direction;
+  // The poller first: if it refuses, nothing has changed.
+  if (before == Events::none) {
+    poller_->add(fd, after);
+  } else if (after != before) {
+    poller_->modify(fd, after);
+  }
+  std::shared_ptr<HandleState> replaced = std::exchange(fds_[fd].of(direction), std::move(handle));
+  if (replaced) replaced->cancel();  // LOOP-IO-ADD-REPLACES
+}
+
+bool SelectorEventLoop::unwatch(int fd, Events direction) {
+  auto it = fds_.find(fd);
+  if (it == fds_.end() || !it->second.of(direction)) return false;
+  std::shared_ptr<HandleState> removed = std::exchange(it->second.of(direction), nullptr);
+  Events remaining = it->second.events();
+  if (remaining == Events::none) {
+    fds_.erase(it);
+    poller_->remove(fd);  // never fails, even if fd was closed meanwhile
+  } else {
+    try {
+      poller_->modify(fd, remaining);
+    } catch (const std::system_error&) {
+      // fd was closed behind the loop's back (epoll: EBADF), so the other
+      // direction's callback can never fire either.
+      forget_closed_fd(fd);
+    }
+  }
+  removed->cancel();
+  return true;
+}
+
+void SelectorEventLoop::forget_closed_fd(int fd) {
+  auto it = fds_.find(fd);
+  if (it == fds_.end()) return;
+  FdCallbacks forgotten = std::move(it->second);
+  fds_.erase(it);
+  poller_->remove(fd);
+  if (forgotten.reader) forgotten.reader->cancel();
+  if (forgotten.writer) forgotten.writer->cancel();
+  // Whoever waited on fd would wait forever: say so. Through the ready
+  // queue, so that no user code runs outside step 5.
+  call_soon([this, fd] {
+    ExceptionContext context;
+    context.message = "fd " + std::to_string(fd) +
+                      " was closed while registered with the event loop; its callbacks were removed";
+    context.exception =
+        std::make_exception_ptr(std::system_error(EBADF, std::generic_category(), context.message));
+    context.socket = fd;
+    call_exception_handler(context);
+  });
+}
+
+// --- Signals ---------------------------------------------------------------------------
+
+void SelectorEventLoop::add_signal_handler(int sig, Callback callback) {
+  SignalHandlers::check_signal(sig);
+  check_open("add_signal_handler()");
+  check_main_thread("add_signal_handler()");
+  if (!signals_) {
+    auto signals = std::make_unique<SignalHandlers>();
+    // The self-pipe's callback turns each delivery into a run of the
+    // signal's handler, from the ready queue (LOOP-SIGNAL-ADD).
+    watch(signals->read_fd(), Events::readable, std::make_shared<HandleState>([this] {
+            for (auto& handler : signals_->take_delivered()) schedule(std::move(handler));
+          }));
+    signals_ = std::move(signals);
+  }
+  signals_->add(sig, std::make_shared<HandleState>(std::move(callback)));
+}
+
+bool SelectorEventLoop::remove_signal_handler(int sig) {
+  SignalHandlers::check_signal(sig);
+  if (is_closed()) return false;
+  check_main_thread("remove_signal_handler()");
+  return signals_ && signals_->remove(sig);
+}
+
+}  // namespace pep3156::reference
