@@ -25,9 +25,10 @@
 // Handlers run as ordinary callbacks; removing one restores SIG_DFL, and
 // close() removes them all.
 //
-// Networking (transports, create_connection, sock_*) comes later and
-// raises NotImplementedError until then. It will build on add_reader(),
-// add_writer() and call_soon(), as asyncio's selector transports do.
+// Networking (name lookups, transports, create_connection, servers,
+// sock_*, UNIX sockets, pipes) forwards to pep3156::reference::net
+// (reference/net), which builds it on add_reader(), add_writer() and
+// call_soon(), as asyncio's selector transports do.
 #pragma once
 
 #include <memory>
@@ -81,8 +82,10 @@ class SelectorEventLoop final : public BaseEventLoop {
 
   Capabilities capabilities() const override;
 
-  // --- Networking: not yet (NotImplementedError) ----------------------------------
+  // --- Networking: forwarded to reference/net ----------------------------------------
 
+  Future<std::vector<AddrInfo>> getaddrinfo(std::string host, std::string port,
+                                            GetAddrInfoOptions options = {}) override;
   Future<StreamConnection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port,
                                              ConnectionOptions options) override;
   Future<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host, std::uint16_t port,
@@ -93,6 +96,12 @@ class SelectorEventLoop final : public BaseEventLoop {
   Future<void> sock_sendall(int fd, Bytes data) override;
   Future<void> sock_connect(int fd, SocketAddress address) override;
   Future<AcceptedSocket> sock_accept(int fd) override;
+  Future<StreamConnection> create_unix_connection(ProtocolFactory factory, std::string path,
+                                                  ConnectionOptions options) override;
+  Future<std::shared_ptr<Server>> create_unix_server(ProtocolFactory factory, std::string path,
+                                                     ServerOptions options) override;
+  Future<ReadPipeConnection> connect_read_pipe(ProtocolFactory factory, Socket pipe) override;
+  Future<WritePipeConnection> connect_write_pipe(BaseProtocolFactory factory, Socket pipe) override;
 
  private:
   /// The callbacks registered for one fd.

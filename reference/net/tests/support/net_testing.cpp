@@ -12,21 +12,24 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "fixture_loop.hpp"
+#include "reference/reference.hpp"
 
 extern char** environ;
 
 namespace pep3156::testing {
 
 void for_each_loop(const std::function<void(AbstractEventLoop& loop)>& body) {
-  int descriptors_before = open_fd_count();
-  {
-    auto loop = std::make_shared<FixtureLoop>();
-    INFO("poller: fixture-poll");
-    body(*loop);
-    loop->close();
+  for (const std::string& poller : reference::available_pollers()) {
+    SUBCASE(poller.c_str()) {
+      int descriptors_before = open_fd_count();
+      {
+        auto loop = std::make_shared<reference::SelectorEventLoop>(reference::make_poller(poller));
+        body(*loop);
+        loop->close();
+      }
+      CHECK_MESSAGE(open_fd_count() == descriptors_before, "descriptors leaked");
+    }
   }
-  CHECK_MESSAGE(open_fd_count() == descriptors_before, "descriptors leaked");
 }
 
 void run_until_done(AbstractEventLoop& loop, const FuturePtr& future) {
