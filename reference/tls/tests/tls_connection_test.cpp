@@ -175,8 +175,9 @@ TEST_CASE("TLS: certificates that must be refused fail create_connection with SS
       return loop.create_connection(clients.factory(), "127.0.0.1", server.port, std::move(options));
     };
     SUBCASE("a CA the client does not trust") {
-      CHECK_THROWS_WITH_AS(rethrow(loop, connect({.ssl = TestPki::client_context(TestPki::get().other_ca())})),
-                           doctest::Contains("certificate verify failed: unable to get local issuer"), SSLError);
+      CHECK_THROWS_WITH_AS(
+          rethrow(loop, connect({.ssl = TestPki::client_context(TestPki::get().other_ca())})),
+          doctest::Contains("certificate verify failed: unable to get local issuer"), SSLError);
     }
     SUBCASE("ssl=true: the system's trust store does not know the test CA") {
       CHECK_THROWS_WITH_AS(rethrow(loop, connect({.ssl = true, .server_hostname = "localhost"})),
@@ -209,8 +210,9 @@ TEST_CASE("TLS: the checks create_connection() and create_server() make first") 
     // D-NET-3, and asyncio's rules for the handshake timeout.
     CHECK_THROWS_AS(rethrow(loop, loop.create_connection(factory, "127.0.0.1", 1, {.server_hostname = "x"})),
                     ValueError);
-    CHECK_THROWS_AS(rethrow(loop, loop.create_connection(factory, "127.0.0.1", 1, {.ssl_handshake_timeout = 1})),
-                    ValueError);
+    CHECK_THROWS_AS(
+        rethrow(loop, loop.create_connection(factory, "127.0.0.1", 1, {.ssl_handshake_timeout = 1})),
+        ValueError);
     CHECK_THROWS_AS(rethrow(loop, loop.create_connection(factory, "127.0.0.1", 1,
                                                          {.ssl = true, .ssl_handshake_timeout = 0.0})),
                     ValueError);
@@ -260,9 +262,10 @@ TEST_CASE("TLS: a peer that stalls mid-handshake is timed out and dropped") {
     SUBCASE("our client, a server that never answers") {
       TestServer silent(loop, {});
       RecordingFactory clients{loop};
-      auto connecting = loop.create_connection(
-          clients.factory(), "127.0.0.1", silent.port,
-          {.ssl = TestPki::get().client_context(), .server_hostname = "localhost", .ssl_handshake_timeout = 0.2});
+      auto connecting = loop.create_connection(clients.factory(), "127.0.0.1", silent.port,
+                                               {.ssl = TestPki::get().client_context(),
+                                                .server_hostname = "localhost",
+                                                .ssl_handshake_timeout = 0.2});
       CHECK_THROWS_WITH_AS(rethrow(loop, connecting), "TLS handshake timed out after 0.2 s", SSLError);
       RecordingProtocol& peer = *silent.connections.made.at(0);
       run(loop, peer.lost);
@@ -304,8 +307,9 @@ TEST_CASE("TLS: openssl s_server as the peer of our client") {
     OpensslServer peer;
     RecordingFactory clients{loop};
     auto [transport, protocol] =
-        run(loop, loop.create_connection(clients.factory(), "127.0.0.1", peer.port,
-                                         {.ssl = TestPki::get().client_context(), .server_hostname = "localhost"}));
+        run(loop,
+            loop.create_connection(clients.factory(), "127.0.0.1", peer.port,
+                                   {.ssl = TestPki::get().client_context(), .server_hostname = "localhost"}));
     // A megabyte in 64-byte lines comes back line by line reversed.
     std::string lines;
     std::string reversed;
@@ -335,11 +339,12 @@ TEST_CASE("TLS: openssl s_client as the peer of our server") {
         self.transport->close();
       };
     };
-    ChildProcess peer({kOpenssl, "s_client", "-connect", "127.0.0.1:" + std::to_string(server.port), "-CAfile",
-                       TestPki::get().ca(), "-verify_return_error", "-verify_hostname", "localhost",
-                       "-servername", "localhost", "-quiet"});
+    ChildProcess peer({kOpenssl, "s_client", "-connect", "127.0.0.1:" + std::to_string(server.port),
+                       "-CAfile", TestPki::get().ca(), "-verify_return_error", "-verify_hostname",
+                       "localhost", "-servername", "localhost", "-quiet"});
     pep3156::testing::write_all(peer.stdin_fd(), "ping\n");
-    run_until(loop, [&] { return !server.connections.made.empty() && server.connections.made[0]->lost.done(); });
+    run_until(loop,
+              [&] { return !server.connections.made.empty() && server.connections.made[0]->lost.done(); });
     CHECK(peer.read_rest() == "hello from pep3156\npong\n");
     CHECK(peer.wait() == 0);
     server.close(loop);
