@@ -50,9 +50,8 @@ SelectorEventLoop::~SelectorEventLoop() {
 
 Capabilities SelectorEventLoop::capabilities() const {
   Capabilities capabilities;
-  capabilities.categories = Category::io_callbacks | Category::signals | Category::unix_sockets;
-  // Pipes work (connect_read_pipe/connect_write_pipe); pipes_subprocesses
-  // waits for subprocesses.
+  capabilities.categories =
+      Category::io_callbacks | Category::pipes_subprocesses | Category::signals | Category::unix_sockets;
   static const bool ipv6 = net::host_has_ipv6_loopback();
   if (ipv6) capabilities.categories = capabilities.categories | Category::ipv6;
   return capabilities;

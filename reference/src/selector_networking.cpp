@@ -9,6 +9,7 @@
 #include "reference/net/name_lookup.hpp"
 #include "reference/net/sock_methods.hpp"
 #include "reference/selector_event_loop.hpp"
+#include "reference/subprocess/subprocess_methods.hpp"
 
 namespace pep3156::reference {
 
@@ -61,6 +62,18 @@ Future<ReadPipeConnection> SelectorEventLoop::connect_read_pipe(ProtocolFactory 
 
 Future<WritePipeConnection> SelectorEventLoop::connect_write_pipe(BaseProtocolFactory factory, Socket pipe) {
   return net::connect_write_pipe(*this, std::move(factory), std::move(pipe));
+}
+
+Future<SubprocessConnection> SelectorEventLoop::subprocess_exec(SubprocessProtocolFactory factory,
+                                                                std::vector<std::string> args,
+                                                                SubprocessOptions options) {
+  return subprocess::subprocess_exec(*this, std::move(factory), std::move(args), std::move(options));
+}
+
+Future<SubprocessConnection> SelectorEventLoop::subprocess_shell(SubprocessProtocolFactory factory,
+                                                                 std::string command,
+                                                                 SubprocessOptions options) {
+  return subprocess::subprocess_shell(*this, std::move(factory), std::move(command), std::move(options));
 }
 
 }  // namespace pep3156::reference

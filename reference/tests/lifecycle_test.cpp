@@ -266,10 +266,10 @@ TEST_CASE("install() makes new_event_loop() create a SelectorEventLoop on the be
   set_default_loop_factory({});
 }
 
-TEST_CASE("a SelectorEventLoop needs a poller, and declares UNIX sockets but not yet subprocesses") {
+TEST_CASE("a SelectorEventLoop needs a poller, and declares UNIX sockets, pipes and subprocesses") {
   CHECK_THROWS_AS(SelectorEventLoop(nullptr), ValueError);
   auto loop = std::make_shared<SelectorEventLoop>();
   CHECK(has(loop->capabilities().categories, Category::unix_sockets));
-  CHECK_FALSE(has(loop->capabilities().categories, Category::pipes_subprocesses));
+  CHECK(has(loop->capabilities().categories, Category::pipes_subprocesses));
   loop->close();
 }

@@ -28,7 +28,8 @@
 // Networking (name lookups, transports, create_connection, servers,
 // sock_*, UNIX sockets, pipes) forwards to pep3156::reference::net
 // (reference/net), which builds it on add_reader(), add_writer() and
-// call_soon(), as asyncio's selector transports do.
+// call_soon(), as asyncio's selector transports do. Subprocesses forward
+// to pep3156::reference::subprocess (reference/subprocess).
 #pragma once
 
 #include <memory>
@@ -102,6 +103,14 @@ class SelectorEventLoop final : public BaseEventLoop {
                                                      ServerOptions options) override;
   Future<ReadPipeConnection> connect_read_pipe(ProtocolFactory factory, Socket pipe) override;
   Future<WritePipeConnection> connect_write_pipe(BaseProtocolFactory factory, Socket pipe) override;
+
+  // --- Subprocesses: forwarded to reference/subprocess -----------------------------------
+
+  Future<SubprocessConnection> subprocess_exec(SubprocessProtocolFactory factory,
+                                               std::vector<std::string> args,
+                                               SubprocessOptions options = {}) override;
+  Future<SubprocessConnection> subprocess_shell(SubprocessProtocolFactory factory, std::string command,
+                                                SubprocessOptions options = {}) override;
 
  private:
   /// The callbacks registered for one fd.
