@@ -41,7 +41,7 @@ struct Adapter {
   /// Free text: the wrapped library and its version.
   const char* description = "";
   /// What the loop supports (optional categories, embedded, clock resolution).
-  Capabilities capabilities;
+  Capabilities capabilities{};
   /// A fresh loop.
   std::shared_ptr<AbstractEventLoop> (*make_loop)() = nullptr;
   /// Optional: the loop's own policy; null means DefaultEventLoopPolicy over

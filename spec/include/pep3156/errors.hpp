@@ -73,9 +73,9 @@ class CancelledError : public Error {
   using Error::Error;
 };
 
-/// Raised by wait_for() when the timeout expires, and by
-/// run_until_complete() when the loop stops before the Future is done
-/// (decision D-LIFE-3).
+/// Raised by wait_for() when the timeout expires, and by what as_completed()
+/// returns once its timeout has passed. (The PEP says run_until_complete()
+/// "may" raise it; this project raises RuntimeError there, decision D-LIFE-3.)
 class TimeoutError : public Error {
  public:
   using Error::Error;

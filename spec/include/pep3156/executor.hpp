@@ -30,8 +30,10 @@ class Executor {
 /// A fixed pool of threads consuming one FIFO queue.
 class ThreadPoolExecutor final : public Executor {
  public:
-  /// PEP 3156: the default executor has 5 threads ("a ThreadPoolExecutor
-  /// with 5 threads is created").
+  /// The default executor's size. PEP 3156 leaves it open ("a
+  /// ThreadPoolExecutor with a default number of threads"); 5 is the
+  /// reference implementation's ("The default implementation uses 5
+  /// threads in this case"; decision D-THR-2).
   static constexpr std::size_t kDefaultWorkers = 5;
 
   explicit ThreadPoolExecutor(std::size_t max_workers = kDefaultWorkers);

@@ -106,7 +106,7 @@ inline constexpr ReturnWhen FIRST_EXCEPTION = ReturnWhen::FIRST_EXCEPTION;
 inline constexpr ReturnWhen ALL_COMPLETED = ReturnWhen::ALL_COMPLETED;
 
 struct WaitOptions {
-  std::optional<double> timeout;
+  std::optional<double> timeout{};
   ReturnWhen return_when = ALL_COMPLETED;
 };
 
