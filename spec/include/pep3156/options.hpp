@@ -3,9 +3,6 @@
 // like Python's keywords:
 //
 //   loop.create_connection(factory, "example.com", 443, {.ssl = true});
-//
-// Every member has a default member initializer, so that leaving members
-// out compiles cleanly under -Wextra (-Wmissing-field-initializers).
 #pragma once
 
 #include <netdb.h>
