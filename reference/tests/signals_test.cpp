@@ -65,6 +65,14 @@ TEST_CASE("a signal delivered to another thread wakes the loop, and the handler 
 }
 
 TEST_CASE("a signal that interrupts the loop's blocked wait (EINTR) wakes it through the self-pipe") {
+#ifdef __SANITIZE_THREAD__
+  // ThreadSanitizer runs a signal's handler only at the thread's next
+  // intercepted libc call; pselect() and epoll_pwait2() are not
+  // intercepted, so the retried wait would block before the handler writes
+  // to the self-pipe. Without TSan the handler runs before the wait returns.
+  MESSAGE("skipped under ThreadSanitizer (it defers signal handlers)");
+  return;
+#endif
   for_each_poller([](const std::string& poller) {
     auto counting = std::make_unique<CountingPoller>(make_poller(poller));
     CountingPoller& blocked = *counting;

@@ -88,19 +88,19 @@ class SelectorEventLoop final : public BaseEventLoop {
   Future<std::vector<AddrInfo>> getaddrinfo(std::string host, std::string port,
                                             GetAddrInfoOptions options = {}) override;
   Future<StreamConnection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port,
-                                             ConnectionOptions options) override;
+                                             ConnectionOptions options = {}) override;
   Future<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host, std::uint16_t port,
-                                                ServerOptions options) override;
+                                                ServerOptions options = {}) override;
   Future<DatagramConnection> create_datagram_endpoint(DatagramProtocolFactory factory,
-                                                      DatagramOptions options) override;
+                                                      DatagramOptions options = {}) override;
   Future<Bytes> sock_recv(int fd, std::size_t n) override;
   Future<void> sock_sendall(int fd, Bytes data) override;
   Future<void> sock_connect(int fd, SocketAddress address) override;
   Future<AcceptedSocket> sock_accept(int fd) override;
   Future<StreamConnection> create_unix_connection(ProtocolFactory factory, std::string path,
-                                                  ConnectionOptions options) override;
+                                                  ConnectionOptions options = {}) override;
   Future<std::shared_ptr<Server>> create_unix_server(ProtocolFactory factory, std::string path,
-                                                     ServerOptions options) override;
+                                                     ServerOptions options = {}) override;
   Future<ReadPipeConnection> connect_read_pipe(ProtocolFactory factory, Socket pipe) override;
   Future<WritePipeConnection> connect_write_pipe(BaseProtocolFactory factory, Socket pipe) override;
 

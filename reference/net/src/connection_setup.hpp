@@ -37,9 +37,14 @@ class FailedAttempts {
 Coroutine<std::vector<AddrInfo>> resolve(AbstractEventLoop& loop, std::string host, std::uint16_t port,
                                          GetAddrInfoOptions options);
 
-/// The caller's `sock=`: ValueError unless it is a stream socket (of
-/// `family`, unless 0); made non-blocking.
-Socket take_stream_socket(std::optional<Socket>& sock, int family, const char* method);
+/// The caller's `sock=`, made non-blocking: ValueError if an address was
+/// given too (decision D-NET-2) or unless it is a stream socket (of
+/// `family`, unless 0).
+Socket take_caller_socket(std::optional<Socket>& sock, bool address_given, int family, const char* method);
+
+/// ValueError unless `family` is AF_UNSPEC, AF_INET or AF_INET6
+/// (LOOP-GAI-FAMILY-VALUES).
+void check_family(int family, const char* method);
 
 /// factory(), TypeError if it makes nothing.
 template <class P>

@@ -65,56 +65,58 @@ Coroutine<StreamConnection> start_stream(AbstractEventLoop& loop, Socket sock, P
 }
 
 Coroutine<StreamConnection> connect_tcp(AbstractEventLoop& loop, ProtocolFactory factory, std::string host,
-                                        std::uint16_t port, ConnectionOptions options) {
-  auto tls = tls::client_tls(options, host, "create_connection()");
-  Socket sock;
-  if (options.sock) {
-    // LOOP-CONN-SOCK
-    if (!host.empty() || port != 0)
-      throw ValueError("create_connection(): host and port must be empty with sock");
-    sock = take_stream_socket(options.sock, 0, "create_connection()");
-  } else {
-    if (host.empty() && port == 0)
-      throw ValueError("create_connection(): host and port, or sock, are required");
-    // LOOP-CONN-GAI-OPTIONS: the socket type is always SOCK_STREAM.
-    GetAddrInfoOptions lookup{options.family, SOCK_STREAM, options.proto, options.flags};
-    auto remotes = co_await resolve(loop, host, port, lookup);
-    std::vector<AddrInfo> locals;
-    if (options.local_addr)
-      locals = co_await resolve(loop, options.local_addr->host, options.local_addr->port, lookup);
-    std::string what = "create_connection(" + host + ", " + std::to_string(port) + ")";
-    sock = co_await connect_to_first(loop, std::move(remotes), std::move(locals), what);
+                                        std::uint16_t port, ConnectionOptions options,
+                                        std::optional<tls::ClientTls> tls) {
+  // LOOP-CONN-GAI-OPTIONS: the socket type is always SOCK_STREAM.
+  GetAddrInfoOptions lookup{options.family, SOCK_STREAM, options.proto, options.flags};
+  auto remotes = co_await resolve(loop, host, port, lookup);
+  std::vector<AddrInfo> locals;
+  if (options.local_addr) {
+    locals = co_await resolve(loop, options.local_addr->host, options.local_addr->port, lookup);
   }
+  std::string what = "create_connection(" + host + ", " + std::to_string(port) + ")";
+  Socket sock = co_await connect_to_first(loop, std::move(remotes), std::move(locals), what);
   co_return co_await start_stream(loop, std::move(sock), std::move(factory), std::move(tls));
 }
 
-Coroutine<StreamConnection> connect_unix(AbstractEventLoop& loop, ProtocolFactory factory, std::string path,
-                                         ConnectionOptions options) {
-  auto tls = tls::client_tls(options, "", "create_unix_connection()");
-  if (options.local_addr) throw ValueError("create_unix_connection(): local_addr is for internet sockets");
-  Socket sock;
-  if (options.sock) {
-    if (!path.empty()) throw ValueError("create_unix_connection(): path must be empty with sock");
-    sock = take_stream_socket(options.sock, AF_UNIX, "create_unix_connection()");
-  } else {
-    if (path.empty()) throw ValueError("create_unix_connection(): path or sock is required");
-    SocketAddress address = SocketAddress::unix_path(path);
-    sock = open_socket(AF_UNIX, SOCK_STREAM, 0);
-    co_await loop.sock_connect(sock.fd(), address);
-  }
+Coroutine<StreamConnection> connect_unix(AbstractEventLoop& loop, ProtocolFactory factory,
+                                         SocketAddress address, std::optional<tls::ClientTls> tls) {
+  Socket sock = open_socket(AF_UNIX, SOCK_STREAM, 0);
+  co_await loop.sock_connect(sock.fd(), address);
   co_return co_await start_stream(loop, std::move(sock), std::move(factory), std::move(tls));
 }
 
 }  // namespace
 
+// Argument errors are thrown here; what happens on the network comes
+// through the Future (decision D-TIER-3).
+
 Future<StreamConnection> create_connection(AbstractEventLoop& loop, ProtocolFactory factory, std::string host,
                                            std::uint16_t port, ConnectionOptions options) {
-  return loop.create_task(connect_tcp(loop, std::move(factory), std::move(host), port, std::move(options)));
+  auto tls = tls::client_tls(options, host, "create_connection()");
+  check_family(options.family, "create_connection()");
+  bool address_given = !host.empty() || port != 0;
+  if (options.sock) {
+    // LOOP-CONN-SOCK
+    Socket sock = take_caller_socket(options.sock, address_given, 0, "create_connection()");
+    return loop.create_task(start_stream(loop, std::move(sock), std::move(factory), std::move(tls)));
+  }
+  if (!address_given) throw ValueError("create_connection(): host and port, or sock, are required");
+  return loop.create_task(
+      connect_tcp(loop, std::move(factory), std::move(host), port, std::move(options), std::move(tls)));
 }
 
 Future<StreamConnection> create_unix_connection(AbstractEventLoop& loop, ProtocolFactory factory,
                                                 std::string path, ConnectionOptions options) {
-  return loop.create_task(connect_unix(loop, std::move(factory), std::move(path), std::move(options)));
+  auto tls = tls::client_tls(options, "", "create_unix_connection()");
+  if (options.local_addr) throw ValueError("create_unix_connection(): local_addr is for internet sockets");
+  if (options.sock) {
+    Socket sock = take_caller_socket(options.sock, !path.empty(), AF_UNIX, "create_unix_connection()");
+    return loop.create_task(start_stream(loop, std::move(sock), std::move(factory), std::move(tls)));
+  }
+  if (path.empty()) throw ValueError("create_unix_connection(): path or sock is required");
+  SocketAddress address = SocketAddress::unix_path(path);
+  return loop.create_task(connect_unix(loop, std::move(factory), std::move(address), std::move(tls)));
 }
 
 }  // namespace pep3156::reference::net

@@ -48,9 +48,6 @@ std::vector<Candidate> candidates(const std::optional<std::vector<AddrInfo>>& lo
 
 Coroutine<DatagramConnection> open_endpoint(AbstractEventLoop& loop, DatagramProtocolFactory factory,
                                             DatagramOptions options) {
-  if (!options.local_addr && !options.remote_addr && options.family == 0) {
-    throw ValueError("create_datagram_endpoint(): a family, local_addr or remote_addr is required");
-  }
   // LOOP-DGRAM-GAI-OPTIONS: the socket type is always SOCK_DGRAM.
   GetAddrInfoOptions lookup{options.family, SOCK_DGRAM, options.proto, options.flags};
   std::optional<std::vector<AddrInfo>> locals;
@@ -99,6 +96,11 @@ Coroutine<DatagramConnection> open_endpoint(AbstractEventLoop& loop, DatagramPro
 
 Future<DatagramConnection> create_datagram_endpoint(AbstractEventLoop& loop, DatagramProtocolFactory factory,
                                                     DatagramOptions options) {
+  // Argument errors are thrown here (decision D-TIER-3).
+  check_family(options.family, "create_datagram_endpoint()");
+  if (!options.local_addr && !options.remote_addr && options.family == 0) {
+    throw ValueError("create_datagram_endpoint(): a family, local_addr or remote_addr is required");
+  }
   return loop.create_task(open_endpoint(loop, std::move(factory), std::move(options)));
 }
 

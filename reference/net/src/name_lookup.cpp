@@ -6,6 +6,8 @@
 #include <memory>
 #include <system_error>
 
+#include "connection_setup.hpp"
+
 namespace pep3156::reference::net {
 
 namespace {
@@ -39,11 +41,10 @@ std::vector<AddrInfo> resolve(const std::string& host, const std::string& port,
 
 Future<std::vector<AddrInfo>> getaddrinfo(AbstractEventLoop& loop, std::string host, std::string port,
                                           GetAddrInfoOptions options) {
+  // Argument errors are thrown here (decision D-TIER-3).
+  if (loop.is_closed()) throw RuntimeError("getaddrinfo(): the event loop is closed");
+  check_family(options.family, "getaddrinfo()");
   auto result = loop.create_future<std::vector<AddrInfo>>();
-  if (options.family != AF_UNSPEC && options.family != AF_INET && options.family != AF_INET6) {
-    result.set_exception(ValueError("getaddrinfo(): family must be AF_UNSPEC, AF_INET or AF_INET6"));
-    return result;
-  }
   GetAddrInfoOptions numeric_only = options;
   numeric_only.flags |= AI_NUMERICHOST | AI_NUMERICSERV;
   try {

@@ -22,9 +22,7 @@ void check_pipe(const Socket& pipe, const char* method) {
 }
 
 template <class Result, class P>
-Coroutine<Result> open_pipe(AbstractEventLoop& loop, Factory<P> factory, Socket pipe, StreamKind kind,
-                            const char* method) {
-  check_pipe(pipe, method);
+Coroutine<Result> open_pipe(AbstractEventLoop& loop, Factory<P> factory, Socket pipe, StreamKind kind) {
   std::shared_ptr<P> protocol = make_protocol(factory);
   auto waiter = loop.create_future<void>();
   auto transport = StreamTransport::start(loop, std::move(pipe), kind, protocol, waiter);
@@ -34,15 +32,20 @@ Coroutine<Result> open_pipe(AbstractEventLoop& loop, Factory<P> factory, Socket 
 
 }  // namespace
 
+// An unusable pipe is an argument error, thrown here (decision D-TIER-3);
+// the descriptor is closed with it, being ours from the call on (D-PIPE-3).
+
 Future<ReadPipeConnection> connect_read_pipe(AbstractEventLoop& loop, ProtocolFactory factory, Socket pipe) {
-  return loop.create_task(open_pipe<ReadPipeConnection>(loop, std::move(factory), std::move(pipe),
-                                                        StreamKind::read_pipe, "connect_read_pipe()"));
+  check_pipe(pipe, "connect_read_pipe()");
+  return loop.create_task(
+      open_pipe<ReadPipeConnection>(loop, std::move(factory), std::move(pipe), StreamKind::read_pipe));
 }
 
 Future<WritePipeConnection> connect_write_pipe(AbstractEventLoop& loop, BaseProtocolFactory factory,
                                                Socket pipe) {
-  return loop.create_task(open_pipe<WritePipeConnection>(loop, std::move(factory), std::move(pipe),
-                                                         StreamKind::write_pipe, "connect_write_pipe()"));
+  check_pipe(pipe, "connect_write_pipe()");
+  return loop.create_task(
+      open_pipe<WritePipeConnection>(loop, std::move(factory), std::move(pipe), StreamKind::write_pipe));
 }
 
 }  // namespace pep3156::reference::net

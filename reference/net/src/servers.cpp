@@ -68,56 +68,68 @@ SocketServer::ServeConnection stream_server(AbstractEventLoop& loop, ProtocolFac
   };
 }
 
+/// A Server listening on sockets already bound (listen() may still fail).
+Coroutine<std::shared_ptr<Server>> serve(AbstractEventLoop& loop, std::vector<Socket> listening, int backlog,
+                                         ProtocolFactory factory, std::optional<tls::ServerTls> tls,
+                                         Callback on_close = {}) {
+  co_return SocketServer::start(loop, std::move(listening), backlog,
+                                stream_server(loop, std::move(factory), std::move(tls)), std::move(on_close));
+}
+
 Coroutine<std::shared_ptr<Server>> serve_tcp(AbstractEventLoop& loop, ProtocolFactory factory,
-                                             std::string host, std::uint16_t port, ServerOptions options) {
-  auto tls = tls::server_tls(options, "create_server()");
-  std::vector<Socket> listening;
-  if (options.sock) {
-    // LOOP-SERVER-SOCK
-    if (!host.empty() || port != 0)
-      throw ValueError("create_server(): host and port must be empty with sock");
-    listening.push_back(take_stream_socket(options.sock, 0, "create_server()"));
-  } else {
-    // LOOP-SERVER-GAI-OPTIONS: SOCK_STREAM, protocol 0.
-    auto infos = co_await resolve(loop, host, port, {options.family, SOCK_STREAM, 0, options.flags});
-    listening = bind_listeners(infos, options.reuse_address);
-  }
-  co_return SocketServer::start(loop, std::move(listening), options.backlog,
-                                stream_server(loop, std::move(factory), std::move(tls)));
+                                             std::string host, std::uint16_t port, ServerOptions options,
+                                             std::optional<tls::ServerTls> tls) {
+  // LOOP-SERVER-GAI-OPTIONS: SOCK_STREAM, protocol 0.
+  auto infos = co_await resolve(loop, host, port, {options.family, SOCK_STREAM, 0, options.flags});
+  std::vector<Socket> listening = bind_listeners(infos, options.reuse_address);
+  co_return co_await serve(loop, std::move(listening), options.backlog, std::move(factory), std::move(tls));
 }
 
 Coroutine<std::shared_ptr<Server>> serve_unix(AbstractEventLoop& loop, ProtocolFactory factory,
-                                              std::string path, ServerOptions options) {
-  auto tls = tls::server_tls(options, "create_unix_server()");
+                                              std::string path, ServerOptions options,
+                                              std::optional<tls::ServerTls> tls) {
+  Socket sock = open_socket(AF_UNIX, SOCK_STREAM, 0);
+  remove_stale_socket_file(path);
+  bind_to(sock.fd(), SocketAddress::unix_path(path));
   std::vector<Socket> listening;
-  Callback remove_socket_file;
-  if (options.sock) {
-    if (!path.empty()) throw ValueError("create_unix_server(): path must be empty with sock");
-    listening.push_back(take_stream_socket(options.sock, AF_UNIX, "create_unix_server()"));
-  } else {
-    if (path.empty()) throw ValueError("create_unix_server(): path or sock is required");
-    SocketAddress address = SocketAddress::unix_path(path);
-    Socket sock = open_socket(AF_UNIX, SOCK_STREAM, 0);
-    remove_stale_socket_file(path);
-    bind_to(sock.fd(), address);
-    remove_socket_file = socket_file_remover(path);
-    listening.push_back(std::move(sock));
-  }
-  co_return SocketServer::start(loop, std::move(listening), options.backlog,
-                                stream_server(loop, std::move(factory), std::move(tls)),
-                                std::move(remove_socket_file));
+  listening.push_back(std::move(sock));
+  co_return co_await serve(loop, std::move(listening), options.backlog, std::move(factory), std::move(tls),
+                           socket_file_remover(path));
 }
 
 }  // namespace
 
+// Argument errors are thrown here; what happens on the network comes
+// through the Future (decision D-TIER-3).
+
 Future<std::shared_ptr<Server>> create_server(AbstractEventLoop& loop, ProtocolFactory factory,
                                               std::string host, std::uint16_t port, ServerOptions options) {
-  return loop.create_task(serve_tcp(loop, std::move(factory), std::move(host), port, std::move(options)));
+  auto tls = tls::server_tls(options, "create_server()");
+  check_family(options.family, "create_server()");
+  if (options.sock) {
+    // LOOP-SERVER-SOCK
+    std::vector<Socket> listening;
+    listening.push_back(take_caller_socket(options.sock, !host.empty() || port != 0, 0, "create_server()"));
+    return loop.create_task(
+        serve(loop, std::move(listening), options.backlog, std::move(factory), std::move(tls)));
+  }
+  return loop.create_task(
+      serve_tcp(loop, std::move(factory), std::move(host), port, std::move(options), std::move(tls)));
 }
 
 Future<std::shared_ptr<Server>> create_unix_server(AbstractEventLoop& loop, ProtocolFactory factory,
                                                    std::string path, ServerOptions options) {
-  return loop.create_task(serve_unix(loop, std::move(factory), std::move(path), std::move(options)));
+  auto tls = tls::server_tls(options, "create_unix_server()");
+  if (options.sock) {
+    std::vector<Socket> listening;
+    listening.push_back(take_caller_socket(options.sock, !path.empty(), AF_UNIX, "create_unix_server()"));
+    return loop.create_task(
+        serve(loop, std::move(listening), options.backlog, std::move(factory), std::move(tls)));
+  }
+  if (path.empty()) throw ValueError("create_unix_server(): path or sock is required");
+  SocketAddress::unix_path(path);  // ValueError if too long for a sockaddr_un
+  return loop.create_task(
+      serve_unix(loop, std::move(factory), std::move(path), std::move(options), std::move(tls)));
 }
 
 }  // namespace pep3156::reference::net

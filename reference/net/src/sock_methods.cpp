@@ -38,13 +38,10 @@ void stop_watching(AbstractEventLoop& loop, int fd, Readiness readiness) {
 /// sock_methods.hpp).
 FuturePtr when_ready(AbstractEventLoop& loop, int fd, Readiness readiness, const char* method,
                      Attempt attempt) {
+  // Argument errors are thrown here (decision D-TIER-3).
+  if (loop.is_closed()) throw RuntimeError(std::string(method) + ": the event loop is closed");
+  require_nonblocking(fd, method);
   FuturePtr future = loop.create_future();
-  try {
-    require_nonblocking(fd, method);
-  } catch (...) {
-    future->set_exception(std::current_exception());
-    return future;
-  }
   if (run_attempt(attempt, *future)) return future;
 
   auto retry = [&loop, fd, readiness, future, attempt = std::make_shared<Attempt>(std::move(attempt))] {

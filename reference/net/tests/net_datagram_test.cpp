@@ -190,7 +190,7 @@ TEST_CASE("create_datagram_endpoint(): family alone, nothing at all, and a faile
     unbound.transport->sendto(as_bytes("from nowhere"), sockname(bound));
     run_until(loop, [&] { return bound.protocol->datagrams.size() == 1; });
 
-    CHECK_THROWS_AS(rethrow(loop, loop.create_datagram_endpoint(factory, {})), ValueError);
+    CHECK_THROWS_AS(loop.create_datagram_endpoint(factory, {}), ValueError);
     try {
       rethrow(loop, loop.create_datagram_endpoint(
                         factory, {.local_addr = HostPort{"127.0.0.1", sockname(bound).port()}}));

@@ -170,10 +170,10 @@ TEST_CASE("the pipe methods refuse a blocking pipe or a regular file with ValueE
     int fds[2];
     REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);  // blocking
     RecordingFactory factory{loop};
-    CHECK_THROWS_AS(rethrow(loop, loop.connect_read_pipe(factory.factory(), Socket(fds[0]))), ValueError);
-    CHECK_THROWS_AS(rethrow(loop, loop.connect_write_pipe(factory.factory(), Socket(fds[1]))), ValueError);
+    CHECK_THROWS_AS(loop.connect_read_pipe(factory.factory(), Socket(fds[0])), ValueError);
+    CHECK_THROWS_AS(loop.connect_write_pipe(factory.factory(), Socket(fds[1])), ValueError);
     Socket file(::open("/proc/self/cmdline", O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-    CHECK_THROWS_AS(rethrow(loop, loop.connect_read_pipe(factory.factory(), std::move(file))), ValueError);
+    CHECK_THROWS_AS(loop.connect_read_pipe(factory.factory(), std::move(file)), ValueError);
     CHECK(factory.made.empty());
   });
 }

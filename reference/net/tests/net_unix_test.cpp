@@ -112,18 +112,15 @@ TEST_CASE("UNIX-domain sock= and the errors") {
     check_echo(loop, *clients.made.at(0), "on my own socket");
 
     Socket inet = reference::net::open_socket(AF_INET, SOCK_STREAM, 0);
-    CHECK_THROWS_AS(
-        rethrow(loop, loop.create_unix_connection(clients.factory(), "", {.sock = std::move(inet)})),
-        ValueError);
-    Socket extra = reference::net::open_socket(AF_UNIX, SOCK_STREAM, 0);
-    CHECK_THROWS_AS(
-        rethrow(loop, loop.create_unix_connection(clients.factory(), path, {.sock = std::move(extra)})),
-        ValueError);
-    CHECK_THROWS_AS(rethrow(loop, loop.create_unix_connection(clients.factory(), "")), ValueError);
-    CHECK_THROWS_AS(rethrow(loop, loop.create_unix_server(clients.factory(), "")), ValueError);
-    // TLS over a UNIX socket needs a server_hostname to check.
-    CHECK_THROWS_AS(rethrow(loop, loop.create_unix_connection(clients.factory(), path, {.ssl = true})),
+    CHECK_THROWS_AS(loop.create_unix_connection(clients.factory(), "", {.sock = std::move(inet)}),
                     ValueError);
+    Socket extra = reference::net::open_socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK_THROWS_AS(loop.create_unix_connection(clients.factory(), path, {.sock = std::move(extra)}),
+                    ValueError);
+    CHECK_THROWS_AS(loop.create_unix_connection(clients.factory(), ""), ValueError);
+    CHECK_THROWS_AS(loop.create_unix_server(clients.factory(), ""), ValueError);
+    // TLS over a UNIX socket needs a server_hostname to check.
+    CHECK_THROWS_AS(loop.create_unix_connection(clients.factory(), path, {.ssl = true}), ValueError);
     try {
       rethrow(loop, loop.create_unix_connection(clients.factory(), temporary_socket_path("nobody")));
       FAIL("connected to nothing");

@@ -254,11 +254,11 @@ ChildProcess::ChildProcess(std::vector<std::string> argv) {
   REQUIRE_MESSAGE(rc == 0, "cannot run " << argv[0]);
 }
 
-ChildProcess::~ChildProcess() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGKILL);
-    wait();
-  }
+ChildProcess::~ChildProcess() { kill(); }
+
+int ChildProcess::kill(int signal) {
+  if (pid_ > 0) ::kill(pid_, signal);
+  return wait();
 }
 
 std::string ChildProcess::read_line() {

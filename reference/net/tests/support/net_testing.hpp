@@ -4,6 +4,7 @@
 #pragma once
 
 #include <doctest/doctest.h>
+#include <signal.h>
 
 #include <functional>
 #include <memory>
@@ -131,6 +132,8 @@ class ChildProcess {
   void close_stdin() { stdin_.reset(); }
   /// Waits for the exit; returns the exit status (or 128 + signal).
   int wait();
+  /// Sends `signal`, then wait()s.
+  int kill(int signal = SIGKILL);
 
  private:
   int pid_ = -1;

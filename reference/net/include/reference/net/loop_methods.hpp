@@ -3,8 +3,10 @@
 // the public loop interface: SelectorEventLoop forwards each of its
 // overrides here with *this as `loop`.
 //
-// Each returns a Future on `loop` (a Task running the steps); every error,
-// argument errors included, arrives through it. Where a protocol is made,
+// Each returns a Future on `loop` (a Task running the steps). Argument
+// errors (ValueError, TypeError, NotImplementedError, RuntimeError for a
+// closed loop) are thrown by the call; what fails on the network comes
+// through the Future (decision D-TIER-3). Where a protocol is made,
 // the result comes after its connection_made() has returned (decision
 // D-NET-1). The wrapped socket methods are in sock_methods.hpp and the
 // name lookups in name_lookup.hpp.

@@ -5,7 +5,8 @@
 // Each tries its system call at once and, if the socket is not ready,
 // again whenever the loop reports it ready, then unregisters. Cancelling
 // the Future unregisters too. A blocking socket is refused with ValueError
-// (LOOP-SOCK-NONBLOCKING-ARG). Failures are std::system_error with errno.
+// thrown by the call (LOOP-SOCK-NONBLOCKING-ARG, decision D-TIER-3); what
+// fails on the network is a std::system_error through the Future.
 //
 // One operation per socket and direction at a time: the loop keeps one
 // reader and one writer per descriptor, so a second sock_recv() on a
