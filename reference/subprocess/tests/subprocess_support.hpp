@@ -93,8 +93,14 @@ class RecordingSubprocess : public SubprocessProtocol {
   std::function<void(RecordingSubprocess&, int fd)> on_pipe_lost;
 };
 
+/// True once nobody can reap `pid` any more: it was reaped (ECHILD).
+inline bool reaped(pid_t pid) {
+  siginfo_t info{};
+  return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD;
+}
+
 /// Runs a child to its end with a RecordingSubprocess, calling `on_made`
-/// from its connection_made().
+/// from its connection_made(), and checks that it was reaped.
 inline std::shared_ptr<RecordingSubprocess> run_subprocess(
     AbstractEventLoop& loop, std::vector<std::string> args, SubprocessOptions options = {},
     std::function<void(RecordingSubprocess&)> on_made = {}) {
@@ -103,13 +109,8 @@ inline std::shared_ptr<RecordingSubprocess> run_subprocess(
   pep3156::testing::run(
       loop, loop.subprocess_exec([protocol] { return protocol; }, std::move(args), std::move(options)));
   pep3156::testing::run(loop, protocol->lost);
+  CHECK_MESSAGE(reaped(protocol->transport->get_pid()), "no zombie left");
   return protocol;
-}
-
-/// True once nobody can reap `pid` any more: it was reaped (ECHILD).
-inline bool reaped(pid_t pid) {
-  siginfo_t info{};
-  return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD;
 }
 
 }  // namespace pep3156::reference::testing
