@@ -47,10 +47,11 @@ Coroutine<Socket> connect_to_first(AbstractEventLoop& loop, std::vector<AddrInfo
 /// A connected stream socket with a transport and a new protocol on it,
 /// once connection_made() has returned. Where TLS will be stacked.
 Coroutine<StreamConnection> start_stream(AbstractEventLoop& loop, Socket sock, ProtocolFactory factory) {
-  return start_protocol<StreamConnection>(
-      loop, std::move(factory), [&loop, sock = std::move(sock)](auto protocol, auto waiter) mutable {
-        return StreamTransport::start(loop, std::move(sock), StreamKind::socket, protocol, waiter);
-      });
+  std::shared_ptr<Protocol> protocol = make_protocol(factory);
+  auto waiter = loop.create_future<void>();
+  auto transport = StreamTransport::start(loop, std::move(sock), StreamKind::socket, protocol, waiter);
+  co_await connection_made(waiter, transport);
+  co_return StreamConnection{transport, protocol};
 }
 
 Coroutine<StreamConnection> connect_tcp(AbstractEventLoop& loop, ProtocolFactory factory, std::string host,
