@@ -84,12 +84,11 @@ Coroutine<DatagramConnection> open_endpoint(AbstractEventLoop& loop, DatagramPro
   }
   if (!sock) failures.raise("create_datagram_endpoint()");
 
-  // LOOP-DGRAM-FACTORY-ONCE
-  std::shared_ptr<DatagramProtocol> protocol = make_protocol(factory);
-  auto waiter = loop.create_future<void>();
-  auto transport = DatagramSocketTransport::start(loop, std::move(sock), protocol, remote, waiter);
-  co_await connection_made(waiter, transport);
-  co_return DatagramConnection{transport, protocol};
+  // LOOP-DGRAM-FACTORY-ONCE: once, after the socket is ready.
+  co_return co_await start_protocol<DatagramConnection>(
+      loop, std::move(factory), [&loop, &sock, &remote](auto protocol, auto waiter) {
+        return DatagramSocketTransport::start(loop, std::move(sock), protocol, remote, waiter);
+      });
 }
 
 }  // namespace

@@ -23,11 +23,10 @@ void check_pipe(const Socket& pipe, const char* method) {
 
 template <class Result, class P>
 Coroutine<Result> open_pipe(AbstractEventLoop& loop, Factory<P> factory, Socket pipe, StreamKind kind) {
-  std::shared_ptr<P> protocol = make_protocol(factory);
-  auto waiter = loop.create_future<void>();
-  auto transport = StreamTransport::start(loop, std::move(pipe), kind, protocol, waiter);
-  co_await connection_made(waiter, transport);
-  co_return Result{transport, protocol};
+  return start_protocol<Result>(
+      loop, std::move(factory), [&loop, pipe = std::move(pipe), kind](auto protocol, auto waiter) mutable {
+        return StreamTransport::start(loop, std::move(pipe), kind, protocol, waiter);
+      });
 }
 
 }  // namespace

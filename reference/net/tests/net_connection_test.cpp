@@ -12,10 +12,6 @@ using reference::net::host_has_ipv6_loopback;
 
 namespace {
 
-void echo(RecordingProtocol& protocol) {
-  protocol.on_data = [](RecordingProtocol& p, BytesView data) { p.transport->write(data); };
-}
-
 /// An echo server on 127.0.0.1 and its port.
 std::pair<std::shared_ptr<Server>, std::uint16_t> echo_server(AbstractEventLoop& loop,
                                                               RecordingFactory& factory) {

@@ -68,16 +68,6 @@ void close_all(AbstractEventLoop& loop, std::initializer_list<Endpoint> endpoint
   for (const Endpoint& e : endpoints) run(loop, e.protocol->lost);
 }
 
-int error_code(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::system_error& e) {
-    return e.code().value();
-  } catch (...) {
-    return -1;
-  }
-}
-
 }  // namespace
 
 TEST_CASE("a bound endpoint and a connected one exchange datagrams") {

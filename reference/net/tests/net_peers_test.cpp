@@ -89,10 +89,6 @@ ChildProcess python(const char* script, std::vector<std::string> args) {
   return ChildProcess(argv);
 }
 
-void echo(RecordingProtocol& protocol) {
-  protocol.on_data = [](RecordingProtocol& p, BytesView data) { p.transport->write(data); };
-}
-
 std::string payload() {
   std::string data;
   for (int i = 0; i < 300000; ++i) data += static_cast<char>('A' + i % 61);
@@ -256,13 +252,7 @@ TEST_CASE("socat resets the connection: connection_lost(ECONNRESET)") {
     run_until(loop, [&] { return servers.made.size() == 1 && servers.made[0]->received == "hello"; });
     socat.kill();  // the kernel closes its socket; SO_LINGER 0 makes that a RST
     run(loop, servers.made[0]->lost);
-    try {
-      std::rethrow_exception(servers.made[0]->lost_error);
-    } catch (const std::system_error& e) {
-      CHECK(e.code().value() == ECONNRESET);
-    } catch (...) {
-      FAIL("connection_lost() without a std::system_error");
-    }
+    CHECK(error_code(servers.made[0]->lost_error) == ECONNRESET);
     server->close();
     run(loop, server->wait_closed());
   });

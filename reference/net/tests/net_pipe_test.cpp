@@ -35,16 +35,6 @@ WritePipe write_pipe(AbstractEventLoop& loop, Socket end) {
   return {made.first, protocol};
 }
 
-int error_code(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::system_error& e) {
-    return e.code().value();
-  } catch (...) {
-    return -1;
-  }
-}
-
 }  // namespace
 
 TEST_CASE("a read pipe delivers data, then eof_received() and connection_lost(null) when the writer closes") {

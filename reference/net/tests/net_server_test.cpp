@@ -13,10 +13,6 @@ using reference::net::host_has_ipv6_loopback;
 
 namespace {
 
-void echo(RecordingProtocol& protocol) {
-  protocol.on_data = [](RecordingProtocol& p, BytesView data) { p.transport->write(data); };
-}
-
 int int_option(int fd, int level, int option) {
   int value = -1;
   socklen_t length = sizeof value;

@@ -45,16 +45,6 @@ std::shared_ptr<std::vector<ExceptionContext>> capture_errors(AbstractEventLoop&
   return errors;
 }
 
-int error_code(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::system_error& e) {
-    return e.code().value();
-  } catch (...) {
-    return -1;
-  }
-}
-
 }  // namespace
 
 TEST_CASE("connection_made comes first, from the loop; then data_received gets what the peer sent") {

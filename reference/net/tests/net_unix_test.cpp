@@ -14,10 +14,6 @@ using namespace pep3156::testing;
 
 namespace {
 
-void echo(RecordingProtocol& protocol) {
-  protocol.on_data = [](RecordingProtocol& p, BytesView data) { p.transport->write(data); };
-}
-
 bool is_socket_file(const std::string& path) {
   struct stat info {};
   return ::lstat(path.c_str(), &info) == 0 && S_ISSOCK(info.st_mode);

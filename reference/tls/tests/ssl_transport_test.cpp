@@ -12,6 +12,7 @@
 
 namespace pep3156::reference::testing {
 
+using pep3156::testing::echo;
 using pep3156::testing::for_each_loop;
 using pep3156::testing::RecordingProtocol;
 using tls::SSLTransport;
@@ -58,14 +59,6 @@ struct RecordedErrors {
   std::vector<ExceptionContext> contexts;
   Future<void> first;
 };
-
-/// The server application echoes what it receives.
-void echo(RecordingProtocol& server) {
-  server.on_data = [](RecordingProtocol& self, BytesView) {
-    self.transport->write(self.received);
-    self.received.clear();
-  };
-}
 
 TEST_CASE("TLS in memory: handshake, data both ways, close_notify, connection_lost last") {
   for_each_loop([](AbstractEventLoop& loop) {

@@ -14,6 +14,7 @@ namespace pep3156::reference::testing {
 namespace {
 
 using pep3156::testing::ChildProcess;
+using pep3156::testing::echo;
 using pep3156::testing::for_each_loop;
 using pep3156::testing::RecordingFactory;
 using pep3156::testing::RecordingProtocol;
@@ -40,11 +41,6 @@ struct TestServer {
   std::shared_ptr<Server> server;
   std::uint16_t port;
 };
-
-/// The server's connections echo what they receive.
-void echo(RecordingProtocol& connection) {
-  connection.on_data = [](RecordingProtocol& self, BytesView data) { self.transport->write(data); };
-}
 
 std::string message_of(const std::exception_ptr& error) {
   try {

@@ -150,6 +150,20 @@ ProtocolFactory RecordingFactory::factory() {
   };
 }
 
+void echo(RecordingProtocol& protocol) {
+  protocol.on_data = [](RecordingProtocol& p, BytesView data) { p.transport->write(data); };
+}
+
+int error_code(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::system_error& e) {
+    return e.code().value();
+  } catch (...) {
+    return -1;
+  }
+}
+
 // --- Descriptors ------------------------------------------------------------------
 
 int open_fd_count() {

@@ -98,6 +98,12 @@ struct RecordingFactory {
   ProtocolFactory factory();
 };
 
+/// A protocol configuration: write back whatever arrives.
+void echo(RecordingProtocol& protocol);
+
+/// The errno of a std::system_error held by `error`; -1 for anything else.
+int error_code(const std::exception_ptr& error);
+
 /// Open descriptors of this process (/proc/self/fd).
 int open_fd_count();
 
