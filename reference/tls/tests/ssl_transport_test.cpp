@@ -47,19 +47,6 @@ struct TlsPair {
   std::shared_ptr<SSLTransport> server;
 };
 
-/// What the loop's exception handler receives; `first` resolves with the
-/// first of it.
-struct RecordedErrors {
-  explicit RecordedErrors(AbstractEventLoop& loop) : first(loop) {
-    loop.set_exception_handler([this](AbstractEventLoop&, const ExceptionContext& context) {
-      contexts.push_back(context);
-      if (!first.done()) first.set_result();
-    });
-  }
-  std::vector<ExceptionContext> contexts;
-  Future<void> first;
-};
-
 TEST_CASE("TLS in memory: handshake, data both ways, close_notify, connection_lost last") {
   for_each_loop([](AbstractEventLoop& loop) {
     TlsPair pair(loop, TestPki::get().client_context());
@@ -196,12 +183,12 @@ TEST_CASE("TLS in memory: pause_reading() holds back plaintext already decrypted
 
 TEST_CASE("TLS in memory: an unknown CA fails the handshake with SSLError on both sides") {
   for_each_loop([](AbstractEventLoop& loop) {
-    RecordedErrors errors(loop);
+    HandlerReports errors(loop);
     TlsPair pair(loop, TestPki::client_context(TestPki::get().other_ca()));
     CHECK_THROWS_WITH_AS(
         loop.run_until_complete(pair.handshake),
         "TLS handshake failed: certificate verify failed: unable to get local issuer certificate", SSLError);
-    loop.run_until_complete(errors.first);
+    errors.wait_for(loop, 1);
     // Neither application ever heard of the connection.
     CHECK_FALSE(pair.client_app->made.done());
     CHECK_FALSE(pair.server_app->made.done());
@@ -214,7 +201,7 @@ TEST_CASE("TLS in memory: an unknown CA fails the handshake with SSLError on bot
 
 TEST_CASE("TLS in memory: a certificate for another name fails the handshake") {
   for_each_loop([](AbstractEventLoop& loop) {
-    RecordedErrors errors(loop);
+    HandlerReports errors(loop);
     SUBCASE("a host name") {
       TlsPair pair(loop, TestPki::get().client_context(), "example.com");
       CHECK_THROWS_WITH_AS(
@@ -222,14 +209,14 @@ TEST_CASE("TLS in memory: a certificate for another name fails the handshake") {
           "TLS handshake failed: certificate verify failed: hostname mismatch, certificate is not "
           "valid for 'example.com'",
           SSLError);
-      loop.run_until_complete(errors.first);  // the server's side of it
+      errors.wait_for(loop, 1);  // the server's side of it
     }
     SUBCASE("an IP address") {
       TlsPair pair(loop, TestPki::get().client_context(), "127.0.0.2");
       CHECK_THROWS_WITH_AS(loop.run_until_complete(pair.handshake),
                            doctest::Contains("IP address mismatch, certificate is not valid for '127.0.0.2'"),
                            SSLError);
-      loop.run_until_complete(errors.first);
+      errors.wait_for(loop, 1);
     }
     SUBCASE("but not without hostname checks") {
       auto context = TestPki::get().client_context();

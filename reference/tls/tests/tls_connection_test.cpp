@@ -50,18 +50,6 @@ std::string message_of(const std::exception_ptr& error) {
   }
 }
 
-/// The exception handler's reports, and a way to wait for the next one.
-struct HandlerReports {
-  explicit HandlerReports(AbstractEventLoop& loop) {
-    loop.set_exception_handler(
-        [this](AbstractEventLoop&, const ExceptionContext& context) { contexts.push_back(context); });
-  }
-  void wait_for(AbstractEventLoop& loop, std::size_t count) {
-    run_until(loop, [&] { return contexts.size() >= count; });
-  }
-  std::vector<ExceptionContext> contexts;
-};
-
 TEST_CASE("TLS: our client and our server; the pair comes after the handshake") {
   for_each_loop([](AbstractEventLoop& loop) {
     TestServer server(loop);

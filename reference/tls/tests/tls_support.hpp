@@ -11,7 +11,9 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "net_testing.hpp"
 #include "pep3156/event_loop.hpp"
 #include "pep3156/ssl.hpp"
 
@@ -78,6 +80,19 @@ class TestPki {
   }
 
   std::filesystem::path directory_;
+};
+
+/// What the loop's exception handler receives (a TLS server reports its
+/// failed handshakes there), and a way to wait for it.
+struct HandlerReports {
+  explicit HandlerReports(AbstractEventLoop& loop) {
+    loop.set_exception_handler(
+        [this](AbstractEventLoop&, const ExceptionContext& context) { contexts.push_back(context); });
+  }
+  void wait_for(AbstractEventLoop& loop, std::size_t count) {
+    pep3156::testing::run_until(loop, [&] { return contexts.size() >= count; });
+  }
+  std::vector<ExceptionContext> contexts;
 };
 
 /// `size` bytes of a pattern that does not repeat every power of two, so
