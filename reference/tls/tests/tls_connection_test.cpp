@@ -3,6 +3,7 @@
 // must be refused, peers that stall mid-handshake, and a server that goes
 // on serving after a failed handshake.
 #include <doctest/doctest.h>
+#include <openssl/ssl.h>
 
 #include <string>
 #include <vector>
@@ -270,11 +271,12 @@ TEST_CASE("TLS: a peer that stalls mid-handshake is timed out and dropped") {
 }
 
 /// `openssl s_server -rev` on a port of its own: it sends back every line
-/// reversed. Ready once it has printed "ACCEPT host:port".
+/// reversed. Ready once it has printed "ACCEPT host:port". `version` is
+/// "-tls1_3" or "-tls1_2".
 struct OpensslServer {
-  OpensslServer()
+  explicit OpensslServer(const std::string& version)
       : child({kOpenssl, "s_server", "-accept", "127.0.0.1:0", "-cert", TestPki::get().server_certificate(),
-               "-key", TestPki::get().server_key(), "-naccept", "1", "-rev"}) {
+               "-key", TestPki::get().server_key(), "-naccept", "1", "-rev", version}) {
     for (std::string line = child.read_line();; line = child.read_line()) {
       if (line.starts_with("ACCEPT ")) {
         port = static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
@@ -288,12 +290,17 @@ struct OpensslServer {
 
 TEST_CASE("TLS: openssl s_server as the peer of our client") {
   for_each_loop([](AbstractEventLoop& loop) {
-    OpensslServer peer;
+    std::string version = "-tls1_3";
+    SUBCASE("TLS 1.3") {}
+    SUBCASE("TLS 1.2") { version = "-tls1_2"; }
+    OpensslServer peer(version);
     RecordingFactory clients{loop};
     auto [transport, protocol] =
         run(loop,
             loop.create_connection(clients.factory(), "127.0.0.1", peer.port,
                                    {.ssl = TestPki::get().client_context(), .server_hostname = "localhost"}));
+    SSL* ssl = transport->get_extra_info<SSL*>("ssl_object", nullptr);
+    CHECK(std::string(::SSL_get_version(ssl)) == (version == "-tls1_2" ? "TLSv1.2" : "TLSv1.3"));
     // A megabyte in 64-byte lines comes back line by line reversed.
     std::string lines;
     std::string reversed;
