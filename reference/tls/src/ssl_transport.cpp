@@ -161,7 +161,7 @@ void SSLTransport::connection_lost(std::exception_ptr exc) {
   state_ = State::lost;
   if (application_connected_) {
     application_connected_ = false;
-    // PROTO-SEQ: exactly once, last; then the application's protocol is
+    // PROTO-SEQ-CONNECTION-LOST-ONCE: once, last; then the application's protocol is
     // released, which breaks the transport <-> protocol cycle (D-TR-1).
     std::shared_ptr<Protocol> application = std::move(application_);
     application->connection_lost(error_ ? error_ : exc);

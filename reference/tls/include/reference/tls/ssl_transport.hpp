@@ -1,7 +1,8 @@
 // SSLTransport: TLS as a protocol that is itself a transport.
 //
-// PEP 3153 ("Transports ... may be layered"): TLS needs no socket of its
-// own. To the transport beneath it (TCP, a UNIX socket, or any
+// PEP 3153: "This also allows for protocols to be stacked or nested
+// easily" -- "a stack of protocols and transports". TLS needs no socket of
+// its own. To the transport beneath it (TCP, a UNIX socket, or any
 // pep3156::Transport at all, which is how the tests drive it in memory)
 // an SSLTransport is the Protocol: it receives ciphertext in
 // data_received() and writes ciphertext with write(). To the application's
@@ -34,18 +35,21 @@
 // create_connection Future) fails with pep3156::SSLError, a server reports
 // the error to the loop's exception handler.
 //
-// Choices, each where asyncio or Python's ssl module makes the same one:
+// Choices:
 //   - The peer's close_notify, or a plain EOF of the lower transport
-//     without it (Python's suppress_ragged_eofs), is the application's
+//     without it (as Python's suppress_ragged_eofs), is the application's
 //     eof_received(); its return value is ignored and the connection
 //     closes (PROTO-EOF-TLS-IGNORED).
 //   - close() sends close_notify and closes the lower transport without
-//     waiting for the peer's (TLS allows the initiator not to wait).
-//   - No renegotiation (SSL_OP_NO_RENEGOTIATION; TLS 1.3 has none): a write
-//     is then always encrypted at once, so no plaintext is ever buffered
-//     here, and the write buffer and its water marks are the lower
-//     transport's (get_write_buffer_size(), set_write_buffer_limits() and
-//     pause_writing()/resume_writing() count ciphertext).
+//     waiting for the peer's: TLS allows the initiator not to wait, and
+//     nothing can then hold the connection open (asyncio waits, up to a
+//     shutdown timeout).
+//   - No renegotiation (SSL_OP_NO_RENEGOTIATION; TLS 1.3 has none, Python
+//     allows it): a write is then always encrypted at once, so no
+//     plaintext is ever buffered here, and the write buffer and its water
+//     marks are the lower transport's (get_write_buffer_size(),
+//     set_write_buffer_limits() and pause_writing()/resume_writing() count
+//     ciphertext).
 //   - write_eof() raises NotImplementedError: TLS cannot half-close
 //     (TR-WRITE-EOF-UNSUPPORTED, decision D-NET-5).
 #pragma once
