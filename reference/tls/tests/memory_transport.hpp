@@ -79,9 +79,6 @@ class MemoryTransport final : public Transport, public std::enable_shared_from_t
     close();
   }
 
-  /// How many times this end delivered a chunk to the other end.
-  int deliveries = 0;
-
  private:
   void schedule_delivery() {
     if (delivery_scheduled_) return;
@@ -100,7 +97,6 @@ class MemoryTransport final : public Transport, public std::enable_shared_from_t
       std::size_t size = std::min(chunk_, outbox_.size());
       Bytes chunk(outbox_.begin(), outbox_.begin() + static_cast<std::ptrdiff_t>(size));
       outbox_.erase(outbox_.begin(), outbox_.begin() + static_cast<std::ptrdiff_t>(size));
-      ++deliveries;
       peer->protocol_->data_received(chunk);
       if (writing_paused_ && !closing_ && outbox_.size() <= low_) {
         writing_paused_ = false;
