@@ -72,6 +72,13 @@ TEST_CASE("subprocess: where the standard streams go") {
       CHECK_FALSE(child->transport->get_pipe_transport(0));
       CHECK_FALSE(child->transport->get_pipe_transport(2));
     }
+    SUBCASE("all three inherited: no pipes at all") {
+      auto child = run_subprocess(
+          loop, {"true"},
+          {.stdin_ = Stdio::inherit(), .stdout_ = Stdio::inherit(), .stderr_ = Stdio::inherit()});
+      for (int fd = 0; fd < 3; ++fd) CHECK_FALSE(child->transport->get_pipe_transport(fd));
+      CHECK(child->transport->get_returncode() == 0);
+    }
     SUBCASE("a descriptor of ours, which we keep") {
       int fds[2];
       REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);

@@ -307,6 +307,22 @@ TEST_CASE("TLS in memory: cancelling the waiter abandons the handshake") {
   });
 }
 
+TEST_CASE("TLS in memory: a record that does not decrypt ends the connection with SSLError") {
+  for_each_loop([](AbstractEventLoop& loop) {
+    TlsPair pair(loop, TestPki::get().client_context());
+    loop.run_until_complete(pair.handshake);
+    // Past the server's TLS layer, straight onto the wire: a record header
+    // and bytes that are no record.
+    pair.server_lower->write(std::string("\x17\x03\x03\x00\x20") + std::string(32, 'x'));
+    loop.run_until_complete(pair.client_app->lost);
+    CHECK_THROWS_WITH_AS(std::rethrow_exception(pair.client_app->lost_error),
+                         doctest::Contains("TLS read failed"), SSLError);
+    CHECK_FALSE(pair.client_app->eof.done());
+    pair.server->abort();
+    loop.run_until_complete(pair.server_app->lost);
+  });
+}
+
 TEST_CASE("TLS in memory: abort() drops the connection at once") {
   for_each_loop([](AbstractEventLoop& loop) {
     TlsPair pair(loop, TestPki::get().client_context());

@@ -119,6 +119,28 @@ TEST_CASE("TLS: four megabytes each way arrive whole") {
   });
 }
 
+TEST_CASE("TLS over a UNIX-domain socket") {
+  for_each_loop([](AbstractEventLoop& loop) {
+    std::string path = pep3156::testing::temporary_socket_path("tls");
+    RecordingFactory connections{loop};
+    connections.configure = echo;
+    auto server = run(
+        loop, loop.create_unix_server(connections.factory(), path, {.ssl = TestPki::get().server_context()}));
+    RecordingFactory clients{loop};
+    auto [transport, protocol] =
+        run(loop, loop.create_unix_connection(
+                      clients.factory(), path,
+                      {.ssl = TestPki::get().client_context(), .server_hostname = "localhost"}));
+    transport->write("over a UNIX socket");
+    RecordingProtocol& client = *clients.made.at(0);
+    run_until(loop, [&] { return client.received == "over a UNIX socket"; });
+    transport->close();
+    run(loop, client.lost);
+    server->close();
+    run(loop, server->wait_closed());
+  });
+}
+
 TEST_CASE("TLS: close() flushes what was written; abort() drops the connection") {
   for_each_loop([](AbstractEventLoop& loop) {
     TestServer server(loop);
