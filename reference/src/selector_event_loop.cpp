@@ -8,6 +8,7 @@
 
 #include "pep3156/exception_context.hpp"
 #include "pep3156/policy.hpp"
+#include "reference/net/socket_ops.hpp"
 #include "signal_handlers.hpp"
 
 namespace pep3156::reference {
@@ -49,7 +50,10 @@ SelectorEventLoop::~SelectorEventLoop() {
 
 Capabilities SelectorEventLoop::capabilities() const {
   Capabilities capabilities;
-  capabilities.categories = Category::io_callbacks | Category::signals;
+  capabilities.categories =
+      Category::io_callbacks | Category::pipes_subprocesses | Category::signals | Category::unix_sockets;
+  static const bool ipv6 = net::host_has_ipv6_loopback();
+  if (ipv6) capabilities.categories = capabilities.categories | Category::ipv6;
   return capabilities;
 }
 

@@ -173,30 +173,35 @@ FuturePtr AbstractEventLoop::run_in_executor(std::shared_ptr<Executor> executor,
 
 // --- Name lookups ----------------------------------------------------------------
 
+std::vector<AddrInfo> getaddrinfo_blocking(const std::string& host, const std::string& port,
+                                           const GetAddrInfoOptions& options) {
+  addrinfo hints{};
+  hints.ai_family = options.family;
+  hints.ai_socktype = options.type;
+  hints.ai_protocol = options.proto;
+  hints.ai_flags = options.flags;
+  addrinfo* list = nullptr;
+  int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), port.empty() ? nullptr : port.c_str(), &hints,
+                         &list);
+  if (rc == EAI_SYSTEM) throw_errno("getaddrinfo");
+  if (rc != 0) throw std::system_error(rc, gai_category(), "getaddrinfo(" + host + ", " + port + ")");
+  std::vector<AddrInfo> result;
+  for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
+    if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) continue;
+    result.push_back(AddrInfo{ai->ai_family, ai->ai_socktype, ai->ai_protocol,
+                              ai->ai_canonname ? ai->ai_canonname : "",
+                              SocketAddress(ai->ai_addr, ai->ai_addrlen)});
+  }
+  ::freeaddrinfo(list);
+  return result;
+}
+
 Future<std::vector<AddrInfo>> AbstractEventLoop::getaddrinfo(std::string host, std::string port,
                                                              GetAddrInfoOptions options) {
   // PEP 3156: "The default implementation calls socket.getaddrinfo() using
   // run_in_executor()".
   return run_in_executor(nullptr, [host = std::move(host), port = std::move(port), options] {
-    addrinfo hints{};
-    hints.ai_family = options.family;
-    hints.ai_socktype = options.type;
-    hints.ai_protocol = options.proto;
-    hints.ai_flags = options.flags;
-    addrinfo* list = nullptr;
-    int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), port.empty() ? nullptr : port.c_str(),
-                           &hints, &list);
-    if (rc == EAI_SYSTEM) throw_errno("getaddrinfo");
-    if (rc != 0) throw std::system_error(rc, gai_category(), "getaddrinfo(" + host + ", " + port + ")");
-    std::vector<AddrInfo> result;
-    for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-      if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) continue;
-      result.push_back(AddrInfo{ai->ai_family, ai->ai_socktype, ai->ai_protocol,
-                                ai->ai_canonname ? ai->ai_canonname : "",
-                                SocketAddress(ai->ai_addr, ai->ai_addrlen)});
-    }
-    ::freeaddrinfo(list);
-    return result;
+    return getaddrinfo_blocking(host, port, options);
   });
 }
 

@@ -25,9 +25,11 @@
 // Handlers run as ordinary callbacks; removing one restores SIG_DFL, and
 // close() removes them all.
 //
-// Networking (transports, create_connection, sock_*) comes later and
-// raises NotImplementedError until then. It will build on add_reader(),
-// add_writer() and call_soon(), as asyncio's selector transports do.
+// Networking (name lookups, transports, create_connection, servers,
+// sock_*, UNIX sockets, pipes) forwards to pep3156::reference::net
+// (reference/net), which builds it on add_reader(), add_writer() and
+// call_soon(), as asyncio's selector transports do. Subprocesses forward
+// to pep3156::reference::subprocess (reference/subprocess).
 #pragma once
 
 #include <memory>
@@ -81,18 +83,34 @@ class SelectorEventLoop final : public BaseEventLoop {
 
   Capabilities capabilities() const override;
 
-  // --- Networking: not yet (NotImplementedError) ----------------------------------
+  // --- Networking: forwarded to reference/net ----------------------------------------
 
+  Future<std::vector<AddrInfo>> getaddrinfo(std::string host, std::string port,
+                                            GetAddrInfoOptions options = {}) override;
   Future<StreamConnection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port,
-                                             ConnectionOptions options) override;
+                                             ConnectionOptions options = {}) override;
   Future<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host, std::uint16_t port,
-                                                ServerOptions options) override;
+                                                ServerOptions options = {}) override;
   Future<DatagramConnection> create_datagram_endpoint(DatagramProtocolFactory factory,
-                                                      DatagramOptions options) override;
+                                                      DatagramOptions options = {}) override;
   Future<Bytes> sock_recv(int fd, std::size_t n) override;
   Future<void> sock_sendall(int fd, Bytes data) override;
   Future<void> sock_connect(int fd, SocketAddress address) override;
   Future<AcceptedSocket> sock_accept(int fd) override;
+  Future<StreamConnection> create_unix_connection(ProtocolFactory factory, std::string path,
+                                                  ConnectionOptions options = {}) override;
+  Future<std::shared_ptr<Server>> create_unix_server(ProtocolFactory factory, std::string path,
+                                                     ServerOptions options = {}) override;
+  Future<ReadPipeConnection> connect_read_pipe(ProtocolFactory factory, Socket pipe) override;
+  Future<WritePipeConnection> connect_write_pipe(BaseProtocolFactory factory, Socket pipe) override;
+
+  // --- Subprocesses: forwarded to reference/subprocess -----------------------------------
+
+  Future<SubprocessConnection> subprocess_exec(SubprocessProtocolFactory factory,
+                                               std::vector<std::string> args,
+                                               SubprocessOptions options = {}) override;
+  Future<SubprocessConnection> subprocess_shell(SubprocessProtocolFactory factory, std::string command,
+                                                SubprocessOptions options = {}) override;
 
  private:
   /// The callbacks registered for one fd.

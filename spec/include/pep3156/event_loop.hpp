@@ -78,6 +78,13 @@ struct AcceptedSocket {
 /// object that drives the coroutine.
 using TaskFactory = std::function<FuturePtr(AbstractEventLoop&, ErasedCoroutine)>;
 
+/// socket.getaddrinfo() itself, blocking while the name service answers:
+/// what the default AbstractEventLoop::getaddrinfo() runs in the executor,
+/// for loops that resolve some names another way. IPv4 and IPv6 rows only;
+/// std::system_error in gai_category() (errno for EAI_SYSTEM).
+std::vector<AddrInfo> getaddrinfo_blocking(const std::string& host, const std::string& port,
+                                           const GetAddrInfoOptions& options);
+
 /// Seconds as a double, the PEP's unit, from any std::chrono duration.
 template <class Rep, class Period>
 constexpr double to_seconds(std::chrono::duration<Rep, Period> d) noexcept {

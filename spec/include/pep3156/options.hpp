@@ -49,6 +49,10 @@ struct ConnectionOptions {
   /// TLS only: the name to verify; defaults to host. Empty with a
   /// verify_mode=none context disables hostname checks.
   std::optional<std::string> server_hostname{};
+  /// TLS only (ValueError without ssl): seconds the TLS handshake may take
+  /// before the connection is aborted with SSLError; must be positive.
+  /// nullopt: 60 s. asyncio's ssl_handshake_timeout.
+  std::optional<double> ssl_handshake_timeout{};
 };
 
 struct ServerOptions {
@@ -62,6 +66,9 @@ struct ServerOptions {
   int flags = AI_PASSIVE;
   /// An already bound listening socket to serve instead of host and port.
   std::optional<Socket> sock{};
+  /// TLS only (ValueError without ssl): as ConnectionOptions; a client that
+  /// does not finish its handshake in time is dropped.
+  std::optional<double> ssl_handshake_timeout{};
 };
 
 struct DatagramOptions {

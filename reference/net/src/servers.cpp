@@ -1,0 +1,135 @@
+// create_server() and create_unix_server(): bind and listen, then serve
+// every accepted connection with a StreamTransport and a new protocol.
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+
+#include "connection_setup.hpp"
+#include "reference/net/loop_methods.hpp"
+#include "reference/net/socket_ops.hpp"
+#include "reference/net/socket_server.hpp"
+#include "reference/net/stream_transport.hpp"
+#include "reference/tls/tls_options.hpp"
+#include "unix_socket_file.hpp"
+
+namespace pep3156::reference::net {
+
+namespace {
+
+/// Binds a socket to be a listener on `info`'s address (the Server calls
+/// listen()).
+void bind_listener(const Socket& sock, const AddrInfo& info, bool reuse_address) {
+  int on = 1;
+  // LOOP-SERVER-REUSE-ADDRESS
+  if (reuse_address && ::setsockopt(sock.fd(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0) {
+    throw_errno("setsockopt(SO_REUSEADDR)");
+  }
+  // LOOP-SERVER-DUAL-STACK: one socket per family, so the IPv6 one must not
+  // also claim the IPv4 port.
+  if (info.family == AF_INET6 && ::setsockopt(sock.fd(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) {
+    throw_errno("setsockopt(IPV6_V6ONLY)");
+  }
+  bind_to(sock.fd(), info.address);
+}
+
+/// One socket per distinct address. A family the host cannot open a
+/// socket for (no IPv6) is skipped; a failed bind() fails the whole.
+std::vector<Socket> bind_listeners(const std::vector<AddrInfo>& infos, bool reuse_address) {
+  std::vector<Socket> listening;
+  std::vector<SocketAddress> bound;
+  std::exception_ptr unsupported;
+  for (const AddrInfo& info : infos) {
+    if (std::find(bound.begin(), bound.end(), info.address) != bound.end()) continue;
+    Socket sock;
+    try {
+      sock = open_socket(info.family, SOCK_STREAM, info.protocol);
+    } catch (const std::system_error&) {
+      unsupported = std::current_exception();
+      continue;
+    }
+    bind_listener(sock, info, reuse_address);
+    listening.push_back(std::move(sock));
+    bound.push_back(info.address);
+  }
+  if (listening.empty()) std::rethrow_exception(unsupported);
+  return listening;
+}
+
+/// Serves each accepted connection with a StreamTransport and a protocol
+/// from `factory`; with `tls`, the TLS layer between them.
+SocketServer::ServeConnection stream_server(AbstractEventLoop& loop, ProtocolFactory factory,
+                                            std::optional<tls::ServerTls> tls) {
+  return [&loop, factory = std::move(factory), tls = std::move(tls)](Socket connection, Callback on_lost) {
+    std::shared_ptr<Protocol> protocol = make_protocol(factory);
+    if (tls) protocol = tls->layer(loop, std::move(protocol));
+    StreamTransport::start(loop, std::move(connection), StreamKind::socket, std::move(protocol), {},
+                           std::move(on_lost));
+  };
+}
+
+/// A Server listening on sockets already bound (listen() may still fail).
+Coroutine<std::shared_ptr<Server>> serve(AbstractEventLoop& loop, std::vector<Socket> listening, int backlog,
+                                         ProtocolFactory factory, std::optional<tls::ServerTls> tls,
+                                         Callback on_close = {}) {
+  co_return SocketServer::start(loop, std::move(listening), backlog,
+                                stream_server(loop, std::move(factory), std::move(tls)), std::move(on_close));
+}
+
+Coroutine<std::shared_ptr<Server>> serve_tcp(AbstractEventLoop& loop, ProtocolFactory factory,
+                                             std::string host, std::uint16_t port, ServerOptions options,
+                                             std::optional<tls::ServerTls> tls) {
+  // LOOP-SERVER-GAI-OPTIONS: SOCK_STREAM, protocol 0.
+  auto infos = co_await resolve(loop, host, port, {options.family, SOCK_STREAM, 0, options.flags});
+  std::vector<Socket> listening = bind_listeners(infos, options.reuse_address);
+  co_return co_await serve(loop, std::move(listening), options.backlog, std::move(factory), std::move(tls));
+}
+
+Coroutine<std::shared_ptr<Server>> serve_unix(AbstractEventLoop& loop, ProtocolFactory factory,
+                                              std::string path, ServerOptions options,
+                                              std::optional<tls::ServerTls> tls) {
+  Socket sock = open_socket(AF_UNIX, SOCK_STREAM, 0);
+  remove_stale_socket_file(path);
+  bind_to(sock.fd(), SocketAddress::unix_path(path));
+  std::vector<Socket> listening;
+  listening.push_back(std::move(sock));
+  co_return co_await serve(loop, std::move(listening), options.backlog, std::move(factory), std::move(tls),
+                           socket_file_remover(path));
+}
+
+}  // namespace
+
+// Argument errors are thrown here; what happens on the network comes
+// through the Future (decision D-TIER-3).
+
+Future<std::shared_ptr<Server>> create_server(AbstractEventLoop& loop, ProtocolFactory factory,
+                                              std::string host, std::uint16_t port, ServerOptions options) {
+  auto tls = tls::server_tls(options, "create_server()");
+  check_family(options.family, "create_server()");
+  if (options.sock) {
+    // LOOP-SERVER-SOCK
+    std::vector<Socket> listening;
+    listening.push_back(take_caller_socket(options.sock, !host.empty() || port != 0, 0, "create_server()"));
+    return loop.create_task(
+        serve(loop, std::move(listening), options.backlog, std::move(factory), std::move(tls)));
+  }
+  return loop.create_task(
+      serve_tcp(loop, std::move(factory), std::move(host), port, std::move(options), std::move(tls)));
+}
+
+Future<std::shared_ptr<Server>> create_unix_server(AbstractEventLoop& loop, ProtocolFactory factory,
+                                                   std::string path, ServerOptions options) {
+  auto tls = tls::server_tls(options, "create_unix_server()");
+  if (options.sock) {
+    std::vector<Socket> listening;
+    listening.push_back(take_caller_socket(options.sock, !path.empty(), AF_UNIX, "create_unix_server()"));
+    return loop.create_task(
+        serve(loop, std::move(listening), options.backlog, std::move(factory), std::move(tls)));
+  }
+  if (path.empty()) throw ValueError("create_unix_server(): path or sock is required");
+  SocketAddress::unix_path(path);  // ValueError if too long for a sockaddr_un
+  return loop.create_task(
+      serve_unix(loop, std::move(factory), std::move(path), std::move(options), std::move(tls)));
+}
+
+}  // namespace pep3156::reference::net

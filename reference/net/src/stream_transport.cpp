@@ -1,0 +1,203 @@
+#include "reference/net/stream_transport.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <array>
+#include <system_error>
+
+#include "reference/net/report.hpp"
+#include "reference/net/socket_ops.hpp"
+
+namespace pep3156::reference::net {
+
+namespace {
+
+// At most this many buffers go to one sendmsg()/writev().
+constexpr std::size_t kMaxIovecs = 64;
+
+}  // namespace
+
+std::shared_ptr<StreamTransport> StreamTransport::start(AbstractEventLoop& loop, Socket fd, StreamKind kind,
+                                                        std::shared_ptr<BaseProtocol> protocol,
+                                                        Future<void> waiter, Callback on_lost) {
+  if (kind != StreamKind::write_pipe && dynamic_cast<Protocol*>(protocol.get()) == nullptr) {
+    throw TypeError("a readable stream transport needs a pep3156::Protocol");
+  }
+  auto transport = std::make_shared<StreamTransport>(Private{}, loop, std::move(fd), kind,
+                                                     std::move(protocol), std::move(on_lost));
+  transport->SelectorTransport::start(std::move(waiter));
+  return transport;
+}
+
+StreamTransport::StreamTransport(Private, AbstractEventLoop& loop, Socket fd, StreamKind kind,
+                                 std::shared_ptr<BaseProtocol> protocol, Callback on_lost)
+    : SelectorTransport(loop, std::move(fd), kind != StreamKind::socket, std::move(protocol),
+                        std::move(on_lost)),
+      kind_(kind),
+      fd_is_socket_(S_ISSOCK(file_mode(fd_.fd()))),
+      stream_protocol_(dynamic_cast<Protocol*>(protocol_.get())) {}
+
+/// Registers the reader: the read half's data, or for a write pipe the
+/// read end going away (the write end of a pipe polls as readable -- an
+/// error -- once no reader is left; asyncio watches it the same way).
+void StreamTransport::watch() {
+  if (reads()) {
+    if (!made_ || closing_ || reading_paused_ || eof_seen_) return;
+    loop_.add_reader(fd_.fd(), [self = self_ptr()] { self->read_ready(); });
+  } else if (!closing_ && (fd_is_socket_ || S_ISFIFO(file_mode(fd_.fd())))) {
+    loop_.add_reader(fd_.fd(), [self = self_ptr()] { self->peer_closed_pipe(); });
+  }
+}
+
+// --- Reading ------------------------------------------------------------------
+
+void StreamTransport::read_ready() {
+  if (closing_ || reading_paused_) return;  // a readiness reported just before the reader went
+  auto keep_alive = self_ptr();
+  std::span<std::byte> buffer = receive_buffer();
+  IoResult got = read_some(fd_.fd(), buffer);
+  if (got.error != 0) {
+    if (!got.would_block()) fatal_error(os_error(got.error, "read"), "read failed");
+    return;
+  }
+  if (got.count == 0) {
+    read_eof();
+    return;
+  }
+  try {
+    stream_protocol_->data_received(BytesView(buffer.data(), got.count));  // PROTO-DATA-NONEMPTY
+  } catch (const std::exception&) {
+    fatal_error(std::current_exception(), "protocol.data_received() failed");
+  }
+}
+
+void StreamTransport::read_eof() {
+  eof_seen_ = true;
+  loop_.remove_reader(fd_.fd());
+  bool keep_open = false;
+  try {
+    keep_open = stream_protocol_->eof_received();  // PROTO-SEQ-EOF-AT-MOST-ONCE: reading is over
+  } catch (const std::exception&) {
+    fatal_error(std::current_exception(), "protocol.eof_received() failed");
+    return;
+  }
+  // PROTO-EOF-RETURN-FALSE-CLOSES. A read pipe has no write half to keep.
+  if (!keep_open || kind_ == StreamKind::read_pipe) close();
+}
+
+void StreamTransport::peer_closed_pipe() {
+  // What is still buffered can never be delivered: that is an error.
+  force_close(buffer_.empty() ? nullptr : os_error(EPIPE, "write"));
+}
+
+void StreamTransport::pause_reading() {
+  // Decision D-TR-4: pausing a paused transport does nothing.
+  if (!reads() || closing_ || reading_paused_) return;
+  reading_paused_ = true;
+  loop_.remove_reader(fd_.fd());
+}
+
+void StreamTransport::resume_reading() {
+  if (closing_ || !reading_paused_) return;
+  reading_paused_ = false;
+  watch();  // TR-RESUME-READING: what arrived meanwhile waits in the kernel
+}
+
+// --- Writing ------------------------------------------------------------------
+
+void StreamTransport::write(BytesView data) { writelines(std::span<const BytesView>(&data, 1)); }
+
+void StreamTransport::writelines(std::span<const BytesView> buffers) {
+  if (closing_) return;  // decision D-TR-2: ignored, nothing is sent
+  if (kind_ == StreamKind::read_pipe) throw NotImplementedError("write() on a read-pipe transport");
+  if (eof_written_) throw RuntimeError("write() after write_eof()");  // TR-WRITE-AFTER-EOF
+
+  // Nothing queued: send at once, straight from the caller's buffers, in one
+  // gather write (PEP 3153's write_sequence). Whatever the kernel does not
+  // take is queued below.
+  std::size_t sent = 0;
+  if (buffer_.empty()) {
+    std::array<iovec, kMaxIovecs> iov;
+    std::size_t count = 0;
+    for (BytesView data : buffers) {
+      if (!data.empty() && count < iov.size()) iov[count++] = as_iovec(data);
+    }
+    if (count == 0) return;  // write(b"") does nothing
+    IoResult result = write_some(fd_.fd(), fd_is_socket_, std::span(iov.data(), count));
+    if (result.error != 0 && !result.would_block()) {
+      fatal_error(os_error(result.error, "write"), "write failed");
+      return;
+    }
+    sent = result.count;
+  }
+
+  std::size_t queued_before = buffer_.size();
+  for (BytesView data : buffers) {
+    std::size_t skip = std::min(sent, data.size());
+    sent -= skip;
+    buffer_.append(data.subspan(skip));
+  }
+  if (buffer_.size() == queued_before) return;
+  if (queued_before == 0) {
+    loop_.add_writer(fd_.fd(), [self = self_ptr()] { self->write_ready(); });
+  }
+  flow_.buffer_grew(buffer_.size(), parties());  // may call pause_writing() now (D-PROTO-2)
+}
+
+void StreamTransport::write_ready() {
+  if (lost_scheduled_) return;
+  auto keep_alive = self_ptr();
+  std::array<iovec, kMaxIovecs> iov;
+  std::size_t count = buffer_.gather(iov);
+  IoResult result = write_some(fd_.fd(), fd_is_socket_, std::span(iov.data(), count));
+  if (result.error != 0) {
+    if (!result.would_block()) fatal_error(os_error(result.error, "write"), "write failed");
+    return;
+  }
+  buffer_.consume(result.count);
+  flow_.buffer_shrank(buffer_.size(), parties());  // resume_writing() may write, close or abort
+  if (!buffer_.empty() || lost_scheduled_) return;
+
+  loop_.remove_writer(fd_.fd());
+  if (closing_) {
+    schedule_connection_lost(nullptr);  // TR-CLOSE-FLUSHES: the buffer has drained
+  } else if (eof_written_) {
+    shutdown_write();
+  }
+}
+
+void StreamTransport::write_eof() {
+  if (closing_ || eof_written_) return;
+  if (kind_ == StreamKind::read_pipe) throw NotImplementedError("write_eof() on a read-pipe transport");
+  if (kind_ == StreamKind::write_pipe) {
+    close();  // a pipe signals EOF by closing
+    return;
+  }
+  eof_written_ = true;
+  if (buffer_.empty()) shutdown_write();  // else once write_ready() has drained it (TR-WRITE-EOF)
+}
+
+void StreamTransport::shutdown_write() {
+  if (::shutdown(fd_.fd(), SHUT_WR) != 0) fatal_error(os_error(errno, "shutdown"), "shutdown failed");
+}
+
+void StreamTransport::set_write_buffer_limits(std::optional<std::size_t> high,
+                                              std::optional<std::size_t> low) {
+  flow_.set_limits(high, low);
+  flow_.buffer_grew(buffer_.size(), parties());
+}
+
+// --- Closing ------------------------------------------------------------------
+
+void StreamTransport::close() {
+  if (closing_) return;
+  closing_ = true;
+  if (reads()) loop_.remove_reader(fd_.fd());  // TR-CLOSE-STOPS-READING
+  // TR-CLOSE-NONBLOCKING: connection_lost() comes later, never from here.
+  if (buffer_.empty()) schedule_connection_lost(nullptr);
+}
+
+void StreamTransport::abort() { force_close(nullptr); }  // TR-ABORT
+
+}  // namespace pep3156::reference::net
