@@ -7,34 +7,43 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
+#include <string>
 
 #include "pep3156/errors.hpp"
 
 namespace pep3156 {
 
+namespace {
+/// The interface index of an IPv6 zone: a name ("eth0") or a number ("2").
+std::uint32_t scope_index(const std::string& scope, std::string_view numeric_host) {
+  if (unsigned index = ::if_nametoindex(scope.c_str()); index != 0) return index;
+  if (!scope.empty() && scope.size() <= 9 && scope.find_first_not_of("0123456789") == std::string::npos) {
+    return static_cast<std::uint32_t>(std::stoul(scope));
+  }
+  throw ValueError("unknown IPv6 scope in '" + std::string(numeric_host) + "'");
+}
+}  // namespace
+
 SocketAddress::SocketAddress() noexcept : storage_{}, length_(0) { storage_.ss_family = AF_UNSPEC; }
 
 SocketAddress::SocketAddress(std::string_view numeric_host, std::uint16_t port) : SocketAddress() {
   std::string host(numeric_host);
-  std::string scope;
+  std::optional<std::string> scope;  // after '%': IPv6 only
   if (auto percent = host.find('%'); percent != std::string::npos) {
     scope = host.substr(percent + 1);
     host.resize(percent);
   }
   auto* v4 = reinterpret_cast<sockaddr_in*>(&storage_);
   auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage_);
-  if (scope.empty() && ::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+  if (!scope && ::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
     v4->sin_family = AF_INET;
     v4->sin_port = htons(port);
     length_ = sizeof(sockaddr_in);
   } else if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
     v6->sin6_family = AF_INET6;
     v6->sin6_port = htons(port);
-    if (!scope.empty()) {
-      unsigned index = ::if_nametoindex(scope.c_str());
-      v6->sin6_scope_id =
-          index != 0 ? index : static_cast<std::uint32_t>(std::strtoul(scope.c_str(), nullptr, 10));
-    }
+    if (scope) v6->sin6_scope_id = scope_index(*scope, numeric_host);
     length_ = sizeof(sockaddr_in6);
   } else {
     throw ValueError("not a numeric IPv4 or IPv6 address: '" + std::string(numeric_host) + "'");

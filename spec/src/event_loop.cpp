@@ -36,9 +36,13 @@ void AbstractEventLoop::not_implemented(const char* method) {
 
 // --- Starting and stopping -------------------------------------------------
 
+void AbstractEventLoop::check_can_run(const char* method) const {
+  if (is_closed()) throw RuntimeError(std::string(method) + ": the event loop is closed");
+  if (is_running()) throw RuntimeError(std::string(method) + ": the event loop is already running");
+}
+
 void AbstractEventLoop::run_until_complete(const FuturePtr& future) {
-  if (is_closed()) throw RuntimeError("run_until_complete(): the event loop is closed");
-  if (is_running()) throw RuntimeError("run_until_complete(): the event loop is already running");
+  check_can_run("run_until_complete()");
   // The done-callback stops the loop. `armed` disarms it once this call
   // returns, however it returns, so a stop scheduled but not yet run when
   // run_forever() exits with an exception cannot stop a later run.
@@ -67,56 +71,46 @@ TimerHandle AbstractEventLoop::call_later(double delay, Callback callback) {
 
 namespace {
 /// call_repeatedly()'s handle: one TimerHandle the caller holds, standing for
-/// a chain of call_at() timers, each scheduling the next.
+/// a chain of call_at() timers, each scheduling the next. The callback lives
+/// in this HandleState, so run() keeps it safe from a cancel() by itself.
+///
+/// Ownership runs one way: the loop's pending timer owns this object, which
+/// refers to that timer weakly. The repetition goes on when the caller drops
+/// the handle, and nothing is left when the loop drops its timers.
 class RepeatingTimer final : public TimerHandleState {
  public:
   RepeatingTimer(AbstractEventLoop& loop, double interval, double first, Callback callback)
-      : TimerHandleState(first, nullptr), loop_(loop), interval_(interval), callback_(std::move(callback)) {}
+      : TimerHandleState(first, std::move(callback)), loop_(loop), interval_(interval) {}
 
-  void schedule(const std::shared_ptr<RepeatingTimer>& self) {
-    std::weak_ptr<RepeatingTimer> weak = self;
-    current_ = loop_.call_at(when(), [weak] {
-      if (auto timer = weak.lock()) timer->fire(timer);
-    });
+  static void schedule(const std::shared_ptr<RepeatingTimer>& self) {
+    self->current_ = self->loop_.call_at(self->when(), [self] { fire(self); }).state();
   }
 
  private:
-  void fire(const std::shared_ptr<RepeatingTimer>& self) {
+  static void fire(const std::shared_ptr<RepeatingTimer>& self) {
     // The seed draft: "If for whatever reason the callback happens later
     // than scheduled, subsequent callbacks will be delayed for (at least)
     // the same amount": the next deadline counts from now, not from when.
-    double started = loop_.time();
-    // The callback may cancel this timer, which resets callback_ (and
-    // keep_alive_): it runs from locals, so it is not destroyed mid-call,
-    // and an exception (which ends the repetition and reaches the handler)
-    // leaves no cycle behind.
-    std::shared_ptr<RepeatingTimer> kept = std::move(keep_alive_);
-    Callback callback = std::move(callback_);
-    callback();
-    if (cancelled()) return;
-    callback_ = std::move(callback);
-    set_when(started + interval_);
+    double started = self->loop_.time();
+    self->run();  // an exception ends the repetition and reaches the handler
+    if (self->cancelled()) return;
+    self->set_when(started + self->interval_);
     schedule(self);
-    keep_alive_ = self;  // the loop's timer holds us only weakly
   }
   void on_cancel() noexcept override {
-    current_.cancel();
-    callback_.reset();
-    keep_alive_.reset();
+    if (auto timer = current_.lock()) timer->cancel();
   }
 
   AbstractEventLoop& loop_;
   double interval_;
-  Callback callback_;
-  TimerHandle current_;
-  std::shared_ptr<RepeatingTimer> keep_alive_;
+  std::weak_ptr<HandleState> current_;
 };
 }  // namespace
 
 TimerHandle AbstractEventLoop::call_repeatedly(double interval, Callback callback) {
   if (!(interval > 0)) throw ValueError("call_repeatedly(): interval must be > 0");
   auto timer = std::make_shared<RepeatingTimer>(*this, interval, time() + interval, std::move(callback));
-  timer->schedule(timer);
+  RepeatingTimer::schedule(timer);
   return TimerHandle(timer);
 }
 
@@ -140,8 +134,11 @@ FuturePtr AbstractEventLoop::run_in_executor(std::shared_ptr<Executor> executor,
   if (is_closed()) throw RuntimeError("run_in_executor(): the event loop is closed");
   FuturePtr future = create_future();
   if (!executor) executor = default_executor();
-  // The worker never touches the Future: it hands the outcome to the loop's
-  // thread with call_soon_threadsafe(), the one thread-safe method.
+  // The worker never touches the Future: it hands the outcome, and its
+  // reference to the Future, to the loop's thread with
+  // call_soon_threadsafe(), the one thread-safe method. So the Future is
+  // never destroyed on the worker (that would report an unretrieved
+  // exception from there), however long the executor keeps the spent call.
   std::weak_ptr<AbstractEventLoop> weak_loop = weak_from_this();
   AbstractEventLoop* loop = this;
   bool shared_owned = !weak_loop.expired();
@@ -153,7 +150,7 @@ FuturePtr AbstractEventLoop::run_in_executor(std::shared_ptr<Executor> executor,
     } catch (...) {
       failure = std::current_exception();
     }
-    auto deliver = [future, result = std::move(result), failure]() mutable {
+    auto deliver = [future = std::move(future), result = std::move(result), failure]() mutable {
       if (future->done()) return;  // cancelled meanwhile
       if (failure) {
         future->set_exception(failure);

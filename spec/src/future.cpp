@@ -62,15 +62,13 @@ std::exception_ptr StandardFuture::exception() {
 
 CallbackId StandardFuture::add_done_callback(DoneCallback fn) {
   CallbackId id = next_callback_id_++;
-  if (state_ != State::pending) {
-    schedule_callback(std::move(fn));  // never called immediately
-  } else {
-    callbacks_.emplace_back(id, std::move(fn));
-  }
+  callbacks_.emplace_back(id, std::move(fn));
+  if (done()) schedule_callback(callbacks_.size() - 1);  // never called immediately
   return id;
 }
 
 std::size_t StandardFuture::remove_done_callback(CallbackId id) {
+  if (done()) return 0;  // every callback is scheduled already
   auto removed = std::erase_if(callbacks_, [id](const auto& entry) { return entry.first == id; });
   return static_cast<std::size_t>(removed);
 }
@@ -94,15 +92,46 @@ void StandardFuture::check_not_done(const char* method) const {
 
 void StandardFuture::finish(State state) {
   state_ = state;
-  auto callbacks = std::move(callbacks_);
-  callbacks_.clear();
-  for (auto& entry : callbacks) schedule_callback(std::move(entry.second));
+  for (std::size_t slot = 0, registered = callbacks_.size(); slot < registered; ++slot)
+    schedule_callback(slot);
 }
 
-void StandardFuture::schedule_callback(DoneCallback fn) {
+/// The loop callback for one scheduled done-callback: the Future and the
+/// done-callback's slot. If the loop drops it without running it (a closed
+/// loop drops its ready queue), the done-callback is released all the same.
+class StandardFuture::ScheduledCallback {
+ public:
+  ScheduledCallback(FuturePtr future, std::size_t slot) noexcept : future_(std::move(future)), slot_(slot) {}
+  ScheduledCallback(ScheduledCallback&&) noexcept = default;  // the moved-from one releases nothing
+  ScheduledCallback& operator=(ScheduledCallback&&) = delete;
+  ~ScheduledCallback() {
+    if (future_) standard().take_scheduled(slot_);
+  }
+
+  void operator()() {
+    DoneCallback fn = standard().take_scheduled(slot_);
+    FuturePtr future = std::move(future_);
+    fn(future);
+  }
+
+ private:
+  StandardFuture& standard() const { return static_cast<StandardFuture&>(*future_); }
+
+  FuturePtr future_;
+  std::size_t slot_;
+};
+
+void StandardFuture::schedule_callback(std::size_t slot) {
   // PEP 3156: "You can think of this as calling the callback through
   // call_soon()", with the Future as its single argument.
-  loop_->call_soon([fn = std::move(fn), self = shared_from_this()]() mutable { fn(self); });
+  ++scheduled_waiting_;
+  loop_->call_soon(ScheduledCallback(shared_from_this(), slot));
+}
+
+DoneCallback StandardFuture::take_scheduled(std::size_t slot) noexcept {
+  DoneCallback fn = std::move(callbacks_[slot].second);
+  if (--scheduled_waiting_ == 0) callbacks_.clear();  // every slot is spent: start over
+  return fn;
 }
 
 }  // namespace pep3156

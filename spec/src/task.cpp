@@ -2,27 +2,36 @@
 // callbacks (PEP 3156, "Tasks" and "Task Cancellation").
 #include "pep3156/task.hpp"
 
-#include <algorithm>
-
 #include "pep3156/event_loop.hpp"
 #include "pep3156/policy.hpp"
 
 namespace pep3156 {
 
 namespace {
-/// Marks `task` as the loop's current Task for the length of one step.
+/// The loop of the Task whose step runs on this thread now, if any.
+thread_local AbstractEventLoop* stepping_loop = nullptr;
+
+/// Marks `task` as its loop's current Task, and that loop as this thread's
+/// stepping loop, for the length of one step. A step may run another
+/// loop's run_until_complete(), so the scopes nest.
 class CurrentTaskScope {
  public:
-  CurrentTaskScope(TaskRegistry& registry, FutureBase* task) : registry_(registry) {
+  CurrentTaskScope(AbstractEventLoop& loop, FutureBase* task)
+      : registry_(loop.tasks()), outer_(stepping_loop) {
     if (registry_.current != nullptr) throw RuntimeError("a Task step started while another Task is running");
     registry_.current = task;
+    stepping_loop = &loop;
   }
-  ~CurrentTaskScope() { registry_.current = nullptr; }
+  ~CurrentTaskScope() {
+    registry_.current = nullptr;
+    stepping_loop = outer_;
+  }
   CurrentTaskScope(const CurrentTaskScope&) = delete;
   CurrentTaskScope& operator=(const CurrentTaskScope&) = delete;
 
  private:
   TaskRegistry& registry_;
+  AbstractEventLoop* outer_;
 };
 
 bool is_cancelled_error(const std::exception_ptr& e) {
@@ -118,7 +127,7 @@ void StandardTask::step() {
   }
   started_ = true;
   {
-    CurrentTaskScope scope(get_loop().tasks(), this);
+    CurrentTaskScope scope(get_loop(), this);
     std::exchange(resume_at_, nullptr).resume();
   }
   if (coroutine_.done()) finish_from_coroutine();
@@ -135,48 +144,61 @@ void StandardTask::finish_from_coroutine() {
   coroutine_.promise().deliver_to(*this);
   coroutine_.destroy();
   // BaseException is "typically not caught": after recording it, let it
-  // propagate out of the loop (decision D-ERR-1).
-  if (failure && is_base_exception(failure)) std::rethrow_exception(failure);
+  // propagate out of the loop (decision D-ERR-1). Whoever runs the loop
+  // receives it, so it is not "never retrieved".
+  if (failure && is_base_exception(failure)) {
+    exception();
+    std::rethrow_exception(failure);
+  }
 }
+
+void StandardTask::abandon() noexcept { coroutine_.destroy(); }
 
 // --- TaskRegistry -----------------------------------------------------------
 
-void TaskRegistry::add(FuturePtr task) { tasks_.push_back(std::move(task)); }
+void TaskRegistry::add(FuturePtr task) {
+  const FutureBase* key = task.get();
+  tasks_.emplace(key, std::move(task));
+}
 
 void TaskRegistry::remove(const FutureBase* task) noexcept {
-  auto it =
-      std::find_if(tasks_.begin(), tasks_.end(), [task](const FuturePtr& t) { return t.get() == task; });
-  if (it == tasks_.end()) return;
-  std::swap(*it, tasks_.back());
-  // Keep the Task alive past this call: the caller may be its own step().
-  FuturePtr last = std::move(tasks_.back());
-  tasks_.pop_back();
+  // The node, and so maybe the Task, goes only once the map is consistent
+  // again: the caller may be the Task's own step().
+  auto node = tasks_.extract(task);
 }
 
 std::vector<FuturePtr> TaskRegistry::pending() const {
   std::vector<FuturePtr> result;
-  for (const auto& task : tasks_) {
+  for (const auto& [key, task] : tasks_) {
     if (!task->done()) result.push_back(task);
   }
   return result;
 }
 
 void TaskRegistry::clear() noexcept {
-  // Destroying a Task may destroy frames that hold other Tasks: move the
-  // list out first so the registry is consistent while that happens.
-  auto tasks = std::move(tasks_);
-  tasks_.clear();
-  tasks.clear();
+  // Destroying a frame may destroy other Tasks, or even start new ones: move
+  // the list out first so the registry is consistent while that happens.
+  while (!tasks_.empty()) {
+    auto tasks = std::move(tasks_);
+    tasks_.clear();
+    // A Task someone still references outlives the loop, but its frame must
+    // not: a frame's locals may talk to the loop as they are destroyed.
+    for (auto& [key, task] : tasks) {
+      if (auto* standard = dynamic_cast<StandardTask*>(task.get())) standard->abandon();
+    }
+  }
 }
 
+AbstractEventLoop& default_loop() { return stepping_loop != nullptr ? *stepping_loop : *get_event_loop(); }
+
 FuturePtr current_task(AbstractEventLoop* loop) {
-  AbstractEventLoop& target = loop ? *loop : *get_event_loop();
+  AbstractEventLoop& target = loop ? *loop : default_loop();
   FutureBase* current = target.tasks().current;
   return current ? current->shared_from_this() : nullptr;
 }
 
 std::vector<FuturePtr> all_tasks(AbstractEventLoop* loop) {
-  AbstractEventLoop& target = loop ? *loop : *get_event_loop();
+  AbstractEventLoop& target = loop ? *loop : default_loop();
   return target.tasks().pending();
 }
 

@@ -1,19 +1,23 @@
 // The coroutine helpers that need no knowledge of T.
 #include "pep3156/tasks.hpp"
 
-#include "pep3156/policy.hpp"
-
 namespace pep3156 {
 
 AbstractEventLoop& resolve_loop(AbstractEventLoop* given, AbstractEventLoop* from_futures) {
   if (given != nullptr) return *given;
   if (from_futures != nullptr) return *from_futures;
-  return *get_event_loop();
+  return default_loop();
 }
 
 namespace detail {
 void forward_outcome(FutureBase& from, FutureBase& to, ResultCopier copy) {
-  if (to.done()) return;
+  if (to.done()) {
+    // Nobody waits for this outcome any more (the receiver was cancelled):
+    // an exception in it is not "never retrieved", as asyncio's shield()
+    // decides too.
+    if (!from.cancelled()) from.exception();
+    return;
+  }
   if (from.cancelled()) {
     to.cancel();
   } else if (auto exception = from.exception()) {
@@ -25,7 +29,7 @@ void forward_outcome(FutureBase& from, FutureBase& to, ResultCopier copy) {
 }  // namespace detail
 
 Coroutine<void> sleep(double delay, AbstractEventLoop* loop) {
-  AbstractEventLoop& target = loop ? *loop : co_await this_loop();
+  AbstractEventLoop& target = resolve_loop(loop, nullptr);
   if (delay <= 0) {
     co_await yield_now();
     co_return;
@@ -103,37 +107,47 @@ Coroutine<void> wait_until(std::vector<FuturePtr> futures, WaitOptions options, 
 std::vector<FuturePtr> as_completed_core(std::vector<FuturePtr> futures, std::optional<double> timeout,
                                          AbstractEventLoop& loop, detail::ResultCopier copy) {
   // The k-th placeholder receives the outcome of the k-th input to finish.
+  // Ownership runs one way, so that placeholders dropped before every input
+  // completes leave nothing behind: each pending placeholder owns the state
+  // (through a done-callback); the state, the inputs and the timer refer
+  // onwards weakly.
   struct State {
-    std::vector<FuturePtr> placeholders;
+    std::vector<std::weak_ptr<FutureBase>> placeholders;
     std::size_t next = 0;
     TimerHandle timeout;
+
+    bool finished() const { return next == placeholders.size(); }
+    /// The placeholder for the next outcome; null if nobody holds it now.
+    FuturePtr take_next() { return placeholders[next++].lock(); }
   };
   auto state = std::make_shared<State>();
-  for (std::size_t i = 0; i < futures.size(); ++i) state->placeholders.push_back(loop.create_future());
+  std::vector<FuturePtr> placeholders;
+  for (std::size_t i = 0; i < futures.size(); ++i) {
+    placeholders.push_back(loop.create_future());
+    placeholders.back()->add_done_callback([state](const FuturePtr&) {});
+    state->placeholders.push_back(placeholders.back());
+  }
   std::weak_ptr<State> weak = state;
   for (const auto& f : futures) {
     f->add_done_callback([weak, copy](const FuturePtr& done) {
       auto s = weak.lock();
-      if (!s || s->next == s->placeholders.size()) return;
-      detail::forward_outcome(*done, *s->placeholders[s->next++], copy);
-      if (s->next == s->placeholders.size()) s->timeout.cancel();
+      if (!s || s->finished()) return;
+      if (auto placeholder = s->take_next()) detail::forward_outcome(*done, *placeholder, copy);
+      if (s->finished()) s->timeout.cancel();
     });
   }
   if (timeout && !futures.empty()) {
     state->timeout = loop.call_later(*timeout, [weak] {
       auto s = weak.lock();
-      if (!s) return;
-      for (; s->next < s->placeholders.size(); ++s->next) {
-        auto& p = s->placeholders[s->next];
-        if (!p->done()) p->set_exception(std::make_exception_ptr(TimeoutError("as_completed: timed out")));
+      while (s && !s->finished()) {
+        auto placeholder = s->take_next();
+        if (placeholder && !placeholder->done()) {
+          placeholder->set_exception(std::make_exception_ptr(TimeoutError("as_completed: timed out")));
+        }
       }
     });
   }
-  // The placeholders own the state (through a done-callback on the last), so
-  // it lives exactly as long as someone may still await one of them.
-  std::vector<FuturePtr> result = state->placeholders;
-  if (!result.empty()) result.back()->add_done_callback([state](const FuturePtr&) {});
-  return result;
+  return placeholders;
 }
 
 FuturePtr gather_core(std::vector<FuturePtr> children, bool return_exceptions, AbstractEventLoop& loop,
@@ -156,9 +170,15 @@ FuturePtr gather_core(std::vector<FuturePtr> children, bool return_exceptions, A
   std::weak_ptr<FutureBase> weak_outer = outer;
   for (const auto& child : children) {
     child->add_done_callback([weak_state, weak_outer](const FuturePtr& done) {
-      auto s = weak_state.lock();
       auto o = weak_outer.lock();
-      if (!s || !o || o->done()) return;
+      if (!o) return;
+      if (o->done()) {
+        // The outer Future already failed or was cancelled; an exception
+        // here is not "never retrieved" (asyncio's gather decides so too).
+        if (!done->cancelled()) done->exception();
+        return;
+      }
+      auto s = weak_state.lock();  // alive: the pending outer owns it
       --s->remaining;
       if (!s->return_exceptions) {
         // PEP 3156: the outer Future is cancelled or gets the exception,

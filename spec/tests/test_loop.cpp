@@ -13,7 +13,11 @@ void TestLoop::check_open() const {
 void TestLoop::close() {
   if (running_) throw RuntimeError("close(): the event loop is running");
   if (closed_) return;
-  closed_ = true;
+  {
+    std::lock_guard lock(threadsafe_mutex_);
+    closed_ = true;
+    threadsafe_.clear();
+  }
   ready_.clear();
   timers_.clear();
   shutdown_default_executor();
@@ -44,9 +48,10 @@ Handle TestLoop::call_soon_threadsafe(Callback callback) {
   return Handle(state);
 }
 
-void TestLoop::run_forever() {
+template <class Body>
+void TestLoop::running(Body body) {
   check_open();
-  if (running_) throw RuntimeError("run_forever(): already running");
+  if (running_) throw RuntimeError("the event loop is already running");
   running_ = true;
   struct Reset {
     TestLoop& loop;
@@ -55,7 +60,23 @@ void TestLoop::run_forever() {
       loop.stopping_ = false;
     }
   } reset{*this};
-  while (!stopping_) run_once();
+  body();
+}
+
+void TestLoop::run_forever() {
+  running([this] {
+    while (!stopping_) run_once();
+  });
+}
+
+void TestLoop::run_ready() {
+  running([this] {
+    auto due = [this] {
+      return std::any_of(timers_.begin(), timers_.end(),
+                         [this](const auto& t) { return !t->cancelled() && t->when() <= now_; });
+    };
+    while (!stopping_ && (!ready_.empty() || due())) run_once();
+  });
 }
 
 void TestLoop::run_once() {

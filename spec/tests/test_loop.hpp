@@ -48,10 +48,22 @@ class TestLoop final : public AbstractEventLoop {
   Future<void> sock_connect(int, SocketAddress) override;
   Future<AcceptedSocket> sock_accept(int) override;
 
-  /// Exceptions that reached the exception handler, in order.
+  /// Runs callbacks until none is ready and no timer is due, without moving
+  /// the clock: what a test calls to let scheduled callbacks (done-callbacks,
+  /// Task steps) run.
+  void run_ready();
+  /// How many callbacks are scheduled to run now (not timers).
+  std::size_t ready_count() const { return ready_.size(); }
+  /// Moves the clock forward, as a slow callback would.
+  void advance(double seconds) { now_ += seconds; }
+
+  /// Exceptions from callbacks that reached the exception handler, in order.
   std::vector<ExceptionContext> errors;
 
  private:
+  /// Runs `body` with is_running() true; stop() ends it early.
+  template <class Body>
+  void running(Body body);
   void run_once();
   void check_open() const;
 
@@ -59,11 +71,11 @@ class TestLoop final : public AbstractEventLoop {
   std::vector<std::shared_ptr<TimerHandleState>> timers_;
   std::mutex threadsafe_mutex_;
   std::condition_variable threadsafe_posted_;
-  std::deque<std::shared_ptr<HandleState>> threadsafe_;
+  std::deque<std::shared_ptr<HandleState>> threadsafe_;  // guarded by threadsafe_mutex_
   double now_ = 1000.0;
   bool running_ = false;
   bool stopping_ = false;
-  bool closed_ = false;
+  bool closed_ = false;  // written under threadsafe_mutex_: other threads read it
 };
 
 }  // namespace pep3156::testing

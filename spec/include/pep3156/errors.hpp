@@ -73,9 +73,10 @@ class CancelledError : public Error {
   using Error::Error;
 };
 
-/// Raised by wait_for() when the timeout expires, and by what as_completed()
-/// returns once its timeout has passed. (The PEP says run_until_complete()
-/// "may" raise it; this project raises RuntimeError there, decision D-LIFE-3.)
+/// Raised by wait_for() when the timeout expires, and by as_completed()'s
+/// placeholders after its timeout. (The PEP says run_until_complete() "may"
+/// raise it; when the loop stops before the Future is done it raises
+/// RuntimeError instead, as asyncio does: decision D-LIFE-3.)
 class TimeoutError : public Error {
  public:
   using Error::Error;

@@ -116,6 +116,7 @@ class AbstractEventLoop : public std::enable_shared_from_this<AbstractEventLoop>
   /// Task object if the parameter is a coroutine").
   template <class T>
   T run_until_complete(Coroutine<T> coroutine) {
+    check_can_run("run_until_complete()");  // refused: no Task is left behind
     return run_until_complete(create_task(std::move(coroutine)));
   }
   /// Stops as soon as convenient: the current callback continues, and no
@@ -342,6 +343,9 @@ class AbstractEventLoop : public std::enable_shared_from_this<AbstractEventLoop>
   [[noreturn]] static void not_implemented(const char* method);
 
  private:
+  /// RuntimeError if the loop is closed or already running.
+  void check_can_run(const char* method) const;
+
   template <class R, class F, class... A>
   static UniqueFunction<Value()> bind_callback_returning(F&& f, A&&... args) {
     return [f = std::forward<F>(f), ... args = std::forward<A>(args)]() mutable -> Value {

@@ -109,7 +109,12 @@ class StandardFuture : public FutureBase {
   void finish(State state);
 
  private:
-  void schedule_callback(DoneCallback fn);
+  class ScheduledCallback;  // future.cpp: the loop callback that runs one done-callback
+
+  /// Hands the done-callback in callbacks_[slot] to the loop.
+  void schedule_callback(std::size_t slot);
+  /// Takes the done-callback out of its slot, to run or to drop it.
+  DoneCallback take_scheduled(std::size_t slot) noexcept;
   void check_not_done(const char* method) const;
 
   AbstractEventLoop* loop_;
@@ -118,7 +123,12 @@ class StandardFuture : public FutureBase {
   bool exception_retrieved_ = false;
   Value result_;
   std::exception_ptr exception_;
+  /// The done-callbacks: registered while pending; once done, scheduled and
+  /// waiting here until the loop runs them. Keeping them here, rather than
+  /// inside the loop's callback, lets that callback fit in Callback's inline
+  /// storage: scheduling one costs no allocation of its own.
   std::vector<std::pair<CallbackId, DoneCallback>> callbacks_;
+  std::size_t scheduled_waiting_ = 0;  // scheduled slots not yet taken
   CallbackId next_callback_id_ = 1;
 };
 

@@ -36,8 +36,9 @@ class HandleState {
 
   /// Cancels the callback: it will not be called. Idempotent. The callback
   /// and what it captured are released at once, as asyncio does, so that a
-  /// cancelled handle pins nothing (a callback cancelling its own Handle
-  /// is released when it returns); then on_cancel() tells the loop.
+  /// cancelled handle pins nothing; then on_cancel() tells the loop. A
+  /// callback that cancels its own Handle is released when it returns, not
+  /// under its own feet.
   void cancel() noexcept {
     if (cancelled_) return;
     cancelled_ = true;
@@ -53,14 +54,13 @@ class HandleState {
   void run() {
     if (cancelled_) return;
     running_ = true;
-    struct Finish {
-      HandleState& self;
-      ~Finish() {
-        self.running_ = false;
-        if (self.cancelled_) self.callback_.reset();  // cancelled while running
-      }
-    } finish{*this};
-    callback_();
+    try {
+      callback_();
+    } catch (...) {
+      finish_run();
+      throw;
+    }
+    finish_run();
   }
 
  protected:
@@ -68,9 +68,14 @@ class HandleState {
   virtual void on_cancel() noexcept {}
 
  private:
+  void finish_run() noexcept {
+    running_ = false;
+    if (cancelled_) callback_.reset();  // cancelled by the callback itself
+  }
+
   Callback callback_;
   bool cancelled_ = false;
-  bool running_ = false;  // inside run(): cancel() must not destroy the callback
+  bool running_ = false;
 };
 
 /// A HandleState with the time at which the callback is due.

@@ -13,14 +13,15 @@
 #pragma once
 
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <thread>
 
 #include "pep3156/event_loop.hpp"
 
 namespace pep3156 {
+
+namespace detail {
+struct ThreadLoops;  // policy.cpp: one policy's current loop for each thread
+}  // namespace detail
 
 using LoopFactory = std::function<std::shared_ptr<AbstractEventLoop>()>;
 
@@ -36,6 +37,9 @@ class AbstractEventLoopPolicy {
   virtual std::shared_ptr<AbstractEventLoop> new_event_loop() = 0;
 };
 
+/// The context is the thread. A thread's entry goes when the thread exits
+/// (its loop is released there), so a later thread that happens to get the
+/// same std::thread::id starts with no current loop.
 class DefaultEventLoopPolicy : public AbstractEventLoopPolicy {
  public:
   /// Uses the process-wide default loop factory if `factory` is empty.
@@ -47,9 +51,7 @@ class DefaultEventLoopPolicy : public AbstractEventLoopPolicy {
 
  private:
   LoopFactory factory_;
-  std::mutex mutex_;
-  std::map<std::thread::id, std::shared_ptr<AbstractEventLoop>> loops_;
-  bool set_called_ = false;
+  std::shared_ptr<detail::ThreadLoops> loops_;
 };
 
 /// The factory DefaultEventLoopPolicy uses when given none.

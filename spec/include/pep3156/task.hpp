@@ -13,12 +13,14 @@
 // Task is not cancelled. A Task cancelled before its first step never runs.
 //
 // Ownership: the loop keeps every pending Task alive (TaskRegistry), so a
-// Task nobody references still runs to completion, and every Task's frame is
-// released when the loop is destroyed. Done-callbacks that wake a Task hold
-// it weakly, so no cycle outlives the loop.
+// Task nobody references still runs to completion, and every pending Task's
+// frame is destroyed with the loop, even if someone still holds the Task
+// (which then stays pending). Done-callbacks that wake a Task hold it
+// weakly, so no cycle outlives the loop.
 #pragma once
 
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "pep3156/coroutine.hpp"
@@ -45,9 +47,14 @@ class StandardTask final : public StandardFuture, public CoroutineDriver {
   void on_resume() override;
 
  private:
+  friend class TaskRegistry;
+
   void schedule_step();
   void step();
   void finish_from_coroutine();
+  /// For the registry, as the loop goes: destroys the coroutine chain now.
+  /// The Task stays pending.
+  void abandon() noexcept;
 
   ErasedCoroutine coroutine_;
   std::coroutine_handle<> resume_at_;  // where the next step resumes
@@ -79,13 +86,20 @@ class TaskRegistry {
   FutureBase* current = nullptr;
 
  private:
-  std::vector<FuturePtr> tasks_;
+  // Keyed by address: a loop may run many thousands of Tasks, and each one
+  // leaves the registry as it finishes.
+  std::unordered_map<const FutureBase*, FuturePtr> tasks_;
 };
 
-/// The Task running now on `loop` (default: the current loop), or null.
+/// The loop an API uses when given none (PEP 3156, "Passing an Event Loop
+/// Around Explicitly"): inside a Task, the loop running it (decision
+/// D-POLICY-3); elsewhere get_event_loop().
+AbstractEventLoop& default_loop();
+
+/// The Task running now on `loop` (default: default_loop()), or null.
 FuturePtr current_task(AbstractEventLoop* loop = nullptr);
 
-/// Every pending Task of `loop` (default: the current loop).
+/// Every pending Task of `loop` (default: default_loop()).
 std::vector<FuturePtr> all_tasks(AbstractEventLoop* loop = nullptr);
 
 }  // namespace pep3156

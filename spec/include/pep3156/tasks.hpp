@@ -5,8 +5,8 @@
 //
 // `loop` arguments (PEP 3156, "Passing an Event Loop Around Explicitly"):
 // when given, it is used and passed on; when null, the loop of the Futures
-// passed in is used, or, inside a coroutine, the loop running its Task
-// (decision D-POLICY-3), or else get_event_loop().
+// passed in is used, or else default_loop(): inside a Task, the loop running
+// it (decision D-POLICY-3), elsewhere get_event_loop().
 #pragma once
 
 #include <cstddef>
@@ -29,15 +29,23 @@ namespace pep3156 {
 
 /// A Future, a Task or a coroutine: what wait(), gather(), wait_for() and
 /// shield() accept (coroutines are wrapped in Tasks; PEP 3156 L128).
+///
+/// Copyable, so that a braced list works: gather<int>({f, g(), h()}). The
+/// copies of one coroutine share it, and only the first ensure_future()
+/// gets it: like a Python coroutine object, it runs at most once. (g++ 12
+/// rejects a braced list inside a co_await expression: in a coroutine,
+/// build the vector first, then co_await wait(std::move(v)).)
 template <class T>
 class Awaitable {
  public:
-  Awaitable(Future<T> future) : source_(std::move(future)) {}           // NOLINT
-  Awaitable(Task<T> task) : source_(Future<T>(task.state())) {}         // NOLINT
-  Awaitable(Coroutine<T> coroutine) : source_(std::move(coroutine)) {}  // NOLINT
+  Awaitable(Future<T> future) : source_(std::move(future)) {}    // NOLINT
+  Awaitable(Task<T> task) : source_(Future<T>(task.state())) {}  // NOLINT
+  Awaitable(Coroutine<T> coroutine)                              // NOLINT
+      : source_(std::make_shared<std::optional<Coroutine<T>>>(std::move(coroutine))) {}
 
   /// PEP 3156 ensure_future(): the Future unchanged, or the coroutine
-  /// wrapped in a Task on `loop` (null: the current loop).
+  /// wrapped in a Task on `loop` (null: the current loop). RuntimeError if
+  /// the coroutine was already wrapped through a copy of this Awaitable.
   Future<T> ensure_future(AbstractEventLoop* loop);
   /// The loop of a Future argument, null for a coroutine.
   AbstractEventLoop* loop() const {
@@ -46,7 +54,8 @@ class Awaitable {
   }
 
  private:
-  std::variant<Future<T>, Coroutine<T>> source_;
+  using SharedCoroutine = std::shared_ptr<std::optional<Coroutine<T>>>;
+  std::variant<Future<T>, SharedCoroutine> source_;
 };
 
 /// PEP 3156's ensure_future() (the PEP's older name: async()).
@@ -61,8 +70,12 @@ AbstractEventLoop& resolve_loop(AbstractEventLoop* given, AbstractEventLoop* fro
 template <class T>
 Future<T> Awaitable<T>::ensure_future(AbstractEventLoop* loop) {
   if (auto* future = std::get_if<Future<T>>(&source_)) return *future;
+  auto& coroutine = *std::get<SharedCoroutine>(source_);
+  if (!coroutine) throw RuntimeError("ensure_future(): the coroutine was already wrapped in a Task");
   AbstractEventLoop& target = resolve_loop(loop, nullptr);
-  return target.create_task(std::move(std::get<Coroutine<T>>(source_)));
+  Task<T> task = target.create_task(std::move(*coroutine));
+  coroutine.reset();
+  return task;
 }
 
 namespace detail {
@@ -106,7 +119,7 @@ inline constexpr ReturnWhen FIRST_EXCEPTION = ReturnWhen::FIRST_EXCEPTION;
 inline constexpr ReturnWhen ALL_COMPLETED = ReturnWhen::ALL_COMPLETED;
 
 struct WaitOptions {
-  std::optional<double> timeout{};
+  std::optional<double> timeout = std::nullopt;
   ReturnWhen return_when = ALL_COMPLETED;
 };
 
@@ -127,7 +140,7 @@ Coroutine<WaitResult<T>> wait(std::vector<Awaitable<T>> awaitables, WaitOptions 
                               AbstractEventLoop* loop = nullptr) {
   AbstractEventLoop* from_futures = nullptr;
   for (auto& a : awaitables) from_futures = from_futures ? from_futures : a.loop();
-  AbstractEventLoop& target = loop ? *loop : (from_futures ? *from_futures : co_await this_loop());
+  AbstractEventLoop& target = resolve_loop(loop, from_futures);
   std::vector<Future<T>> futures;
   std::vector<FuturePtr> states;
   for (auto& a : awaitables) {
@@ -148,11 +161,14 @@ Coroutine<WaitResult<T>> wait(std::vector<Awaitable<T>> awaitables, WaitOptions 
 template <class T>
 Coroutine<T> wait_for(Awaitable<T> awaitable, std::optional<double> timeout,
                       AbstractEventLoop* loop = nullptr) {
-  AbstractEventLoop& target = loop ? *loop : (awaitable.loop() ? *awaitable.loop() : co_await this_loop());
+  AbstractEventLoop& target = resolve_loop(loop, awaitable.loop());
   Future<T> future = awaitable.ensure_future(&target);
   if (!timeout) co_return co_await future;
+  // The vector is built before the co_await: g++ 12 rejects a braced list
+  // inside a co_await expression ("array used as initializer").
+  std::vector<FuturePtr> awaited{future.state()};
   try {
-    co_await wait_until({future.state()}, {.timeout = timeout}, target);
+    co_await wait_until(std::move(awaited), {.timeout = timeout}, target);
   } catch (const CancelledError&) {
     future.cancel();
     throw;

@@ -102,10 +102,21 @@ class UniqueFunction<R(Args...)> {
            std::is_nothrow_move_constructible_v<F>;
   }
 
+  /// std::invoke_r (C++23): a void UniqueFunction discards what `f` returns,
+  /// as a Python callback's return value is ignored.
+  template <class F>
+  static R invoke(F& f, Args&&... args) {
+    if constexpr (std::is_void_v<R>) {
+      std::invoke(f, std::forward<Args>(args)...);
+    } else {
+      return std::invoke(f, std::forward<Args>(args)...);
+    }
+  }
+
   template <class F>
   static constexpr Ops inline_ops{
       [](void* s, Args&&... args) -> R {
-        return std::invoke(*std::launder(static_cast<F*>(s)), std::forward<Args>(args)...);
+        return invoke(*std::launder(static_cast<F*>(s)), std::forward<Args>(args)...);
       },
       [](void* from, void* to) noexcept {
         F* source = std::launder(static_cast<F*>(from));
@@ -117,9 +128,7 @@ class UniqueFunction<R(Args...)> {
 
   template <class F>
   static constexpr Ops boxed_ops{
-      [](void* s, Args&&... args) -> R {
-        return std::invoke(**static_cast<F**>(s), std::forward<Args>(args)...);
-      },
+      [](void* s, Args&&... args) -> R { return invoke(**static_cast<F**>(s), std::forward<Args>(args)...); },
       [](void* from, void* to) noexcept { *static_cast<F**>(to) = *static_cast<F**>(from); },
       [](void* s) noexcept { delete *static_cast<F**>(s); },
   };

@@ -1,0 +1,91 @@
+// Self-test mutants: loops that break exactly one clause, to prove that the
+// kit catches each bug it claims to (and only that one).
+//
+// A mutant wraps a correct loop (pep3156::ForwardingEventLoop over it) and
+// overrides the one method whose behaviour it breaks. The mutants library
+// (libloopcert_mutants.so) is an ordinary adapter library: one adapter per
+// mutant, each wrapping the loop of a base adapter named at run time
+//
+//   LOOPCERT_MUTANT_BASE=path/to/adapter.so [LOOPCERT_MUTANT_BASE_LOOP=name]
+//
+// so the same mutants run over the reference loop, or over any loop a user
+// wants to check the kit against. The selftest (selftest_test.cpp) runs
+// loopcert on each and holds it to what the mutant expects:
+//
+//   caught     the cases naming `clause` fail (and the run says so)
+//   tolerated  the mutant does something the PEP allows (`clause` names the
+//              freedom): every case the base loop passes, it passes too
+//   crash      every case it runs ends as CRASH, and the run goes on
+//   timeout    a case it hangs ends as TIMEOUT (or the watchdog's FAIL)
+//   leak       a case ends as FAIL naming the leaked descriptor
+//   partial    an embedded loop: its start/stop/close cases are skipped, the
+//              rest pass, and the verdict is partially-conforming
+//
+// Writing one:
+//
+//   class CallSoonLifo final : public pep3156::ForwardingEventLoop { ... };
+//   LOOPCERT_MUTANT({"callsoon_lifo", Expect::caught, "LOOP-CALLSOON-FIFO",
+//                    "runs call_soon() callbacks last-scheduled first", wrap<CallSoonLifo>});
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pep3156/adapter.hpp"
+#include "pep3156/forwarding_loop.hpp"
+
+namespace conformance::selftest {
+
+enum class Expect { caught, tolerated, crash, timeout, leak, partial };
+
+using LoopPtr = std::shared_ptr<pep3156::AbstractEventLoop>;
+using Wrap = LoopPtr (*)(LoopPtr correct);
+using MakeLoop = LoopPtr (*)();
+
+struct Mutant {
+  std::string name;
+  Expect expect;
+  /// The clause it breaks (caught) or whose freedom it uses (tolerated);
+  /// empty for the crash, timeout and leak mutants.
+  std::string clause;
+  std::string description;
+  /// Wraps a fresh correct loop into the mutant.
+  Wrap wrap;
+  /// Optional: what the adapter declares instead of the base's capabilities.
+  pep3156::Capabilities (*declare)(pep3156::Capabilities base) = nullptr;
+  /// Optional: the adapter's policy, over `make_loop` (the mutant's loops).
+  std::shared_ptr<pep3156::AbstractEventLoopPolicy> (*policy)(MakeLoop make_loop) = nullptr;
+};
+
+/// `wrap` for a mutant class constructible from the correct loop.
+template <class Loop>
+LoopPtr wrap(LoopPtr correct) {
+  return std::make_shared<Loop>(std::move(correct));
+}
+
+/// Every mutant linked in, in registration order.
+const std::vector<Mutant>& mutants();
+
+struct MutantRegistrar {
+  explicit MutantRegistrar(Mutant mutant);
+};
+
+/// The base adapter's loops and capabilities, loaded from
+/// LOOPCERT_MUTANT_BASE; throws std::runtime_error saying what is missing.
+struct Base {
+  MakeLoop make_loop;
+  pep3156::Capabilities capabilities;
+  std::string description;
+};
+const Base& base();
+
+}  // namespace conformance::selftest
+
+#define LOOPCERT_MUTANT_CAT_(a, b) a##b
+#define LOOPCERT_MUTANT_CAT(a, b) LOOPCERT_MUTANT_CAT_(a, b)
+#define LOOPCERT_MUTANT(...)                                                                   \
+  static const ::conformance::selftest::MutantRegistrar LOOPCERT_MUTANT_CAT(mutant_registrar_, \
+                                                                            __COUNTER__) {     \
+    ::conformance::selftest::Mutant __VA_ARGS__                                                \
+  }

@@ -1,0 +1,26 @@
+// Finding the loop under test: in a shared library named with --adapter
+// (dlopen + the pep3156_adapters() entry point), or in the AdapterList a
+// project passes to loopcert::run(), and one of its loops by --loop NAME.
+#pragma once
+
+#include <string>
+
+#include "options.hpp"
+#include "pep3156/adapter.hpp"
+
+namespace loopcert {
+
+/// Loads LIB.so and returns its list, checked against this kit's contract
+/// version. The library stays loaded for the life of the process. Throws
+/// UsageError with a message that says what to do.
+const pep3156::AdapterList& load_adapter_library(const std::string& path);
+
+/// Checks the list's and each adapter's contract version; throws UsageError.
+void check_contract(const pep3156::AdapterList& list, const std::string& where);
+
+/// The adapter named `name`, or the only one if `name` is empty; throws
+/// UsageError listing the names otherwise.
+const pep3156::Adapter& select_adapter(const pep3156::AdapterList& list, const std::string& name,
+                                       const std::string& where);
+
+}  // namespace loopcert

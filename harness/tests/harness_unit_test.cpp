@@ -1,0 +1,435 @@
+// loopcert's parts, one by one, on made-up cases and reports.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "budgets.hpp"
+#include "case_meta.hpp"
+#include "compare.hpp"
+#include "expectations.hpp"
+#include "fd_table.hpp"
+#include "lint.hpp"
+#include "options.hpp"
+#include "registry.hpp"
+#include "report_ctrf.hpp"
+#include "report_junit.hpp"
+#include "run_command.hpp"
+#include "verdict.hpp"
+#include "wire.hpp"
+
+using namespace loopcert;
+using conformance::CaseInfo;
+using conformance::CaseSpec;
+using conformance::Outcome;
+using nlohmann::json;
+
+namespace {
+
+/// A small registry: one clause of each kind the rules care about.
+const Registry& registry() {
+  static const Registry r = Registry::parse(R"({
+    "version": 1, "source": "test",
+    "clauses": [
+      {"id": "R-MUST", "area": "CB", "level": "MUST", "tier": "required"},
+      {"id": "R-MUST-2", "area": "CB", "level": "MUST", "tier": "required"},
+      {"id": "E-MUST", "area": "LIFE", "level": "MUST", "tier": "required-except-embedded"},
+      {"id": "IO-MUST", "area": "IO", "level": "MUST", "tier": "optional-io"},
+      {"id": "R-SHOULD", "area": "CB", "level": "SHOULD", "tier": "required"},
+      {"id": "R-MAY", "area": "CB", "level": "MAY", "tier": "required"},
+      {"id": "CALLER-MUST", "area": "SOCK", "level": "MUST", "tier": "required", "qualifiers": ["caller"]},
+      {"id": "X-MUST", "area": "EXTRA", "level": "MUST", "tier": "extra"}
+    ],
+    "untestable": [{"id": "NT-X"}],
+    "draft_only": [{"id": "DRAFT-X"}]
+  })");
+  return r;
+}
+
+void nothing(conformance::Context&) {}
+
+CaseInfo a_case(std::string id, CaseSpec spec) {
+  return CaseInfo{std::move(id), std::move(spec), &nothing, "f.cpp", 1};
+}
+
+CaseRun a_run(const CaseInfo& info, Outcome outcome) {
+  CaseRun run;
+  run.meta = describe_case(info, registry());
+  run.outcome = outcome;
+  run.message = outcome == Outcome::pass ? "" : "why";
+  return run;
+}
+
+bool contains(const std::vector<std::string>& lines, const std::string& part) {
+  for (const auto& line : lines) {
+    if (line.find(part) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string temporary_file(const std::string& text) {
+  char path[] = "/tmp/loopcert-unit-XXXXXX";
+  int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  std::ofstream(path) << text;
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("registry: the embedded registry parses, and every tier maps back and forth") {
+  const Registry& embedded = Registry::embedded();
+  CHECK(embedded.clauses().size() > 200);
+  CHECK(embedded.find("LOOP-CALLSOON-FIFO") != nullptr);
+  CHECK(embedded.find("NO-SUCH-CLAUSE") == nullptr);
+  for (const char* tier : {"required", "required-except-embedded", "optional-io", "optional-pipes",
+                           "optional-signals", "optional-all", "policy", "library", "extra"}) {
+    REQUIRE(parse_tier(tier));
+    CHECK(tier_name(*parse_tier(tier)) == tier);
+  }
+  CHECK(tier_category(Tier::optional_io) == pep3156::Category::io_callbacks);
+  CHECK_FALSE(tier_category(Tier::required));
+  CHECK_THROWS(Registry::parse(R"({"clauses": [{"id": "A-B", "level": "OFTEN", "tier": "required"}]})"));
+  CHECK_THROWS(Registry::parse("not json"));
+}
+
+TEST_CASE("case_meta: level, tier, advisory and needs follow from the clauses") {
+  auto must = describe_case(a_case("s.a", CaseSpec{"R-SHOULD", "R-MUST"}), registry());
+  CHECK(must.level == Level::must);
+  CHECK_FALSE(must.advisory);
+  auto should = describe_case(a_case("s.b", CaseSpec{"R-SHOULD", "R-MAY"}), registry());
+  CHECK(should.level == Level::should);
+  CHECK(should.advisory);
+  auto io = describe_case(a_case("s.c", CaseSpec{"R-MUST", "IO-MUST"}), registry());
+  CHECK(io.tier == Tier::optional_io);
+  CHECK(pep3156::has(io.needs, pep3156::Category::io_callbacks));
+  auto unknown = describe_case(a_case("s.d", CaseSpec{"NOPE"}), registry());
+  CHECK(unknown.unknown_clauses == std::vector<std::string>{"NOPE"});
+}
+
+TEST_CASE("case_meta: what makes a case not apply to a loop") {
+  pep3156::Capabilities none;
+  pep3156::Capabilities io;
+  io.categories = pep3156::Category::io_callbacks;
+  pep3156::Capabilities embedded;
+  embedded.embedded = true;
+  auto needs_io = a_case("s.io", CaseSpec{"IO-MUST"});
+  auto needs_ipv6 = a_case("s.v6", CaseSpec{"R-MUST"}.needs(pep3156::Category::ipv6));
+  auto without_io = a_case("s.nie", CaseSpec{"R-MUST"}.only_without(pep3156::Category::io_callbacks));
+  auto lifecycle = a_case("s.life", CaseSpec{"E-MUST"});
+  CHECK(inapplicable_reason(describe_case(needs_io, registry()), none).value().find("does not declare io") !=
+        std::string::npos);
+  CHECK_FALSE(inapplicable_reason(describe_case(needs_io, registry()), io));
+  CHECK(inapplicable_reason(describe_case(needs_ipv6, registry()), io).value().find("ipv6") !=
+        std::string::npos);
+  CHECK(inapplicable_reason(describe_case(without_io, registry()), io).value().find("declares io") !=
+        std::string::npos);
+  CHECK_FALSE(inapplicable_reason(describe_case(without_io, registry()), none));
+  CHECK(inapplicable_reason(describe_case(lifecycle, registry()), embedded).value().find("embedded") !=
+        std::string::npos);
+  CHECK_FALSE(inapplicable_reason(describe_case(lifecycle, registry()), none));
+}
+
+TEST_CASE("latency: nearest-rank percentiles; early samples counted, and as zero") {
+  std::vector<std::int64_t> samples;
+  for (int i = 100; i >= 1; --i) samples.push_back(i);
+  samples.push_back(-5);
+  auto s = conformance::summarize("probe", samples);
+  CHECK(s.count == 101);
+  CHECK(s.early == 1);
+  CHECK(s.p50 == 50);
+  CHECK(s.p90 == 90);
+  CHECK(s.p99 == 99);
+  CHECK(s.max == 100);
+  auto empty = conformance::summarize("none", {});
+  CHECK(empty.count == 0);
+  CHECK(empty.max == 0);
+}
+
+TEST_CASE("budgets: parsing, units, and QUALITY_WARNING for a passed case over budget") {
+  Budgets budgets;
+  parse_budget("call_soon_dispatch.p99=50us", budgets);
+  parse_budget("timer_lateness.max=2ms", budgets);
+  parse_budget("x.p50=1.5s", budgets);
+  parse_budget("y.p90=700", budgets);
+  CHECK(budgets["call_soon_dispatch"]["p99"] == 50'000);
+  CHECK(budgets["timer_lateness"]["max"] == 2'000'000);
+  CHECK(budgets["x"]["p50"] == 1'500'000'000);
+  CHECK(budgets["y"]["p90"] == 700);
+  CHECK_THROWS_AS(parse_budget("nodot=5us", budgets), std::invalid_argument);
+  CHECK_THROWS_AS(parse_budget("a.p42=5us", budgets), std::invalid_argument);
+  CHECK_THROWS_AS(parse_budget("a.p99=5 parsecs", budgets), std::invalid_argument);
+
+  auto info = a_case("latency.x", CaseSpec{"R-MUST"});
+  std::vector<CaseRun> runs{a_run(info, Outcome::pass), a_run(info, Outcome::fail)};
+  for (auto& run : runs)
+    run.latency.push_back(ProbeResult{conformance::summarize("call_soon_dispatch", {90'000}), {}, false});
+  auto unused = apply_budgets(budgets, runs);
+  CHECK(runs[0].outcome == Outcome::quality_warning);
+  CHECK(runs[0].message.find("over its budget of 50us") != std::string::npos);
+  CHECK(runs[0].latency[0].over_budget);
+  CHECK(runs[1].outcome == Outcome::fail);  // a failure stays a failure
+  CHECK(unused == std::vector<std::string>{"timer_lateness", "x", "y"});
+  std::string file = temporary_file("# comment\n\n  timer_lateness.p99=3ms  # why\n");
+  Budgets from_file;
+  load_budget_file(file, from_file);
+  CHECK(from_file["timer_lateness"]["p99"] == 3'000'000);
+  std::remove(file.c_str());
+  CHECK(format_ns(850) == "850ns");
+  CHECK(format_ns(50'000) == "50us");
+}
+
+TEST_CASE("wire: failures and results survive the pipe; garbage is set aside") {
+  conformance::CaseResult result;
+  result.outcome = Outcome::fail;
+  result.message = "why \"quoted\"\n";
+  result.latency.push_back(conformance::summarize("p", {1, 2, 3}));
+  std::string lines = encode_failure({"first", "a.cpp", 7}) + "not json\n" + encode_result(result);
+  auto decoded = decode_messages(lines);
+  REQUIRE(decoded.failures.size() == 1);
+  CHECK(decoded.failures[0].message == "first");
+  CHECK(decoded.failures[0].line == 7);
+  REQUIRE(decoded.result);
+  CHECK(decoded.result->outcome == Outcome::fail);
+  CHECK(decoded.result->message == result.message);
+  CHECK(decoded.result->latency.at(0).p99 == 3);
+  CHECK(decoded.garbled == std::vector<std::string>{"not json"});
+}
+
+TEST_CASE("judge: what a case process left behind becomes its outcome") {
+  auto info = a_case("s.x", CaseSpec{"R-MUST"});
+  auto judged = [&](ChildOutcome child) {
+    CaseRun run = a_run(info, Outcome::unsupported);
+    judge(run, child, 30);
+    return run;
+  };
+  ChildOutcome reported;
+  reported.messages.result = conformance::CaseResult{Outcome::pass, "", {}};
+  CHECK(judged(reported).outcome == Outcome::pass);
+
+  ChildOutcome killed;
+  killed.timed_out = true;
+  killed.messages.failures.push_back({"checked first", "", 0});
+  auto timeout = judged(killed);
+  CHECK(timeout.outcome == Outcome::timeout);
+  CHECK(timeout.message.find("hard timeout of 30 s") != std::string::npos);
+  CHECK(timeout.message.find("checked first") != std::string::npos);
+
+  ChildOutcome signalled;
+  signalled.wait_status = SIGSEGV;  // WIFSIGNALED, WTERMSIG == SIGSEGV
+  auto crash = judged(signalled);
+  CHECK(crash.outcome == Outcome::crash);
+  CHECK(crash.message.find("signal 11") != std::string::npos);
+
+  ChildOutcome reported_then_failed = reported;
+  reported_then_failed.wait_status = 23 << 8;  // LeakSanitizer's exit status
+  auto leaked = judged(reported_then_failed);
+  CHECK(leaked.outcome == Outcome::crash);
+  CHECK(leaked.message.find("reported PASS, then exited with status 23") != std::string::npos);
+
+  ChildOutcome watchdog_failure;
+  watchdog_failure.messages.result = conformance::CaseResult{Outcome::fail, "the loop did not return", {}};
+  watchdog_failure.wait_status = 1 << 8;
+  CHECK(judged(watchdog_failure).outcome == Outcome::fail);
+
+  ChildOutcome silent;
+  silent.wait_status = 3 << 8;  // exit(3)
+  auto exited = judged(silent);
+  CHECK(exited.outcome == Outcome::crash);
+  CHECK(exited.message.find("status 3 without reporting a result") != std::string::npos);
+}
+
+TEST_CASE("verdict: conforming, non-conforming by clause, advisory and embedded") {
+  pep3156::Capabilities all;
+  all.categories =
+      pep3156::Category::io_callbacks | pep3156::Category::pipes_subprocesses | pep3156::Category::signals;
+  auto must = a_case("s.must", CaseSpec{"R-MUST", "R-MAY"});
+  auto should = a_case("s.should", CaseSpec{"R-SHOULD"});
+  auto life = a_case("s.life", CaseSpec{"E-MUST"});
+
+  auto good = decide_verdict({a_run(must, Outcome::pass), a_run(should, Outcome::fail)}, all, 2, registry());
+  CHECK(good.kind == VerdictKind::conforming);
+  CHECK(contains(good.reasons, "advisory"));
+
+  auto bad = decide_verdict({a_run(must, Outcome::timeout), a_run(life, Outcome::fail)}, all, 2, registry());
+  CHECK(bad.kind == VerdictKind::non_conforming);
+  CHECK(contains(bad.reasons, "R-MUST (MUST, required) failed: s.must (TIMEOUT)"));
+  CHECK(contains(bad.reasons, "E-MUST (MUST, required-except-embedded) failed: s.life"));
+  CHECK_FALSE(contains(bad.reasons, "R-MAY"));
+
+  auto unresolved = decide_verdict({a_run(must, Outcome::unresolved)}, all, 1, registry());
+  CHECK(unresolved.kind == VerdictKind::non_conforming);
+  CHECK(contains(unresolved.reasons, "unresolved: s.must"));
+
+  pep3156::Capabilities embedded = all;
+  embedded.embedded = true;
+  CHECK(
+      decide_verdict({a_run(must, Outcome::pass), a_run(life, Outcome::unsupported)}, embedded, 2, registry())
+          .kind == VerdictKind::partially_conforming);
+
+  auto filtered = decide_verdict({a_run(must, Outcome::pass)}, pep3156::Capabilities{}, 5, registry());
+  CHECK(contains(filtered.reasons, "1 of the kit's 5 cases"));
+  CHECK(contains(filtered.reasons, "not declared: io,pipes,signals"));
+}
+
+TEST_CASE("expectations: the gate is green only when every deviation is predicted") {
+  std::string file = temporary_file(R"({"expectations": {
+      "s.fails": {"outcome": "FAIL", "reason": "known bug"},
+      "s.passes": {"outcome": "FAIL", "reason": "fixed since"},
+      "s.crashes": {"outcome": "FAIL", "reason": "was a failure"},
+      "s.gone": {"outcome": "TIMEOUT", "reason": "case removed"}}})");
+  Expectations expectations = load_expectations(file);
+  std::remove(file.c_str());
+  auto fails = a_case("s.fails", CaseSpec{"R-MUST"});
+  auto passes = a_case("s.passes", CaseSpec{"R-MUST"});
+  auto crashes = a_case("s.crashes", CaseSpec{"R-MUST"});
+  auto surprise = a_case("s.surprise", CaseSpec{"R-MUST"});
+  std::vector<CaseRun> runs{a_run(fails, Outcome::fail), a_run(passes, Outcome::pass),
+                            a_run(crashes, Outcome::crash), a_run(surprise, Outcome::fail)};
+  Gate gate = apply_expectations(expectations, runs, {"s.fails", "s.passes", "s.crashes", "s.surprise"});
+  CHECK_FALSE(gate.green);
+  CHECK(contains(gate.problems, "unexpected pass: s.passes"));
+  CHECK(contains(gate.problems, "outcome differs: s.crashes expected FAIL, got CRASH"));
+  CHECK(contains(gate.problems, "unexpected FAIL: s.surprise"));
+  CHECK(contains(gate.problems, "stale expectation: the kit has no case s.gone"));
+  CHECK_FALSE(contains(gate.problems, "s.fails"));
+  CHECK(runs[0].expected->reason == "known bug");
+
+  std::vector<CaseRun> only_expected{a_run(fails, Outcome::fail)};
+  Expectations one{{"s.fails", Expectation{Outcome::fail, "known bug"}}};
+  CHECK(apply_expectations(one, only_expected, {"s.fails"}).green);
+
+  std::string bad = temporary_file(R"({"expectations": {"s.x": {"outcome": "PASS", "reason": "no"}}})");
+  CHECK_THROWS_AS(load_expectations(bad), std::runtime_error);
+  std::remove(bad.c_str());
+}
+
+TEST_CASE("lint: every rule, and the allow-uncovered list that may only shrink") {
+  std::vector<CaseInfo> cases{
+      a_case("s.ok", CaseSpec{"R-MUST"}),
+      a_case("s.ok", CaseSpec{"R-MUST-2"}),
+      a_case("Bad-ID", CaseSpec{"R-MUST"}),
+      a_case("s.unknown", CaseSpec{"NO-SUCH"}),
+      a_case("s.may_only", CaseSpec{"R-MAY"}),
+      a_case("s.tolerance", CaseSpec{"R-MAY"}.tolerance()),
+      a_case("s.bad_tolerance", CaseSpec{"R-MUST"}.tolerance()),
+      a_case("s.untestable", CaseSpec{"NT-X"}),
+      a_case("s.draft", CaseSpec{"DRAFT-X"}),
+      a_case("s.extra", CaseSpec{"X-MUST"}),
+      a_case("s.none", CaseSpec{}),
+  };
+  auto problems = lint_cases(cases, registry(), std::nullopt);
+  CHECK(contains(problems, "duplicate case ID"));
+  CHECK(contains(problems, "case Bad-ID: the ID must be dotted lower-case"));
+  CHECK(contains(problems, "unknown clause NO-SUCH"));
+  CHECK(contains(problems, "case s.may_only: names only MAY clauses"));
+  CHECK_FALSE(contains(problems, "case s.tolerance:"));
+  CHECK(contains(problems, "case s.bad_tolerance: is marked .tolerance() but names no MAY clause"));
+  CHECK(contains(problems, "NT-X is normative but not testable"));
+  CHECK(contains(problems, "DRAFT-X is in the seed draft only"));
+  CHECK(contains(problems, "X-MUST is outside loop conformance"));
+  CHECK(contains(problems, "case s.none: names no clause"));
+  // Uncovered MUST clauses, but never a "caller" obligation or an extra one.
+  CHECK(contains(problems, "MUST clause E-MUST has no case"));
+  CHECK(contains(problems, "MUST clause IO-MUST has no case"));
+  CHECK_FALSE(contains(problems, "CALLER-MUST"));
+  CHECK(uncovered_must_clauses(cases, registry()) == std::vector<std::string>{"E-MUST", "IO-MUST"});
+
+  std::vector<CaseInfo> good{a_case("s.a", CaseSpec{"R-MUST", "R-MUST-2"}),
+                             a_case("s.b", CaseSpec{"E-MUST"})};
+  CHECK(lint_cases(good, registry(), std::set<std::string>{"IO-MUST"}).empty());
+  auto stale = lint_cases(good, registry(), std::set<std::string>{"IO-MUST", "E-MUST", "R-SHOULD"});
+  CHECK(contains(stale, "E-MUST is covered now (by s.b); delete it"));
+  CHECK(contains(stale, "R-SHOULD is not a MUST clause"));
+  CHECK(uncovered_list_text({"IO-MUST"}).find("\nIO-MUST\n") != std::string::npos);
+}
+
+TEST_CASE("coverage: a Markdown table, clause by clause") {
+  std::vector<CaseInfo> cases{a_case("s.b", CaseSpec{"R-MUST"}), a_case("s.a", CaseSpec{"R-MUST", "R-MAY"})};
+  std::string md = coverage_markdown(cases, registry());
+  CHECK(md.find("| CB | `R-MUST` | MUST | required | `s.a`<br>`s.b` |") != std::string::npos);
+  CHECK(md.find("| CB | `R-MUST-2` | MUST | required | **none** |") != std::string::npos);
+  CHECK(md.find("| SOCK | `CALLER-MUST` | MUST (caller) | required | none |") != std::string::npos);
+  CHECK(md.find("X-MUST") == std::string::npos);
+  CHECK(md.find("| required | 1 of 2 |") != std::string::npos);
+}
+
+namespace {
+json report_with(const std::string& status, std::int64_t p99, bool clause_covered) {
+  json test{{"name", "s.a"}, {"status", status}, {"rawStatus", status == "passed" ? "PASS" : "FAIL"}};
+  if (status != "passed") test["message"] = "broke";
+  json clauses = json::object();
+  if (clause_covered) clauses["R-MUST"] = {{"status", status}, {"cases", {"s.a"}}};
+  return {{"results",
+           {{"tests", {test}},
+            {"extra",
+             {{"loopcert",
+               {{"verdict", status == "passed" ? "conforming" : "non-conforming"},
+                {"clauses", clauses},
+                {"latency", {{"call_soon_dispatch", {{"p50", 100}, {"p99", p99}}}}}}}}}}}};
+}
+}  // namespace
+
+TEST_CASE("compare: regressions in cases, clause coverage and latency; improvements are not") {
+  auto same = compare_reports(report_with("passed", 300, true), report_with("passed", 300, true), 1.5);
+  CHECK(same.regressions.empty());
+  CHECK(same.other_changes.empty());
+
+  auto broken = compare_reports(report_with("passed", 300, true), report_with("failed", 300, true), 1.5);
+  CHECK(contains(broken.regressions, "case s.a passed before, now FAIL: broke"));
+  CHECK(contains(broken.regressions, "verdict: conforming -> non-conforming"));
+
+  auto fixed = compare_reports(report_with("failed", 300, true), report_with("passed", 300, true), 1.5);
+  CHECK(fixed.regressions.empty());
+  CHECK(contains(fixed.other_changes, "case s.a was FAIL, passes now"));
+
+  auto uncovered = compare_reports(report_with("passed", 300, true), report_with("passed", 300, false), 1.5);
+  CHECK(contains(uncovered.regressions, "clause R-MUST lost its coverage"));
+
+  auto slower = compare_reports(report_with("passed", 300, true), report_with("passed", 600, true), 1.5);
+  CHECK(contains(slower.regressions,
+                 "latency call_soon_dispatch p99: 300ns -> 600ns (x2.00), past the threshold of x1.50"));
+  CHECK(compare_reports(report_with("passed", 300, true), report_with("passed", 600, true), 2.5)
+            .regressions.empty());
+}
+
+TEST_CASE("reports: JUnit escapes and drops what XML cannot carry") {
+  CHECK(xml_escape("a<b>&\"c'\x01\x1b[0m\t") == "a&lt;b&gt;&amp;&quot;c&apos;[0m\t");
+  CHECK(ctrf_status(Outcome::quality_warning) == "passed");
+  CHECK(ctrf_status(Outcome::timeout) == "failed");
+  CHECK(ctrf_status(Outcome::unsupported) == "skipped");
+  CHECK(ctrf_status(Outcome::unresolved) == "other");
+  CHECK(iso8601_utc(0) == "1970-01-01T00:00:00Z");
+}
+
+TEST_CASE("fd table: a descriptor opened between two snapshots is named") {
+  FdTable before = snapshot_fds();
+  int fd = ::dup(0);
+  REQUIRE(fd >= 0);
+  std::string leaked = describe_new_fds(before, snapshot_fds());
+  ::close(fd);
+  CHECK(leaked.find(std::to_string(fd) + " (") == 0);
+  CHECK(describe_new_fds(before, snapshot_fds()).empty());
+}
+
+TEST_CASE("options: bad command lines are usage errors") {
+  auto parse = [](std::vector<std::string> words) {
+    std::vector<char*> argv;
+    for (auto& w : words) argv.push_back(w.data());
+    return parse_options(static_cast<int>(argv.size()), argv.data());
+  };
+  CHECK(parse({"loopcert", "--adapter", "x.so", "-j3", "--case", "a.*"}).jobs == 3);
+  CHECK(parse({"loopcert", "compare", "a", "b"}).positional.size() == 2);
+  CHECK(parse({"loopcert", "--timeout", "8"}).watchdog() == 4);
+  CHECK(parse({"loopcert", "--timeout", "60"}).watchdog() == 10);
+  CHECK_THROWS_AS(parse({"loopcert", "--frobnicate"}), UsageError);
+  CHECK_THROWS_AS(parse({"loopcert", "--timeout", "soon"}), UsageError);
+  CHECK_THROWS_AS(parse({"loopcert", "-j", "0"}), UsageError);
+  CHECK_THROWS_AS(parse({"loopcert", "compare", "only-one"}), UsageError);
+  CHECK_THROWS_AS(parse({"loopcert", "--budget", "bad"}), UsageError);
+  CHECK_THROWS_AS(parse({"loopcert", "--adapter"}), UsageError);
+}

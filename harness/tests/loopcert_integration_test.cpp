@@ -1,0 +1,235 @@
+// loopcert end to end: the executable against TestLoop's adapter, its
+// reports, its exit statuses and its errors.
+//
+// ctest provides, in the environment: LOOPCERT, LOOPCERT_STATIC (a binary
+// using the static route), LOOPCERT_TESTLOOP, LOOPCERT_MUTANTS,
+// LOOPCERT_WRONG_VERSION and LOOPCERT_NOT_ADAPTER (adapter libraries),
+// LOOPCERT_SOURCE_DIR.
+//
+// TestLoop passes every case that applies to it, except perhaps one: its
+// virtual clock fails the real-time timer case, unless the machine is so
+// busy that real time passes anyway. Deterministic failures come from the
+// self-test's callsoon_lifo mutant over TestLoop.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace {
+
+using nlohmann::json;
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  REQUIRE_MESSAGE(value != nullptr, name << " is not set");
+  return value;
+}
+
+std::string scratch(const std::string& leaf) {
+  return "/tmp/loopcert-integration-" + std::to_string(::getpid()) + "-" + leaf;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct Result {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+/// Runs a shell command line; returns its exit status, stdout and stderr.
+Result shell(const std::string& command) {
+  std::string out = scratch("stdout");
+  std::string err = scratch("stderr");
+  int raw = std::system((command + " > '" + out + "' 2> '" + err + "'").c_str());
+  Result r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
+  std::remove(out.c_str());
+  std::remove(err.c_str());
+  return r;
+}
+
+Result loopcert(const std::string& args) { return shell("'" + env("LOOPCERT") + "' " + args); }
+
+std::string testloop() { return "--adapter '" + env("LOOPCERT_TESTLOOP") + "' "; }
+
+/// The callsoon_lifo mutant over TestLoop: FIFO cases fail, every time.
+std::string lifo() {
+  return "LOOPCERT_MUTANT_BASE='" + env("LOOPCERT_TESTLOOP") + "' '" + env("LOOPCERT") + "' --adapter '" +
+         env("LOOPCERT_MUTANTS") + "' --loop callsoon_lifo --category callbacks ";
+}
+std::string lifo_expectations() {
+  return "--expectations '" + env("LOOPCERT_SOURCE_DIR") + "/harness/tests/expectations/callsoon_lifo.json' ";
+}
+
+json read_json(const std::string& path) {
+  std::ifstream in(path);
+  REQUIRE(in);
+  return json::parse(in);
+}
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("a full run: a valid CTRF report, well-formed JUnit, and the verdict as the exit status") {
+  std::string report = scratch("report.json");
+  std::string junit = scratch("report.xml");
+  Result run = loopcert(testloop() + "-j2 --report '" + report + "' --junit '" + junit + "'");
+  INFO(run.out << run.err);
+  json r = read_json(report);
+  std::string verdict = r["results"]["extra"]["loopcert"]["verdict"];
+  CHECK(run.status == (verdict == "conforming" ? 0 : 1));
+  CHECK(has(run.out, "\nverdict: " + verdict + "\n"));
+  CHECK(run.err.empty());  // no progress line off a terminal, nothing else either
+  CHECK(r["results"]["extra"]["loopcert"]["adapter"]["name"] == "testloop");
+  CHECK(r["results"]["summary"]["tests"].get<std::size_t>() == r["results"]["tests"].size());
+
+  Result valid =
+      shell("python3 '" + env("LOOPCERT_SOURCE_DIR") + "/tools/validate_report.py' '" + report + "'");
+  INFO(valid.out << valid.err);
+  CHECK(valid.status == 0);
+  Result xml =
+      shell("python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' '" + junit + "'");
+  INFO(xml.err);
+  CHECK(xml.status == 0);
+  std::remove(report.c_str());
+  std::remove(junit.c_str());
+}
+
+TEST_CASE("a failing loop: non-conforming, exit status 1, failures in both reports") {
+  std::string report = scratch("lifo.json");
+  std::string junit = scratch("lifo.xml");
+  Result run = shell(lifo() + "--report '" + report + "' --junit '" + junit + "'");
+  INFO(run.out << run.err);
+  CHECK(run.status == 1);
+  CHECK(has(run.out,
+            "LOOP-CALLSOON-FIFO (MUST, required) failed: callbacks.call_soon.fifo_across_iterations, "
+            "callbacks.call_soon.fifo_order"));
+  CHECK(has(run.out, "\nverdict: non-conforming\n"));
+  CHECK(shell("python3 '" + env("LOOPCERT_SOURCE_DIR") + "/tools/validate_report.py' '" + report + "'")
+            .status == 0);
+  CHECK(has(slurp(junit), "<failure type=\"FAIL\" message=\"conformance/cases/callbacks.cpp:"));
+  std::remove(report.c_str());
+  std::remove(junit.c_str());
+}
+
+TEST_CASE("expectations keep the gate green without counting as passes") {
+  std::string report = scratch("expected.json");
+  Result run = shell(lifo() + lifo_expectations() + "--report '" + report + "'");
+  INFO(run.out << run.err);
+  CHECK(run.status == 0);
+  CHECK(has(run.out, "expectations: every deviation was expected"));
+  CHECK(has(run.out, "verdict: non-conforming"));  // still not conforming
+  json r = read_json(report);
+  for (const auto& test : r["results"]["tests"]) {
+    if (test["name"] == "callbacks.call_soon.fifo_order") {
+      CHECK(test["status"] == "failed");
+      CHECK(test["extra"]["expected"]["outcome"] == "FAIL");
+    }
+  }
+  std::remove(report.c_str());
+
+  // The correct loop against the same file: three unexpected passes.
+  Result fixed = loopcert(testloop() + "--category callbacks " + lifo_expectations());
+  INFO(fixed.out);
+  CHECK(fixed.status == 1);
+  CHECK(has(fixed.out, "unexpected pass: callbacks.call_soon.fifo_order"));
+  // A filter that leaves the expected failures out: nothing stale, green.
+  CHECK(shell(lifo() + lifo_expectations() + "--case callbacks.serialized.no_overlap").status == 0);
+}
+
+TEST_CASE("a budget a probe exceeds makes it QUALITY_WARNING, never a failure") {
+  std::string report = scratch("budget.json");
+  Result run = loopcert(testloop() +
+                        "--case latency.call_soon_dispatch --budget call_soon_dispatch.p50=1ns --report '" +
+                        report + "'");
+  INFO(run.out << run.err);
+  CHECK(run.status == 0);
+  json test = read_json(report)["results"]["tests"][0];
+  CHECK(test["rawStatus"] == "QUALITY_WARNING");
+  CHECK(test["status"] == "passed");
+  CHECK(test["extra"]["latency"]["call_soon_dispatch"]["overBudget"] == true);
+  std::remove(report.c_str());
+}
+
+TEST_CASE("the progress line goes to stderr, the summary to stdout") {
+  Result run = loopcert(testloop() + "--progress --case 'callbacks.*'");
+  CHECK(run.status == 0);
+  CHECK(has(run.err, "] PASS callbacks.call_soon.fifo_order"));
+  CHECK_FALSE(has(run.out, "] PASS"));
+  CHECK(has(run.out, "verdict: conforming"));
+}
+
+TEST_CASE("usage and adapter-load errors exit with status 2 and say what is wrong") {
+  Result missing = loopcert("--adapter /nonexistent/adapter.so");
+  CHECK(missing.status == 2);
+  CHECK(has(missing.err, "cannot load the adapter /nonexistent/adapter.so"));
+
+  Result not_adapter = loopcert("--adapter '" + env("LOOPCERT_NOT_ADAPTER") + "'");
+  CHECK(not_adapter.status == 2);
+  CHECK(has(not_adapter.err, "does not export pep3156_adapters()"));
+
+  Result wrong = loopcert("--adapter '" + env("LOOPCERT_WRONG_VERSION") + "'");
+  CHECK(wrong.status == 2);
+  CHECK(has(wrong.err, "was built against adapter contract version 2, but this loopcert speaks version 1"));
+
+  Result no_loop = loopcert(testloop() + "--loop nosuch");
+  CHECK(no_loop.status == 2);
+  CHECK(has(no_loop.err, "has no loop named 'nosuch'; it offers: testloop"));
+
+  CHECK(loopcert(testloop() + "--case 'no.such.*'").status == 2);
+  CHECK(loopcert(testloop() + "--tier sometimes").status == 2);
+  CHECK(loopcert("--frobnicate").status == 2);
+  CHECK(loopcert("").status == 2);
+
+  Result loops = loopcert(testloop() + "--list-loops");
+  CHECK(loops.status == 0);
+  CHECK(has(loops.out, "testloop\t"));
+}
+
+TEST_CASE("compare: no regression against itself; a case that stops passing is one") {
+  std::string before = scratch("before.json");
+  std::string after = scratch("after.json");
+  REQUIRE(loopcert(testloop() + "--case 'callbacks.*' --report '" + before + "'").status == 0);
+  REQUIRE(loopcert(testloop() + "--case 'callbacks.*' --report '" + after + "'").status == 0);
+  Result same = loopcert("compare '" + before + "' '" + after + "' --latency-threshold 1000");
+  INFO(same.out);
+  CHECK(same.status == 0);
+  CHECK(has(same.out, "compare: no regression"));
+
+  json broken = read_json(after);
+  json& test = broken["results"]["tests"][0];
+  test["status"] = "failed";
+  test["rawStatus"] = "FAIL";
+  test["message"] = "made to fail";
+  std::ofstream(after) << broken.dump();
+  Result regressed = loopcert("compare '" + before + "' '" + after + "' --latency-threshold 1000");
+  INFO(regressed.out);
+  CHECK(regressed.status == 1);
+  CHECK(
+      has(regressed.out, "REGRESSION  case " + test["name"].get<std::string>() + " passed before, now FAIL"));
+
+  CHECK(loopcert("compare '" + before + "' /nonexistent.json").status == 2);
+  std::remove(before.c_str());
+  std::remove(after.c_str());
+}
+
+TEST_CASE("the static route: a binary linking the kit runs the same command line") {
+  Result run = shell("'" + env("LOOPCERT_STATIC") + "' --case 'callbacks.*' -j2");
+  INFO(run.out << run.err);
+  CHECK(run.status == 0);
+  CHECK(has(run.out, "loopcert 0.1.0: testloop"));
+  CHECK(has(run.out, "verdict: conforming"));
+  CHECK(shell("'" + env("LOOPCERT_STATIC") + "' --adapter x.so").status == 2);
+}
