@@ -4,9 +4,7 @@
 #include <sys/stat.h>
 
 #include <array>
-#include <system_error>
 
-#include "reference/net/report.hpp"
 #include "reference/net/socket_ops.hpp"
 
 namespace pep3156::reference::net {
