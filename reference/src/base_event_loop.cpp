@@ -50,6 +50,7 @@ void BaseEventLoop::move_due_timers_to_ready() {
   // LOOP-CALLLATER-ONCE: a timer is due when time() has reached its
   // deadline, with no tolerance, so no timer ever runs early (asyncio
   // grants a clock-resolution tolerance; we need none).
+  if (timers_.empty()) return;  // and then no need to read the clock
   double now = time();
   while (std::shared_ptr<HandleState> timer = timers_.pop_due(now)) ready_.push_back(std::move(timer));
 }

@@ -50,6 +50,7 @@ class TimerQueue {
 
   /// Entries in the heap, cancelled ones not dropped yet included.
   std::size_t size() const noexcept { return heap_.size(); }
+  bool empty() const noexcept { return heap_.empty(); }
 
   /// Drops every timer. Handles kept by callers stay valid; cancelling
   /// them then does nothing.
