@@ -101,6 +101,12 @@ class Table:
         self.rows = []
         self.met = 0
         self.missed = 0
+        self.notes = []
+
+    def skipped(self, error):
+        """A short mark for the table; the message goes under it."""
+        self.notes.append(error)
+        return f"skipped [{len(self.notes)}]"
 
     def add(self, probe, backend, loop, baseline, ratio, goal="", outcome=""):
         self.rows.append([probe, backend, loop, baseline, ratio, goal, outcome])
@@ -135,7 +141,7 @@ def add_time_rows(table, backend, runs, probe, what, goals):
         loop, base = figure(loop_entries, "ns"), figure(base_entries, "ns")
         ratio = ratio_of(loop, base)
         error = error_of(loop_entries)
-        loop_text = f"skipped: {error}" if error else show_ns(loop)
+        loop_text = table.skipped(error) if error else show_ns(loop)
         limits = [limit for kind, limit in goals if kind == "ratio"]
         if probe == "idle_fds" and size == IDLE_FDS_GOAL_SIZE:
             limits = [IDLE_FDS_RATIO]
@@ -157,10 +163,11 @@ def add_latency_rows(table, backend, runs, probe, what, goals):
     base_entries = runs.get((probe, "baseline", ""), [])
     error = error_of(loop_entries)
     limits = dict(goals) if backend == GOAL_BACKEND and not error else {}
+    mark = table.skipped(error) if error else None
     for key in ("p50_us", "p99_us"):
         loop, base = figure(loop_entries, key), figure(base_entries, key)
         ratio = ratio_of(loop, base)
-        loop_text = f"skipped: {error}" if error else show_us(loop)
+        loop_text = mark or show_us(loop)
         row = [f"{probe} {key[:3]} ({what})", backend, loop_text, show_us(base), show_ratio(ratio)]
         ratio_goal = limits.get(key[:3] + "_ratio")
         if key in limits:
@@ -201,6 +208,8 @@ def main(argv):
             else:
                 add_latency_rows(table, backend, runs, probe, what, goals)
     table.print()
+    for number, note in enumerate(table.notes, 1):
+        print(f"[{number}] {note}")
     print(f"\ngoals ({GOAL_BACKEND}): {table.met} met, {table.missed} missed")
     return 1 if strict and table.missed else 0
 
