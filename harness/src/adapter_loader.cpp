@@ -1,6 +1,8 @@
-#include "adapter_loader.hpp"
+#include "loopcert/adapter_loader.hpp"
 
 #include <dlfcn.h>
+
+#include "options.hpp"
 
 namespace loopcert {
 

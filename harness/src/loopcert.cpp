@@ -5,10 +5,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "adapter_loader.hpp"
 #include "child.hpp"
 #include "compare.hpp"
 #include "lint.hpp"
+#include "loopcert/adapter_loader.hpp"
 #include "options.hpp"
 #include "process_pool.hpp"
 #include "report_ctrf.hpp"

@@ -50,6 +50,7 @@ void BaseEventLoop::move_due_timers_to_ready() {
   // LOOP-CALLLATER-ONCE: a timer is due when time() has reached its
   // deadline, with no tolerance, so no timer ever runs early (asyncio
   // grants a clock-resolution tolerance; we need none).
+  if (timers_.empty()) return;  // and then no need to read the clock
   double now = time();
   while (std::shared_ptr<HandleState> timer = timers_.pop_due(now)) ready_.push_back(std::move(timer));
 }
@@ -128,12 +129,15 @@ void BaseEventLoop::close() {
   if (closed_) return;  // LOOP-CLOSE-IDEMPOTENT
   std::vector<std::shared_ptr<HandleState>> posted;
   {
-    // From here on call_soon_threadsafe() refuses, so no thread can be in
-    // wake_up() while close_io() releases what it writes to.
+    // From here on call_soon_threadsafe() refuses, so no new thread can
+    // enter wake_up().
     std::lock_guard lock(threadsafe_mutex_);
     closed_ = true;
     posted.swap(threadsafe_);
   }
+  // A thread that posted before may still be in wake_up(), one write()
+  // long: close_io() must not release the waker under it.
+  while (waking_ > 0) std::this_thread::yield();
   ready_.clear();
   timers_.clear();
   close_io();
@@ -167,12 +171,22 @@ double BaseEventLoop::time() {
 
 Handle BaseEventLoop::call_soon_threadsafe(Callback callback) {
   auto handle = std::make_shared<HandleState>(std::move(callback));
-  std::lock_guard lock(threadsafe_mutex_);
-  if (closed_) throw RuntimeError("call_soon_threadsafe(): the event loop is closed");
-  threadsafe_.push_back(handle);
-  // LOOP-THREADSAFE-WAKEUP. Only the first post since the loop last took
-  // the queue wakes it: that wake-up is still pending for the others.
-  if (threadsafe_.size() == 1) wake_up();
+  bool first_post;
+  {
+    std::lock_guard lock(threadsafe_mutex_);
+    if (closed_) throw RuntimeError("call_soon_threadsafe(): the event loop is closed");
+    threadsafe_.push_back(handle);
+    // LOOP-THREADSAFE-WAKEUP. Only the first post since the loop last took
+    // the queue wakes it: that wake-up is still pending for the others.
+    first_post = threadsafe_.size() == 1;
+    if (first_post) ++waking_;  // under the mutex, so that close() sees it
+  }
+  // After the mutex: the loop, woken at once, takes the queue under that
+  // mutex, and would otherwise wait for this thread to leave wake_up().
+  if (first_post) {
+    wake_up();
+    --waking_;
+  }
   return Handle(std::move(handle));
 }
 

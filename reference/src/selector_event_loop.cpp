@@ -29,11 +29,9 @@ void check_main_thread(const char* method) {
 SelectorEventLoop::SelectorEventLoop(std::unique_ptr<Poller> poller) : poller_(std::move(poller)) {
   if (!poller_) throw ValueError("SelectorEventLoop needs a poller");
   poller_name_ = poller_->name();
-  // call_soon_threadsafe()'s wake-ups arrive as an fd like any other.
-  watch(waker_.fd(), Events::readable, std::make_shared<HandleState>([this] {
-          waker_.drain();  // first, so that a post after this line wakes the next wait
-          take_threadsafe_callbacks();
-        }));
+  // call_soon_threadsafe()'s wake-ups arrive on an fd the poller watches;
+  // step 3 takes the posts itself (queue_io_callbacks).
+  poller_->add(waker_.fd(), Events::readable);
 }
 
 SelectorEventLoop::~SelectorEventLoop() {
@@ -66,6 +64,14 @@ void SelectorEventLoop::poll_for_io(std::optional<std::chrono::nanoseconds> time
 
 void SelectorEventLoop::queue_io_callbacks(std::span<const FiredEvent> fired) {
   for (const FiredEvent& event : fired) {
+    if (event.fd == waker_.fd()) {
+      // Other threads' posts join the ready queue now, to run in this
+      // iteration's step 5 (LOOP-THREADSAFE-WAKEUP), not one iteration
+      // (and one more poll) later as a callback of their own would.
+      waker_.drain();  // first, so that a post after this line wakes the next wait
+      take_threadsafe_callbacks();
+      continue;
+    }
     if (event.events == Events::invalid) {
       forget_closed_fd(event.fd);
       continue;

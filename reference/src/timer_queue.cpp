@@ -21,18 +21,12 @@ class TimerQueue::Timer final : public TimerHandleState {
   }
 };
 
-// std::push_heap and friends build a max-heap; ordering by "later" puts the
-// earliest (deadline, sequence) on top.
-bool TimerQueue::later(const Entry& a, const Entry& b) noexcept {
-  return a.when != b.when ? a.when > b.when : a.sequence > b.sequence;
-}
-
 TimerQueue::~TimerQueue() { clear(); }
 
 TimerHandle TimerQueue::push(double when, Callback callback) {
   auto timer = std::make_shared<Timer>(when, std::move(callback), this);
   heap_.push_back(Entry{when, next_sequence_++, timer});
-  std::push_heap(heap_.begin(), heap_.end(), later);
+  std::push_heap(heap_.begin(), heap_.end(), Later{});
   return TimerHandle(std::move(timer));
 }
 
@@ -61,7 +55,7 @@ void TimerQueue::on_cancelled() noexcept {
 }
 
 std::shared_ptr<TimerQueue::Timer> TimerQueue::pop_top() noexcept {
-  std::pop_heap(heap_.begin(), heap_.end(), later);
+  std::pop_heap(heap_.begin(), heap_.end(), Later{});
   std::shared_ptr<Timer> timer = std::move(heap_.back().timer);
   heap_.pop_back();
   timer->queue = nullptr;
@@ -81,7 +75,7 @@ void TimerQueue::rebuild_without_cancelled() noexcept {
     entry.timer->queue = nullptr;
     return true;
   });
-  std::make_heap(heap_.begin(), heap_.end(), later);
+  std::make_heap(heap_.begin(), heap_.end(), Later{});
   cancelled_ = 0;
 }
 

@@ -18,21 +18,27 @@ int to_milliseconds_rounded_up(nanoseconds duration) noexcept {
 }
 
 WaitDeadline::WaitDeadline(std::optional<nanoseconds> timeout) noexcept {
-  if (timeout) deadline_ = steady_clock::now() + std::clamp(*timeout, nanoseconds::zero(), kMaximumWait);
+  if (!timeout) return;
+  if (*timeout <= nanoseconds::zero()) {
+    just_look_ = true;
+  } else {
+    deadline_ = steady_clock::now() + std::min(*timeout, kMaximumWait);
+  }
 }
 
 nanoseconds WaitDeadline::remaining() const noexcept {
+  if (just_look_) return nanoseconds::zero();
   return std::max(nanoseconds::zero(), *deadline_ - steady_clock::now());
 }
 
 const timespec* WaitDeadline::remaining_timespec() noexcept {
-  if (!deadline_) return nullptr;
+  if (!deadline_ && !just_look_) return nullptr;
   remaining_ = to_timespec(remaining());
   return &remaining_;
 }
 
 int WaitDeadline::remaining_milliseconds() const noexcept {
-  return deadline_ ? to_milliseconds_rounded_up(remaining()) : -1;
+  return deadline_ || just_look_ ? to_milliseconds_rounded_up(remaining()) : -1;
 }
 
 }  // namespace pep3156::reference

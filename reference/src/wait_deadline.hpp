@@ -40,7 +40,10 @@ class WaitDeadline {
  private:
   std::chrono::nanoseconds remaining() const noexcept;
 
-  std::optional<std::chrono::steady_clock::time_point> deadline_;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;  // nullopt: no limit
+  // A zero timeout ("just look", every iteration while callbacks are
+  // ready) is zero on every attempt: no deadline, no clock to read.
+  bool just_look_ = false;
   timespec remaining_{};
 };
 

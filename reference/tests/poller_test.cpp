@@ -267,4 +267,12 @@ TEST_CASE("timeouts convert to timespecs exactly and to milliseconds rounded up"
   CHECK(left->tv_sec <= 2);
   CHECK(soon.remaining_milliseconds() <= 2000);
   CHECK(soon.remaining_milliseconds() > 0);
+  for (std::chrono::nanoseconds zero : {0ns, -1000ns}) {  // "just look", on every attempt
+    WaitDeadline now(zero);
+    const timespec* none = now.remaining_timespec();
+    REQUIRE(none != nullptr);
+    CHECK(none->tv_sec == 0);
+    CHECK(none->tv_nsec == 0);
+    CHECK(now.remaining_milliseconds() == 0);
+  }
 }

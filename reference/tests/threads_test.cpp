@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "pep3156/pep3156.hpp"
@@ -76,6 +77,40 @@ TEST_CASE("call_soon_threadsafe() on a closed loop raises RuntimeError, from any
       }
     }).join();
     CHECK(raised);
+  });
+}
+
+TEST_CASE("close() right after a run while other threads post: each post runs, is dropped or is refused") {
+  // call_soon_threadsafe() wakes the loop after releasing its mutex; close()
+  // must still not release the waker while a poster is writing to it. The
+  // loop takes the posts while it runs, so posters keep writing wake-ups
+  // up to the moment close() runs (a ThreadSanitizer build reports a
+  // close()/write() race on the waker's fd).
+  for_each_poller([](const std::string& poller) {
+    constexpr int kRounds = 20;
+    constexpr int kThreads = 2;
+    for (int round = 0; round < kRounds; ++round) {
+      auto loop = new_loop(poller);
+      std::atomic<int> refused{0};
+      std::vector<std::thread> threads;
+      for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&] {
+          try {
+            for (;;) loop->call_soon_threadsafe([] {});
+          } catch (const RuntimeError&) {
+            ++refused;  // the loop is closed
+          }
+        });
+      }
+      int runs = 0;
+      loop->call_soon_threadsafe([&] { loop->stop(); });  // among the posts, after a few iterations
+      loop->call_soon([&] { ++runs; });
+      loop->run_forever();
+      loop->close();
+      for (auto& thread : threads) thread.join();
+      CHECK(runs == 1);
+      CHECK(refused == kThreads);
+    }
   });
 }
 

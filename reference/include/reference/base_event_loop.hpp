@@ -117,6 +117,9 @@ class BaseEventLoop : public AbstractEventLoop {
   std::mutex threadsafe_mutex_;
   std::vector<std::shared_ptr<HandleState>> threadsafe_;  // guarded by threadsafe_mutex_
   bool closed_ = false;  // written by the loop's thread under threadsafe_mutex_
+  // Threads between posting and the end of their wake_up(), which they call
+  // after releasing threadsafe_mutex_; close() waits for none to be left.
+  std::atomic<int> waking_{0};
 };
 
 }  // namespace pep3156::reference

@@ -50,6 +50,7 @@ class TimerQueue {
 
   /// Entries in the heap, cancelled ones not dropped yet included.
   std::size_t size() const noexcept { return heap_.size(); }
+  bool empty() const noexcept { return heap_.empty(); }
 
   /// Drops every timer. Handles kept by callers stay valid; cancelling
   /// them then does nothing.
@@ -63,7 +64,17 @@ class TimerQueue {
     std::shared_ptr<Timer> timer;
   };
 
-  static bool later(const Entry& a, const Entry& b) noexcept;
+  /// The heap's order. std::push_heap and friends build a max-heap;
+  /// ordering by "later" puts the earliest (deadline, sequence) on top. A
+  /// function object defined here, so that they inline it: a function
+  /// pointer, or a function a shared library exports, costs a call per
+  /// comparison.
+  struct Later {
+    bool operator()(const Entry& a, const Entry& b) const noexcept {
+      return a.when != b.when ? a.when > b.when : a.sequence > b.sequence;
+    }
+  };
+
   void on_cancelled() noexcept;
   std::shared_ptr<Timer> pop_top() noexcept;
   void drop_cancelled_at_top() noexcept;

@@ -1,11 +1,12 @@
 // Finding the loop under test: in a shared library named with --adapter
 // (dlopen + the pep3156_adapters() entry point), or in the AdapterList a
 // project passes to loopcert::run(), and one of its loops by --loop NAME.
+// Public, because the benchmarks (bench/loopbench) find their loop the same
+// way. Errors are loopcert's UsageError, a std::runtime_error.
 #pragma once
 
 #include <string>
 
-#include "options.hpp"
 #include "pep3156/adapter.hpp"
 
 namespace loopcert {

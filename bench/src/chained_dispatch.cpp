@@ -1,0 +1,139 @@
+// Probe 2, chained dispatch: each callback schedules the next, so every
+// callback costs one iteration of the loop, with its poll (timeout 0, as a
+// callback is ready: LOOP-CALLSOON-SCHEDULES).
+//
+// Probe 7, idle fds: the same chain with 1 to 10,000 fds registered with
+// add_reader() that never become ready. A loop whose iteration cost grows
+// with the fds it watches (select, poll) shows it here; an epoll loop
+// should stay flat.
+//
+// Baseline of both: RawLoop, one epoll_wait(0) and one indirect call per
+// callback, with the same idle fds in its epoll set.
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include <string>
+#include <vector>
+
+#include "loop_under_test.hpp"
+#include "probes.hpp"
+#include "raw_loop.hpp"
+
+namespace loopbench {
+namespace {
+
+constexpr int kChain = 1000;
+
+/// Runs kChain chained callbacks per benchmark iteration on `loop`.
+void run_chain(benchmark::State& state, pep3156::AbstractEventLoop& loop) {
+  struct Chain {
+    pep3156::AbstractEventLoop& loop;
+    int remaining = 0;
+    void step() {
+      if (--remaining == 0) {
+        loop.stop();
+      } else {
+        loop.call_soon([this] { step(); });
+      }
+    }
+  } chain{loop};
+  for (auto _ : state) {
+    chain.remaining = kChain;
+    loop.call_soon([&chain] { chain.step(); });
+    loop.run_forever();
+  }
+  state.SetItemsProcessed(state.iterations() * kChain);
+}
+
+/// The same chain on RawLoop.
+void run_chain(benchmark::State& state, RawLoop& loop) {
+  struct Chain {
+    RawLoop& loop;
+    int remaining = 0;
+    static void step(void* raw) {
+      auto* chain = static_cast<Chain*>(raw);
+      if (--chain->remaining == 0) {
+        chain->loop.stop();
+      } else {
+        chain->loop.call_soon(step, chain);
+      }
+    }
+  } chain{loop};
+  for (auto _ : state) {
+    chain.remaining = kChain;
+    loop.call_soon(Chain::step, &chain);
+    loop.run_forever();
+  }
+  state.SetItemsProcessed(state.iterations() * kChain);
+}
+
+void chained_dispatch_loop(benchmark::State& state) {
+  FreshLoop loop;
+  run_chain(state, *loop);
+}
+
+void chained_dispatch_baseline(benchmark::State& state) {
+  RawLoop loop;
+  run_chain(state, loop);
+}
+
+/// `count` eventfds that nobody signals, after raising RLIMIT_NOFILE if
+/// they need it; empty, with the benchmark skipped, if the limit is too low.
+std::vector<Fd> open_idle_fds(benchmark::State& state, int count) {
+  constexpr rlim_t kHeadroom = 64;  // the loop's own fds, stdio, the benchmark's
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  rlim_t needed = static_cast<rlim_t>(count) + kHeadroom;
+  if (limit.rlim_cur < needed) {
+    limit.rlim_cur = needed;
+    if (limit.rlim_max < needed || ::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      state.SkipWithError(("RLIMIT_NOFILE cannot be raised to " + std::to_string(needed)).c_str());
+      return {};
+    }
+  }
+  std::vector<Fd> fds;
+  fds.reserve(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) fds.push_back(make_eventfd());
+  return fds;
+}
+
+void idle_fds_loop(benchmark::State& state) {
+  if (!require_io_callbacks(state)) return;
+  // The loop first: its own fds (a waker, an epoll fd) stay below the idle
+  // ones, so that select can run the sizes below FD_SETSIZE.
+  FreshLoop loop;
+  std::vector<Fd> idle = open_idle_fds(state, static_cast<int>(state.range(0)));
+  if (idle.empty()) return;
+  bool fired = false;
+  for (const Fd& fd : idle) {
+    try {
+      loop->add_reader(fd.get(), [&fired] { fired = true; });
+    } catch (const std::exception& e) {
+      // select: no fd at or above FD_SETSIZE (1024).
+      state.SkipWithError(("the loop refused idle fd " + std::to_string(fd.get()) + ": " + e.what()).c_str());
+      break;
+    }
+  }
+  if (!state.error_occurred()) run_chain(state, *loop);
+  if (fired) state.SkipWithError("an idle fd was reported ready");
+  for (const Fd& fd : idle) loop->remove_reader(fd.get());  // before the fds close
+}
+
+void idle_fds_baseline(benchmark::State& state) {
+  std::vector<Fd> idle = open_idle_fds(state, static_cast<int>(state.range(0)));
+  if (idle.empty()) return;
+  RawLoop loop;
+  for (const Fd& fd : idle) epoll_watch(loop.epoll_fd(), fd.get());
+  run_chain(state, loop);
+}
+
+}  // namespace
+
+void register_chained_dispatch() {
+  probe("chained_dispatch/loop", chained_dispatch_loop);
+  probe("chained_dispatch/baseline", chained_dispatch_baseline);
+  probe("idle_fds/loop", idle_fds_loop)->RangeMultiplier(10)->Range(1, 10'000);
+  probe("idle_fds/baseline", idle_fds_baseline)->RangeMultiplier(10)->Range(1, 10'000);
+}
+
+}  // namespace loopbench

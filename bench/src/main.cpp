@@ -1,0 +1,117 @@
+// loopbench: Google Benchmark probes of an event loop behind the adapter
+// contract (spec/include/pep3156/adapter.hpp), each beside a baseline made
+// of raw syscalls, measured in the same run. README.md says what each probe
+// measures and how tools/bench.sh turns the figures into ratios.
+//
+//   loopbench [--adapter LIB.so] [--loop NAME] [--list-loops] [--benchmark_...]
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "loop_under_test.hpp"
+#include "loopcert/adapter_loader.hpp"
+#include "probes.hpp"
+
+namespace {
+
+const char* const kUsage =
+    R"(usage: loopbench [--adapter LIB.so] [--loop NAME] [--list-loops] [benchmark flags]
+
+  --adapter LIB.so  a shared library exporting pep3156_adapters()
+                    (default: the reference loop's adapter of this build,
+                    )" LOOPBENCH_DEFAULT_ADAPTER R"()
+  --loop NAME       which of its loops (default: the first it lists)
+  --list-loops      print the library's loops and exit
+  --iterations N    exactly N iterations per repetition of every probe, for
+                    counting instructions under callgrind (bench/callgrind.sh)
+
+Google Benchmark's flags follow (--benchmark_filter, --benchmark_repetitions,
+--benchmark_min_time, --benchmark_out ...).
+)";
+
+void print_usage() {
+  std::fputs(kUsage, stdout);
+  benchmark::PrintDefaultHelp();
+}
+
+struct Options {
+  std::string adapter_path = LOOPBENCH_DEFAULT_ADAPTER;
+  std::string loop_name;
+  bool list_loops = false;
+  long iterations = 0;
+};
+
+/// What Google Benchmark left of the command line. Returns false, having
+/// said why, on anything else.
+bool parse_options(int argc, char** argv, Options& options) {
+  for (int i = 1; i < argc; ++i) {
+    bool takes_value = std::strcmp(argv[i], "--adapter") == 0 || std::strcmp(argv[i], "--loop") == 0 ||
+                       std::strcmp(argv[i], "--iterations") == 0;
+    if (takes_value && i + 1 == argc) {
+      std::fprintf(stderr, "loopbench: %s needs a value\n", argv[i]);
+      return false;
+    }
+    if (std::strcmp(argv[i], "--adapter") == 0) {
+      options.adapter_path = argv[++i];
+    } else if (std::strcmp(argv[i], "--loop") == 0) {
+      options.loop_name = argv[++i];
+    } else if (std::strcmp(argv[i], "--iterations") == 0) {
+      options.iterations = std::atol(argv[++i]);
+      if (options.iterations <= 0) {
+        std::fprintf(stderr, "loopbench: --iterations takes a positive number, not '%s'\n", argv[i]);
+        return false;
+      }
+    } else if (std::strcmp(argv[i], "--list-loops") == 0) {
+      options.list_loops = true;
+    } else {
+      std::fprintf(stderr, "loopbench: unknown argument '%s' (--help lists them)\n", argv[i]);
+      return false;
+    }
+  }
+  return true;
+}
+
+void list_loops(const pep3156::AdapterList& list) {
+  for (std::size_t i = 0; i < list.count; ++i) {
+    std::printf("%s\t%s\n", list.adapters[i].name, list.adapters[i].description);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv, print_usage);  // takes the --benchmark_ flags out of argv
+  Options options;
+  if (!parse_options(argc, argv, options)) return 2;
+  try {
+    const pep3156::AdapterList& list = loopcert::load_adapter_library(options.adapter_path);
+    if (options.list_loops) {
+      list_loops(list);
+      return 0;
+    }
+    // Unlike loopcert, no need to insist on a choice: the first loop is
+    // the one the library recommends.
+    std::string name = options.loop_name.empty() ? list.adapters[0].name : options.loop_name;
+    const pep3156::Adapter& adapter = loopcert::select_adapter(list, name, options.adapter_path);
+    loopbench::set_adapter(adapter);
+    benchmark::AddCustomContext("adapter_library", options.adapter_path);
+    benchmark::AddCustomContext("loop", adapter.name);
+    benchmark::AddCustomContext("loop_description", adapter.description);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "loopbench: %s\n", e.what());
+    return 2;
+  }
+  if (options.iterations > 0) loopbench::set_fixed_iterations(options.iterations);
+  loopbench::register_call_soon_batch();
+  loopbench::register_chained_dispatch();
+  loopbench::register_timers();
+  loopbench::register_timer_lateness();
+  loopbench::register_ping_pong();
+  loopbench::register_wake_up();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

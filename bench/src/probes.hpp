@@ -1,0 +1,29 @@
+// The probes, one file each, in the order of bench/README.md. Each file
+// registers its probe and the probe's baseline as "PROBE/loop" and
+// "PROBE/baseline" (with "/SIZE" after when it has sizes); bench/report.py
+// pairs them by those names.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+namespace loopbench {
+
+void register_call_soon_batch();   // 1
+void register_chained_dispatch();  // 2, and 7: the idle fds
+void register_timers();            // 3
+void register_timer_lateness();    // 4
+void register_ping_pong();         // 5
+void register_wake_up();           // 6
+
+/// From now on, probe() gives every probe exactly `iterations` iterations
+/// per repetition instead of as many as --benchmark_min_time asks for: for
+/// counting instructions (valgrind --tool=callgrind), which wants a run
+/// that is the same every time.
+void set_fixed_iterations(benchmark::IterationCount iterations);
+
+/// Registers `body` under `name`. An exception out of it (the loop
+/// refusing something) skips that benchmark with the exception's message,
+/// and the other probes still run.
+benchmark::internal::Benchmark* probe(const char* name, void (*body)(benchmark::State&));
+
+}  // namespace loopbench

@@ -1,0 +1,56 @@
+#!/bin/sh
+# make bench: runs loopbench against the reference loop on every poller this
+# build offers, with repetitions and JSON output, then prints the table of
+# loop versus baseline medians and the goals (bench/report.py). See
+# bench/README.md.
+#
+#   sh tools/bench.sh [BUILD_DIR]
+#
+# Environment: BENCH_REPETITIONS (default 5), BENCH_MIN_TIME (seconds per
+# repetition of a probe, default 0.05), BENCH_LATENCY_MIN_TIME (the same for
+# the latency probes, which need more samples for a p99; default 0.5),
+# BENCH_LOOPS (default: every loop the adapter offers), BENCH_ADAPTER
+# (default: the reference loop's adapter).
+set -eu
+cd "$(dirname "$0")/.."
+build=${1:-build}
+loopbench="$build/bench/loopbench"
+results="$build/bench-results"
+repetitions=${BENCH_REPETITIONS:-5}
+min_time=${BENCH_MIN_TIME:-0.05}
+latency_min_time=${BENCH_LATENCY_MIN_TIME:-0.5}
+adapter=${BENCH_ADAPTER:+--adapter $BENCH_ADAPTER}
+latency_probes='^(timer_lateness|wake_up)/'
+
+# shellcheck disable=SC2086
+loops=${BENCH_LOOPS:-$("$loopbench" $adapter --list-loops | cut -f1)}
+mkdir -p "$results"
+rm -f "$results"/*.json "$results"/*.txt
+
+echo "bench: $(uptime | sed 's/.*load/load/') on $(nproc) cores; results in $results"
+for loop in $loops; do
+  for part in throughput latency; do
+    if [ "$part" = latency ]; then
+      filter="$latency_probes" time="$latency_min_time"
+    else
+      filter="-$latency_probes" time="$min_time"
+    fi
+    echo "bench: $loop, $part probes"
+    # Random interleaving runs the repetitions of every probe and baseline
+    # in a shuffled order, so that a noisy minute hits both alike.
+    # shellcheck disable=SC2086
+    "$loopbench" $adapter --loop "$loop" \
+      --benchmark_filter="$filter" \
+      --benchmark_min_time="$time" \
+      --benchmark_repetitions="$repetitions" \
+      --benchmark_enable_random_interleaving=true \
+      --benchmark_out="$results/$loop-$part.json" --benchmark_out_format=json \
+      >"$results/$loop-$part.txt" 2>&1 || {
+      tail -n 5 "$results/$loop-$part.txt" >&2
+      exit 1
+    }
+  done
+done
+
+echo "bench: finished at load $(cut -d' ' -f1-3 /proc/loadavg)"
+/usr/bin/python3 bench/report.py "$results"/*.json
