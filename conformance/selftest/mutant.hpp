@@ -12,7 +12,9 @@
 // wants to check the kit against. The selftest (selftest_test.cpp) runs
 // loopcert on each and holds it to what the mutant expects:
 //
-//   caught     the cases naming `clause` fail (and the run says so)
+//   caught     the cases naming `clause` fail (and the run says so: a
+//              non-conforming verdict for a MUST clause, a warning for a
+//              SHOULD clause, whose cases are advisory)
 //   tolerated  the mutant does something the PEP allows (`clause` names the
 //              freedom): every case the base loop passes, it passes too
 //   crash      every case it runs ends as CRASH, and the run goes on
