@@ -28,6 +28,7 @@
 //                    "runs call_soon() callbacks last-scheduled first", wrap<CallSoonLifo>});
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,6 +63,14 @@ struct Mutant {
 template <class Loop>
 LoopPtr wrap(LoopPtr correct) {
   return std::make_shared<Loop>(std::move(correct));
+}
+
+/// `declare` for a mutant that does not declare `category`.
+template <pep3156::Category category>
+pep3156::Capabilities without(pep3156::Capabilities base) {
+  base.categories = static_cast<pep3156::Category>(static_cast<std::uint32_t>(base.categories) &
+                                                   ~static_cast<std::uint32_t>(category));
+  return base;
 }
 
 /// Every mutant linked in, in registration order.

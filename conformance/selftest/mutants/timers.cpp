@@ -1,5 +1,6 @@
 // Mutants of the timed callbacks, and the timing freedoms the PEP grants.
 #include <map>
+#include <memory>
 
 #include "../mutant.hpp"
 
@@ -10,6 +11,8 @@ using pep3156::Callback;
 using pep3156::TimerHandle;
 
 /// Every timer call_at()/call_later() creates goes through `shifted()`.
+/// Its handle still says the deadline asked for (decision D-HANDLE-1): only
+/// when the callback runs changes.
 class TimerShift : public pep3156::ForwardingEventLoop {
  public:
   using ForwardingEventLoop::call_at;
@@ -19,11 +22,24 @@ class TimerShift : public pep3156::ForwardingEventLoop {
     return call_at(time() + delay, std::move(callback));
   }
   TimerHandle call_at(double when, Callback callback) override {
-    return inner().call_at(shifted(when), std::move(callback));
+    return TimerHandle(
+        std::make_shared<ShiftedTimer>(when, inner().call_at(shifted(when), std::move(callback))));
   }
 
  protected:
   virtual double shifted(double when) = 0;
+
+ private:
+  /// The handle the caller gets: the deadline asked for, cancelling the
+  /// shifted timer.
+  class ShiftedTimer final : public pep3156::TimerHandleState {
+   public:
+    ShiftedTimer(double when, TimerHandle shifted) : TimerHandleState(when, nullptr), shifted_(shifted) {}
+
+   private:
+    void on_cancel() noexcept override { shifted_.cancel(); }
+    TimerHandle shifted_;
+  };
 };
 
 /// Timers fire 10 ms before their deadline.
