@@ -20,6 +20,8 @@
 //   crash      every case it runs ends as CRASH, and the run goes on
 //   timeout    a case it hangs ends as TIMEOUT (or the watchdog's FAIL)
 //   leak       a case ends as FAIL naming the leaked descriptor
+//   partial    an embedded loop: its start/stop/close cases are skipped, the
+//              rest pass, and the verdict is partially-conforming
 //
 // Writing one:
 //
@@ -38,7 +40,7 @@
 
 namespace conformance::selftest {
 
-enum class Expect { caught, tolerated, crash, timeout, leak };
+enum class Expect { caught, tolerated, crash, timeout, leak, partial };
 
 using LoopPtr = std::shared_ptr<pep3156::AbstractEventLoop>;
 using Wrap = LoopPtr (*)(LoopPtr correct);

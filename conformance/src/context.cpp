@@ -116,9 +116,21 @@ Watch Context::watch(std::string waiting_for) {
   return Watch(*watchdog_, watchdog_->arm(std::move(waiting_for)));
 }
 
+void Context::embedded_cannot_run() {
+  unresolved(
+      "the embedded loop does not implement running it, and the adapter contract has no hook yet to hand a "
+      "case "
+      "to a loop that is already running (decision D-LIFE-6)");
+}
+
 void Context::run_forever(pep3156::AbstractEventLoop& loop, std::string waiting_for) {
   Watch guard = watch(std::move(waiting_for));
-  loop.run_forever();
+  try {
+    loop.run_forever();
+  } catch (const pep3156::NotImplementedError&) {
+    if (!capabilities().embedded) throw;
+    embedded_cannot_run();
+  }
 }
 
 void Context::join(std::thread& thread, std::string waiting_for) {

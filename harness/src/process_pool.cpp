@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
@@ -29,40 +30,46 @@ void make_pipe(int fds[2]) {
   for (int i = 0; i < 2; ++i) ::fcntl(fds[i], F_SETFD, FD_CLOEXEC);
 }
 
-/// SIGCHLD, as a readable pipe (the self-pipe trick), so that poll() wakes
-/// the moment a case process exits.
-int child_exited_pipe[2] = {-1, -1};
+/// SIGCHLD, SIGINT and SIGTERM as a readable pipe (the self-pipe trick):
+/// poll() wakes the moment a case process exits, or when loopcert is told
+/// to stop, and then ends every case process it started before it goes.
+int signal_pipe[2] = {-1, -1};
+volatile sig_atomic_t stop_signal = 0;
 
-extern "C" void on_sigchld(int) {
+extern "C" void on_signal(int sig) {
   int saved = errno;
-  [[maybe_unused]] ssize_t ignored = ::write(child_exited_pipe[1], "x", 1);
+  if (sig != SIGCHLD) stop_signal = sig;
+  [[maybe_unused]] ssize_t ignored = ::write(signal_pipe[1], "x", 1);
   errno = saved;
 }
 
-class ChildExitWakeup {
+class SignalWakeup {
  public:
-  ChildExitWakeup() {
-    make_pipe(child_exited_pipe);
-    for (int fd : child_exited_pipe) ::fcntl(fd, F_SETFL, O_NONBLOCK);
+  SignalWakeup() {
+    make_pipe(signal_pipe);
+    for (int fd : signal_pipe) ::fcntl(fd, F_SETFL, O_NONBLOCK);
     struct sigaction action {};
-    action.sa_handler = on_sigchld;
+    action.sa_handler = on_signal;
     action.sa_flags = SA_RESTART | SA_NOCLDSTOP;
     sigemptyset(&action.sa_mask);
-    ::sigaction(SIGCHLD, &action, &previous_);
+    for (std::size_t i = 0; i < std::size(kSignals); ++i) ::sigaction(kSignals[i], &action, &previous_[i]);
   }
-  ~ChildExitWakeup() {
-    ::sigaction(SIGCHLD, &previous_, nullptr);
-    for (int& fd : child_exited_pipe) fd = (::close(fd), -1);
+  ~SignalWakeup() {
+    for (std::size_t i = 0; i < std::size(kSignals); ++i) ::sigaction(kSignals[i], &previous_[i], nullptr);
+    for (int& fd : signal_pipe) fd = (::close(fd), -1);
   }
-  int fd() const { return child_exited_pipe[0]; }
+  int fd() const { return signal_pipe[0]; }
   void clear() {
     char buffer[64];
-    while (::read(child_exited_pipe[0], buffer, sizeof buffer) > 0) {
+    while (::read(signal_pipe[0], buffer, sizeof buffer) > 0) {
     }
   }
+  /// The SIGINT or SIGTERM received, or 0.
+  int stop_requested() const { return stop_signal; }
 
  private:
-  struct sigaction previous_ {};
+  static constexpr int kSignals[] = {SIGCHLD, SIGINT, SIGTERM};
+  struct sigaction previous_[std::size(kSignals)]{};
 };
 
 std::int64_t epoch_ms() {
@@ -175,7 +182,7 @@ ChildOutcome conclude(Running& r) {
 void run_in_processes(const PoolSettings& settings, const std::vector<std::string>& case_ids,
                       const std::function<void(std::size_t)>& started,
                       const std::function<void(std::size_t, ChildOutcome)>& done) {
-  ChildExitWakeup child_exited;
+  SignalWakeup signals;
   std::vector<Running> running;
   std::size_t next = 0;
   const std::size_t jobs = static_cast<std::size_t>(settings.jobs > 0 ? settings.jobs : 1);
@@ -186,7 +193,7 @@ void run_in_processes(const PoolSettings& settings, const std::vector<std::strin
       ++next;
     }
 
-    std::vector<pollfd> fds{{child_exited.fd(), POLLIN, 0}};
+    std::vector<pollfd> fds{{signals.fd(), POLLIN, 0}};
     auto wake_at = Clock::time_point::max();
     for (const Running& r : running) {
       if (r.result_fd >= 0) fds.push_back({r.result_fd, POLLIN, 0});
@@ -199,7 +206,16 @@ void run_in_processes(const PoolSettings& settings, const std::vector<std::strin
     int timeout_ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wait).count());
     if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) throw_errno("poll");
 
-    child_exited.clear();
+    signals.clear();
+    if (int sig = signals.stop_requested()) {
+      // Told to stop: no case process outlives loopcert.
+      for (Running& r : running) {
+        ::kill(-r.pid, SIGKILL);
+        ::waitpid(r.pid, nullptr, 0);
+      }
+      std::signal(sig, SIG_DFL);
+      ::raise(sig);
+    }
     auto now = Clock::now();
     for (std::size_t i = 0; i < running.size();) {
       Running& r = running[i];

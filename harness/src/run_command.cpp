@@ -108,6 +108,13 @@ void judge(CaseRun& run, const ChildOutcome& child, double timeout_seconds) {
         result ? " after reporting " + std::string(conformance::outcome_name(result->outcome))
                : std::string(),
         first_failure);
+  } else if (result && WEXITSTATUS(child.wait_status) != 0 && !conformance::is_failure(result->outcome)) {
+    // It reported, then failed on the way out: a sanitizer's report (a
+    // leak, a race) or a crash in a destructor.
+    run.outcome = Outcome::crash;
+    run.message =
+        conformance::str("the case process reported ", conformance::outcome_name(result->outcome),
+                         ", then exited with status ", WEXITSTATUS(child.wait_status), " (see its output)");
   } else if (result) {
     run.outcome = result->outcome;
     run.message = result->message;

@@ -225,6 +225,17 @@ TEST_CASE("judge: what a case process left behind becomes its outcome") {
   CHECK(crash.outcome == Outcome::crash);
   CHECK(crash.message.find("signal 11") != std::string::npos);
 
+  ChildOutcome reported_then_failed = reported;
+  reported_then_failed.wait_status = 23 << 8;  // LeakSanitizer's exit status
+  auto leaked = judged(reported_then_failed);
+  CHECK(leaked.outcome == Outcome::crash);
+  CHECK(leaked.message.find("reported PASS, then exited with status 23") != std::string::npos);
+
+  ChildOutcome watchdog_failure;
+  watchdog_failure.messages.result = conformance::CaseResult{Outcome::fail, "the loop did not return", {}};
+  watchdog_failure.wait_status = 1 << 8;
+  CHECK(judged(watchdog_failure).outcome == Outcome::fail);
+
   ChildOutcome silent;
   silent.wait_status = 3 << 8;  // exit(3)
   auto exited = judged(silent);

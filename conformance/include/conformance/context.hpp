@@ -124,12 +124,21 @@ class Context {
   /// Arms the watchdog until the returned Watch is destroyed. `waiting_for`
   /// completes "the loop did not return within N s while waiting for ...".
   [[nodiscard]] Watch watch(std::string waiting_for);
+  /// Runs the loop under the watchdog. An embedded loop may leave running
+  /// unimplemented, and the adapter contract has no hook yet to hand a
+  /// case to a loop that is already running: if it raises
+  /// NotImplementedError, the case ends UNRESOLVED (decision D-LIFE-6).
   void run_forever(pep3156::AbstractEventLoop& loop, std::string waiting_for);
   template <class T>
   T run_until_complete(pep3156::AbstractEventLoop& loop, const pep3156::Future<T>& future,
                        std::string waiting_for) {
     Watch guard = watch(std::move(waiting_for));
-    return loop.run_until_complete(future);
+    try {
+      return loop.run_until_complete(future);
+    } catch (const pep3156::NotImplementedError&) {
+      if (!capabilities().embedded) throw;
+      embedded_cannot_run();
+    }
   }
   /// Joins a helper thread under the watchdog: a thread stuck waiting for a
   /// broken loop fails the case instead of hanging it.
@@ -174,6 +183,7 @@ class Context {
 
   static std::string demangle(const char* mangled);
   [[noreturn]] void stop(Outcome outcome, std::string_view reason);
+  [[noreturn]] void embedded_cannot_run();
   void record_failure(std::string message, std::source_location where);
   [[noreturn]] void watchdog_expired(const std::string& message);
 

@@ -1,0 +1,58 @@
+// The reference loop behind the adapter contract: one adapter per poller
+// this build offers, best first (epoll or kqueue, then poll, then select),
+// so that one host certifies each backend side by side.
+//
+// The capabilities are the loop's own (SelectorEventLoop::capabilities()),
+// read from a loop of each poller when the list is built, never restated.
+#include <algorithm>
+#include <array>
+#include <string>
+#include <vector>
+
+#include "pep3156/adapter.hpp"
+#include "reference/reference.hpp"
+
+namespace {
+
+using pep3156::reference::make_poller;
+using pep3156::reference::SelectorEventLoop;
+
+std::shared_ptr<pep3156::AbstractEventLoop> make(std::string_view poller) {
+  return std::make_shared<SelectorEventLoop>(make_poller(poller));
+}
+
+// make_loop is a plain function pointer: one function per poller.
+struct Backend {
+  const char* name;
+  const char* description;
+  std::shared_ptr<pep3156::AbstractEventLoop> (*make_loop)();
+};
+constexpr std::array<Backend, 4> kBackends{{
+    {"epoll", "pep3156 reference SelectorEventLoop (epoll)", [] { return make("epoll"); }},
+    {"kqueue", "pep3156 reference SelectorEventLoop (kqueue)", [] { return make("kqueue"); }},
+    {"poll", "pep3156 reference SelectorEventLoop (poll)", [] { return make("poll"); }},
+    {"select", "pep3156 reference SelectorEventLoop (select)", [] { return make("select"); }},
+}};
+
+std::vector<pep3156::Adapter> available_adapters() {
+  std::vector<std::string> available = pep3156::reference::available_pollers();
+  std::vector<pep3156::Adapter> adapters;
+  for (const Backend& backend : kBackends) {
+    if (std::find(available.begin(), available.end(), backend.name) == available.end()) continue;
+    pep3156::Adapter adapter;
+    adapter.name = backend.name;
+    adapter.description = backend.description;
+    adapter.capabilities = backend.make_loop()->capabilities();
+    adapter.make_loop = backend.make_loop;
+    adapters.push_back(adapter);
+  }
+  return adapters;
+}
+
+}  // namespace
+
+extern "C" const pep3156::AdapterList* pep3156_adapters() {
+  static const std::vector<pep3156::Adapter> adapters = available_adapters();
+  static const pep3156::AdapterList list{pep3156::kAdapterContractVersion, adapters.data(), adapters.size()};
+  return &list;
+}
