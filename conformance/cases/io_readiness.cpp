@@ -9,18 +9,13 @@
 #include <vector>
 
 #include "conformance/conformance.hpp"
+#include "conformance/loop_tools.hpp"
 
 using namespace pep3156;
+using conformance::read_one;
 using conformance::socket_pair;
 using conformance::SocketPair;
 using conformance::write_all;
-
-namespace {
-bool read_one(int fd) {
-  char byte;
-  return ::read(fd, &byte, 1) == 1;
-}
-}  // namespace
 
 LOOPCERT_CASE("io.add_reader.called_again_for_new_data", clauses("LOOP-IO-READER-WHENEVER-READY")) {
   // The reader drains the fd; data arriving later (written by a timer)

@@ -13,9 +13,11 @@
 #include <vector>
 
 #include "conformance/conformance.hpp"
+#include "conformance/loop_tools.hpp"
 
 using namespace pep3156;
 using conformance::is_nonblocking;
+using conformance::read_one;
 using conformance::socket_pair;
 using conformance::UniqueFd;
 using conformance::write_all;
@@ -29,10 +31,6 @@ std::array<UniqueFd, 2> make_pipe(bool nonblocking) {
   return {UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-bool read_one(int fd) {
-  char byte;
-  return ::read(fd, &byte, 1) == 1;
-}
 }  // namespace
 
 LOOPCERT_CASE("io.add_reader.nonblocking_socket_left_alone", clauses("LOOP-IO-SOCKETS-ALWAYS")) {

@@ -3,6 +3,7 @@
 // thread", callable from many threads at once, FIFO per posting thread, and
 // it "unblocks the event loop" each time it is blocked waiting for I/O.
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -14,16 +15,28 @@ using namespace pep3156;
 using conformance::str;
 
 namespace {
-/// Posters that start together: each waits for go() before posting.
-class StartLine {
+/// Threads that post all at once: started from a callback of the running
+/// loop, each waits until all exist, then calls post(thread, i) for each i.
+class Posters {
  public:
-  void wait() const {
-    while (!go_.load()) std::this_thread::yield();
+  void start(int threads, int posts, std::function<void(int thread, int i)> post) {
+    post_ = std::move(post);
+    for (int t = 0; t < threads; ++t) {
+      threads_.emplace_back([this, t, posts] {
+        while (!go_.load()) std::this_thread::yield();
+        for (int i = 0; i < posts; ++i) post_(t, i);
+      });
+    }
+    go_ = true;
   }
-  void go() { go_ = true; }
+  void join(conformance::Context& ctx) {
+    for (auto& thread : threads_) conformance::join(ctx, thread, "a posting thread");
+  }
 
  private:
+  std::function<void(int, int)> post_;
   std::atomic<bool> go_{false};
+  std::vector<std::jthread> threads_;
 };
 }  // namespace
 
@@ -37,26 +50,19 @@ LOOPCERT_CASE("threads.call_soon_threadsafe.each_once_from_many_threads",
   auto runs = std::make_unique<std::atomic<int>[]>(kThreads * kPosts);
   std::atomic<int> total{0};
   std::atomic<int> empty_handles{0};
-  StartLine start;
-  std::vector<std::jthread> posters;
+  Posters posters;
   loop->call_soon([&] {
-    for (int t = 0; t < kThreads; ++t) {
-      posters.emplace_back([&, t] {
-        start.wait();
-        for (int i = 0; i < kPosts; ++i) {
-          Handle handle = loop->call_soon_threadsafe([&, slot = t * kPosts + i] {
-            ++runs[slot];
-            ++total;
-          });
-          if (!handle) ++empty_handles;
-        }
+    posters.start(kThreads, kPosts, [&](int t, int i) {
+      Handle handle = loop->call_soon_threadsafe([&, slot = t * kPosts + i] {
+        ++runs[slot];
+        ++total;
       });
-    }
-    start.go();
+      if (!handle) ++empty_handles;
+    });
   });
   conformance::stop_when(*loop, [&] { return total.load() >= kThreads * kPosts; });
   ctx.run_forever(*loop, "2000 callbacks posted by four threads at once");
-  for (auto& poster : posters) conformance::join(ctx, poster, "a posting thread");
+  posters.join(ctx);
   // Let a callback that would run twice do so.
   loop->call_later(0.002, [&] { loop->stop(); });
   ctx.run_forever(*loop, "a last timer");
@@ -75,25 +81,18 @@ LOOPCERT_CASE("threads.call_soon_threadsafe.fifo_per_thread",
   auto loop = ctx.new_loop();
   std::vector<std::vector<int>> seen(kThreads);
   std::atomic<int> total{0};
-  StartLine start;
-  std::vector<std::jthread> posters;
+  Posters posters;
   loop->call_soon([&] {
-    for (int t = 0; t < kThreads; ++t) {
-      posters.emplace_back([&, t] {
-        start.wait();
-        for (int i = 0; i < kPosts; ++i) {
-          loop->call_soon_threadsafe([&, t, i] {
-            seen[t].push_back(i);
-            ++total;
-          });
-        }
+    posters.start(kThreads, kPosts, [&](int t, int i) {
+      loop->call_soon_threadsafe([&, t, i] {
+        seen[t].push_back(i);
+        ++total;
       });
-    }
-    start.go();
+    });
   });
   conformance::stop_when(*loop, [&] { return total.load() >= kThreads * kPosts; });
   ctx.run_forever(*loop, "two threads posting 500 callbacks each");
-  for (auto& poster : posters) conformance::join(ctx, poster, "a posting thread");
+  posters.join(ctx);
   for (int t = 0; t < kThreads; ++t) {
     bool in_order = seen[t].size() == kPosts;
     for (int i = 0; in_order && i < kPosts; ++i) in_order = seen[t][i] == i;

@@ -67,6 +67,18 @@ LoopPtr wrap(LoopPtr correct) {
   return std::make_shared<Loop>(std::move(correct));
 }
 
+/// The base of a mutant of call_at(); call_later() goes through it too (the
+/// ForwardingEventLoop would pass call_later() to the correct loop).
+class TimerMutant : public pep3156::ForwardingEventLoop {
+ public:
+  using ForwardingEventLoop::call_at;
+  using ForwardingEventLoop::call_later;
+  using ForwardingEventLoop::ForwardingEventLoop;
+  pep3156::TimerHandle call_later(double delay, pep3156::Callback callback) override {
+    return call_at(time() + delay, std::move(callback));
+  }
+};
+
 /// `declare` for a mutant that does not declare `category`.
 template <pep3156::Category category>
 pep3156::Capabilities without(pep3156::Capabilities base) {

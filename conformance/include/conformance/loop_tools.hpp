@@ -1,12 +1,14 @@
 // Tools the cases about the loop itself share: a callback that keeps the
 // ready queue busy, a record of what reached an exception handler, an
 // executor that says how it was used, the process's open descriptors, and
-// a busy wait for the few cases whose subject is time itself.
+// a busy wait for the few cases whose subject is time itself, and a
+// one-byte read for the I/O cases.
 //
 // Header-only and written against spec/ alone, like the cases.
 #pragma once
 
 #include <dirent.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -144,6 +146,12 @@ inline std::set<int> open_fds() {
   }
   ::closedir(dir);
   return fds;
+}
+
+/// Reads one byte from fd; returns whether there was one.
+inline bool read_one(int fd) {
+  char byte;
+  return ::read(fd, &byte, 1) == 1;
 }
 
 /// Spins for `seconds` of steady_clock time: a callback that "blocks".

@@ -15,14 +15,10 @@ using pep3156::TimerHandleState;
 
 /// time() is truncated to whole milliseconds while the loop declares the
 /// base's resolution: deadlines computed from it lie up to 1 ms early.
-class ClockTruncatedToMilliseconds final : public pep3156::ForwardingEventLoop {
+class ClockTruncatedToMilliseconds final : public TimerMutant {
  public:
-  using ForwardingEventLoop::call_later;
-  using ForwardingEventLoop::ForwardingEventLoop;
+  using TimerMutant::TimerMutant;
   double time() override { return std::floor(inner().time() * 1000) / 1000; }
-  TimerHandle call_later(double delay, Callback callback) override {
-    return call_at(time() + delay, std::move(callback));
-  }
 };
 LOOPCERT_MUTANT({"clock_truncated_to_ms", Expect::caught, "LOOP-CALLLATER-ONCE",
                  "time() is truncated to milliseconds, so timers fire up to 1 ms early",
@@ -31,11 +27,10 @@ LOOPCERT_MUTANT({"clock_truncated_to_ms", Expect::caught, "LOOP-CALLLATER-ONCE",
 /// time() is read once when run_forever() starts and again only when a
 /// timer fires: it stands still across call_soon() callbacks, however long
 /// they take.
-class ClockFrozenBetweenTimers final : public pep3156::ForwardingEventLoop {
+class ClockFrozenBetweenTimers final : public TimerMutant {
  public:
-  using ForwardingEventLoop::call_at;
-  using ForwardingEventLoop::call_later;
-  using ForwardingEventLoop::ForwardingEventLoop;
+  using TimerMutant::call_at;
+  using TimerMutant::TimerMutant;
   double time() override {
     if (std::isnan(cached_)) cached_ = inner().time();
     return cached_;
@@ -43,9 +38,6 @@ class ClockFrozenBetweenTimers final : public pep3156::ForwardingEventLoop {
   void run_forever() override {
     cached_ = inner().time();
     inner().run_forever();
-  }
-  TimerHandle call_later(double delay, Callback callback) override {
-    return call_at(time() + delay, std::move(callback));
   }
   TimerHandle call_at(double when, Callback callback) override {
     return inner().call_at(when, [this, callback = std::move(callback)]() mutable {
@@ -78,14 +70,10 @@ LOOPCERT_MUTANT({"nonpositive_delay_without_when", Expect::caught, "LOOP-CALLLAT
 
 /// Timers run in the order they were scheduled: each deadline is raised to
 /// the latest one scheduled before it (late is allowed; the order is not).
-class TimersInSchedulingOrder final : public pep3156::ForwardingEventLoop {
+class TimersInSchedulingOrder final : public TimerMutant {
  public:
-  using ForwardingEventLoop::call_at;
-  using ForwardingEventLoop::call_later;
-  using ForwardingEventLoop::ForwardingEventLoop;
-  TimerHandle call_later(double delay, Callback callback) override {
-    return call_at(time() + delay, std::move(callback));
-  }
+  using TimerMutant::call_at;
+  using TimerMutant::TimerMutant;
   TimerHandle call_at(double when, Callback callback) override {
     latest_ = std::max(latest_, when);
     return inner().call_at(latest_, std::move(callback));

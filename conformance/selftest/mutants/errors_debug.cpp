@@ -9,17 +9,13 @@ using pep3156::Handle;
 using pep3156::TimerHandle;
 
 /// A callback's exception reaches the handler, and then stops the loop.
-class CallbackExceptionStopsLoop final : public pep3156::ForwardingEventLoop {
+class CallbackExceptionStopsLoop final : public TimerMutant {
  public:
-  using ForwardingEventLoop::call_at;
-  using ForwardingEventLoop::call_later;
   using ForwardingEventLoop::call_soon;
-  using ForwardingEventLoop::ForwardingEventLoop;
+  using TimerMutant::call_at;
+  using TimerMutant::TimerMutant;
   Handle call_soon(Callback callback) override {
     return inner().call_soon(stopping_on_error(std::move(callback)));
-  }
-  TimerHandle call_later(double delay, Callback callback) override {
-    return call_at(time() + delay, std::move(callback));
   }
   TimerHandle call_at(double when, Callback callback) override {
     return inner().call_at(when, stopping_on_error(std::move(callback)));

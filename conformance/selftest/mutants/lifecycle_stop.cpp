@@ -59,14 +59,10 @@ LOOPCERT_MUTANT({"stop_deferred_one_iteration", Expect::caught, "LOOP-STOP-NO-PO
 
 /// stop() takes effect at the latest deadline of the timers scheduled so
 /// far: the loop waits for its future timers and runs them before stopping.
-class StopWaitsForTimers final : public pep3156::ForwardingEventLoop {
+class StopWaitsForTimers final : public TimerMutant {
  public:
-  using ForwardingEventLoop::call_at;
-  using ForwardingEventLoop::call_later;
-  using ForwardingEventLoop::ForwardingEventLoop;
-  TimerHandle call_later(double delay, Callback callback) override {
-    return call_at(time() + delay, std::move(callback));
-  }
+  using TimerMutant::call_at;
+  using TimerMutant::TimerMutant;
   TimerHandle call_at(double when, Callback callback) override {
     latest_ = std::max(latest_, when);
     return inner().call_at(when, std::move(callback));

@@ -10,18 +10,6 @@ namespace {
 using pep3156::Callback;
 using pep3156::TimerHandle;
 
-/// A mutant of call_at(); call_later() goes through it too (the
-/// ForwardingEventLoop would pass call_later() to the correct loop).
-class TimerMutant : public pep3156::ForwardingEventLoop {
- public:
-  using ForwardingEventLoop::call_at;
-  using ForwardingEventLoop::call_later;
-  using ForwardingEventLoop::ForwardingEventLoop;
-  TimerHandle call_later(double delay, Callback callback) override {
-    return call_at(time() + delay, std::move(callback));
-  }
-};
-
 /// Every timer's deadline goes through `shifted()`. Its handle still says
 /// the deadline asked for (decision D-HANDLE-1): only when the callback
 /// runs changes.
