@@ -7,38 +7,16 @@
 #include <vector>
 
 #include "conformance/conformance.hpp"
+#include "conformance/loop_tools.hpp"
 
 using namespace pep3156;
 
-namespace {
-/// Records what reaches an exception handler.
-struct HandlerLog {
-  std::vector<std::string> messages;
-  std::vector<std::string> exceptions;  // what() of each context's exception, "" if none
-
-  ExceptionHandler handler() {
-    return [this](AbstractEventLoop&, const ExceptionContext& context) {
-      messages.push_back(context.message);
-      std::string what;
-      if (context.exception) {
-        try {
-          std::rethrow_exception(context.exception);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-          what = "?";
-        }
-      }
-      exceptions.push_back(what);
-    };
-  }
-};
-}  // namespace
+using conformance::ExceptionLog;
 
 LOOPCERT_CASE("errors.callback_exception.reaches_handler",
               clauses("LOOP-ERR-CALLBACK-EXC-LOGGED", "LOOP-ERR-HANDLER-RECEIVES")) {
   auto loop = ctx.new_loop();
-  HandlerLog log;
+  ExceptionLog log;
   loop->set_exception_handler(log.handler());
   bool later_ran = false;
   loop->call_soon([] { throw std::runtime_error("raised by a callback"); });
@@ -47,9 +25,9 @@ LOOPCERT_CASE("errors.callback_exception.reaches_handler",
     loop->stop();
   });
   ctx.run_forever(*loop, "a callback that throws, then one that stops the loop");
-  REQUIRE_EQUAL(log.exceptions.size(), std::size_t{1},
+  REQUIRE_EQUAL(log.contexts.size(), std::size_t{1},
                 "the callback's exception reaches the exception handler once");
-  CHECK_EQUAL(log.exceptions.front(), std::string("raised by a callback"),
+  CHECK_EQUAL(log.whats().front(), std::string("raised by a callback"),
               "the handler's context carries the exception the callback raised");
   CHECK_THAT(later_ran, "the loop keeps running callbacks after one raised");
 }
@@ -57,14 +35,14 @@ LOOPCERT_CASE("errors.callback_exception.reaches_handler",
 LOOPCERT_CASE("errors.exception_handler.get_set", clauses("LOOP-ERR-GET-SET")) {
   // The initial value is not asserted (decision D-ERR-2).
   auto loop = ctx.new_loop();
-  HandlerLog log;
+  ExceptionLog log;
   loop->set_exception_handler(log.handler());
   ExceptionHandler got = loop->get_exception_handler();
   REQUIRE_THAT(static_cast<bool>(got), "get_exception_handler() returns the handler set");
   ExceptionContext context;
   context.message = "through the getter";
   got(*loop, context);
-  CHECK_THAT(log.messages == std::vector<std::string>{"through the getter"},
+  CHECK_THAT(log.messages() == std::vector<std::string>{"through the getter"},
              "the handler get_exception_handler() returns is the one set");
   loop->set_exception_handler(nullptr);
   CHECK_THAT(!loop->get_exception_handler(), "set_exception_handler(None) removes the handler");
@@ -84,10 +62,10 @@ LOOPCERT_CASE("errors.call_exception_handler.dispatch", clauses("LOOP-ERR-CALL",
   }
   CHECK_THAT(default_ok,
              "with no handler set, call_exception_handler() uses the default handler, which returns");
-  HandlerLog log;
+  ExceptionLog log;
   loop->set_exception_handler(log.handler());
   loop->call_exception_handler(context);
-  CHECK_THAT(log.messages == std::vector<std::string>{"reported by third-party code"} &&
-                 log.exceptions == std::vector<std::string>{"the cause"},
+  CHECK_THAT(log.messages() == std::vector<std::string>{"reported by third-party code"} &&
+                 log.whats() == std::vector<std::string>{"the cause"},
              "call_exception_handler(context) passes the context to the handler set");
 }

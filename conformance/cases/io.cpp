@@ -3,18 +3,12 @@
 #include <unistd.h>
 
 #include "conformance/conformance.hpp"
+#include "conformance/loop_tools.hpp"
 
 using namespace pep3156;
+using conformance::read_one;
 using conformance::socket_pair;
 using conformance::write_all;
-
-namespace {
-/// Reads one byte; returns whether one was there.
-bool read_one(int fd) {
-  char byte;
-  return ::read(fd, &byte, 1) == 1;
-}
-}  // namespace
 
 LOOPCERT_CASE("io.add_reader.level_triggered", clauses("LOOP-IO-READER-WHENEVER-READY")) {
   // The reader consumes one byte per call: with two bytes waiting it must

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "conformance/conformance.hpp"
+#include "conformance/loop_tools.hpp"
 
 using namespace pep3156;
 
@@ -19,24 +20,12 @@ LOOPCERT_CASE("lifecycle.stop.returns_normally", clauses("LOOP-STOP-RETURNS-NORM
   CHECK_THAT(continued, "stop() returns normally and the callback that called it continues");
 }
 
-namespace {
-/// A callback that schedules itself again every time it runs: the loop
-/// always has something ready, so only stop() can end run_forever().
-struct Spinner {
-  AbstractEventLoop* loop;
-  int* spins;
-  int stop_at;
-  void operator()() const {
-    if (++*spins == stop_at) loop->stop();
-    loop->call_soon(*this);
-  }
-};
-}  // namespace
-
 LOOPCERT_CASE("lifecycle.run_forever.until_stop", clauses("LOOP-RUNFOREVER-UNTIL-STOP")) {
+  // A callback that schedules itself again every time it runs: the loop
+  // always has something ready, so only stop() can end run_forever().
   auto loop = ctx.new_loop();
   int spins = 0;
-  loop->call_soon(Spinner{loop.get(), &spins, 100});
+  loop->call_soon(conformance::Spinner{loop.get(), &spins, 100});
   ctx.run_forever(*loop, "run_forever() to return after stop() while a callback keeps rescheduling itself");
   CHECK_THAT(spins >= 100, "run_forever() keeps running callbacks until stop() is called");
 }

@@ -36,7 +36,7 @@ const pep3156::Adapter& load_base() {
 
 /// make_loop and make_policy are plain function pointers: one instance of
 /// these templates per mutant slot.
-constexpr std::size_t kSlots = 64;
+constexpr std::size_t kSlots = 128;
 
 struct Forwarding final : pep3156::ForwardingEventLoop {
   using ForwardingEventLoop::ForwardingEventLoop;

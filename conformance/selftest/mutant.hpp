@@ -12,7 +12,9 @@
 // wants to check the kit against. The selftest (selftest_test.cpp) runs
 // loopcert on each and holds it to what the mutant expects:
 //
-//   caught     the cases naming `clause` fail (and the run says so)
+//   caught     the cases naming `clause` fail (and the run says so: a
+//              non-conforming verdict for a MUST clause, a warning for a
+//              SHOULD clause, whose cases are advisory)
 //   tolerated  the mutant does something the PEP allows (`clause` names the
 //              freedom): every case the base loop passes, it passes too
 //   crash      every case it runs ends as CRASH, and the run goes on
@@ -28,6 +30,7 @@
 //                    "runs call_soon() callbacks last-scheduled first", wrap<CallSoonLifo>});
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,6 +65,26 @@ struct Mutant {
 template <class Loop>
 LoopPtr wrap(LoopPtr correct) {
   return std::make_shared<Loop>(std::move(correct));
+}
+
+/// The base of a mutant of call_at(); call_later() goes through it too (the
+/// ForwardingEventLoop would pass call_later() to the correct loop).
+class TimerMutant : public pep3156::ForwardingEventLoop {
+ public:
+  using ForwardingEventLoop::call_at;
+  using ForwardingEventLoop::call_later;
+  using ForwardingEventLoop::ForwardingEventLoop;
+  pep3156::TimerHandle call_later(double delay, pep3156::Callback callback) override {
+    return call_at(time() + delay, std::move(callback));
+  }
+};
+
+/// `declare` for a mutant that does not declare `category`.
+template <pep3156::Category category>
+pep3156::Capabilities without(pep3156::Capabilities base) {
+  base.categories = static_cast<pep3156::Category>(static_cast<std::uint32_t>(base.categories) &
+                                                   ~static_cast<std::uint32_t>(category));
+  return base;
 }
 
 /// Every mutant linked in, in registration order.

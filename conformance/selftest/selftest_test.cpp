@@ -153,8 +153,11 @@ TEST_CASE("each mutant that breaks a clause is caught by that clause's cases") {
         continue;
       }
       CHECK(any_failed);
-      CHECK(run.report["results"]["extra"]["loopcert"]["clauses"][m->clause]["status"] == "failed");
-      CHECK(run.status == 1);
+      const json& clause = run.report["results"]["extra"]["loopcert"]["clauses"][m->clause];
+      CHECK(clause["status"] == "failed");
+      // A SHOULD clause's cases are advisory: caught as a warning, while the
+      // verdict (and the exit status) stays conforming.
+      CHECK(run.status == (clause["level"] == "MUST" ? 1 : 0));
     }
   }
 }

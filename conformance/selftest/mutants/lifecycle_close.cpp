@@ -1,0 +1,88 @@
+// Mutants of close() and is_closed().
+#include "../mutant.hpp"
+
+namespace conformance::selftest {
+namespace {
+
+using pep3156::Callback;
+using pep3156::Handle;
+using pep3156::HandleState;
+
+/// close() leaves the default executor running (until the loop is destroyed).
+class CloseKeepsDefaultExecutor final : public pep3156::ForwardingEventLoop {
+ public:
+  using ForwardingEventLoop::ForwardingEventLoop;
+  void close() override { inner().close(); }
+};
+LOOPCERT_MUTANT({"close_keeps_default_executor", Expect::caught, "LOOP-CLOSE-RELEASES",
+                 "close() does not shut the default executor down", wrap<CloseKeepsDefaultExecutor>});
+
+/// close() only marks the loop closed; its descriptors are released when
+/// the loop is destroyed.
+class CloseKeepsDescriptors final : public pep3156::ForwardingEventLoop {
+ public:
+  using ForwardingEventLoop::ForwardingEventLoop;
+  ~CloseKeepsDescriptors() override { inner().close(); }
+  void close() override {
+    closed_ = true;
+    shutdown_default_executor();
+  }
+  bool is_closed() const override { return closed_; }
+
+ private:
+  bool closed_ = false;
+};
+LOOPCERT_MUTANT({"close_keeps_descriptors", Expect::caught, "LOOP-CLOSE-RELEASES",
+                 "close() keeps the loop's descriptors open until the loop is destroyed",
+                 wrap<CloseKeepsDescriptors>});
+
+/// is_closed() is always false.
+class NeverClosed final : public pep3156::ForwardingEventLoop {
+ public:
+  using ForwardingEventLoop::ForwardingEventLoop;
+  bool is_closed() const override { return false; }
+};
+LOOPCERT_MUTANT({"is_closed_false", Expect::caught, "LOOP-ISCLOSED", "is_closed() is always false",
+                 wrap<NeverClosed>});
+
+/// close() from a callback of the running loop is accepted without a word.
+class CloseWhileRunningAccepted final : public pep3156::ForwardingEventLoop {
+ public:
+  using ForwardingEventLoop::ForwardingEventLoop;
+  void close() override {
+    if (inner().is_running()) {
+      closed_while_running_ = true;
+      return;
+    }
+    ForwardingEventLoop::close();
+  }
+  bool is_closed() const override { return closed_while_running_ || inner().is_closed(); }
+  ~CloseWhileRunningAccepted() override { ForwardingEventLoop::close(); }
+
+ private:
+  bool closed_while_running_ = false;
+};
+LOOPCERT_MUTANT({"close_while_running_accepted", Expect::caught, "LOOP-CLOSE-NOT-WHILE-RUNNING",
+                 "close() from a running loop's callback neither raises nor refuses",
+                 wrap<CloseWhileRunningAccepted>});
+
+/// A closed loop silently accepts run_forever() (which returns at once) and
+/// call_soon() (whose callback never runs).
+class ClosedLoopAcceptsUse final : public pep3156::ForwardingEventLoop {
+ public:
+  using ForwardingEventLoop::call_soon;
+  using ForwardingEventLoop::ForwardingEventLoop;
+  void run_forever() override {
+    if (!is_closed()) inner().run_forever();
+  }
+  Handle call_soon(Callback callback) override {
+    if (is_closed()) return Handle(std::make_shared<HandleState>(std::move(callback)));
+    return inner().call_soon(std::move(callback));
+  }
+};
+LOOPCERT_MUTANT({"closed_loop_accepts_use", Expect::caught, "LOOP-CLOSE-NO-REUSE",
+                 "a closed loop accepts run_forever() and call_soon() without raising",
+                 wrap<ClosedLoopAcceptsUse>});
+
+}  // namespace
+}  // namespace conformance::selftest
