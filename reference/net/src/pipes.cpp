@@ -1,5 +1,5 @@
-// connect_read_pipe() and connect_write_pipe(): a StreamTransport with one
-// half on the end of a pipe the caller hands over.
+// connect_read_pipe() and connect_write_pipe(): a StreamTransport, resp. a
+// WritePipeTransport, on the end of a pipe the caller hands over.
 #include <sys/stat.h>
 
 #include "connection_setup.hpp"
@@ -21,12 +21,12 @@ void check_pipe(const Socket& pipe, const char* method) {
   require_nonblocking(pipe.fd(), method);
 }
 
-template <class Result, class P>
+template <class Result, class PipeTransport, class P>
 Coroutine<Result> open_pipe(AbstractEventLoop& loop, Factory<P> factory, Socket pipe, StreamKind kind) {
-  return start_protocol<Result>(
-      loop, std::move(factory), [&loop, pipe = std::move(pipe), kind](auto protocol, auto waiter) mutable {
-        return StreamTransport::start(loop, std::move(pipe), kind, protocol, waiter);
-      });
+  return start_protocol<Result>(loop, std::move(factory),
+                                [&loop, pipe = std::move(pipe), kind](auto protocol, auto waiter) mutable {
+                                  return PipeTransport::start(loop, std::move(pipe), kind, protocol, waiter);
+                                });
 }
 
 }  // namespace
@@ -36,15 +36,15 @@ Coroutine<Result> open_pipe(AbstractEventLoop& loop, Factory<P> factory, Socket 
 
 Future<ReadPipeConnection> connect_read_pipe(AbstractEventLoop& loop, ProtocolFactory factory, Socket pipe) {
   check_pipe(pipe, "connect_read_pipe()");
-  return loop.create_task(
-      open_pipe<ReadPipeConnection>(loop, std::move(factory), std::move(pipe), StreamKind::read_pipe));
+  return loop.create_task(open_pipe<ReadPipeConnection, StreamTransport>(
+      loop, std::move(factory), std::move(pipe), StreamKind::read_pipe));
 }
 
 Future<WritePipeConnection> connect_write_pipe(AbstractEventLoop& loop, BaseProtocolFactory factory,
                                                Socket pipe) {
   check_pipe(pipe, "connect_write_pipe()");
-  return loop.create_task(
-      open_pipe<WritePipeConnection>(loop, std::move(factory), std::move(pipe), StreamKind::write_pipe));
+  return loop.create_task(open_pipe<WritePipeConnection, WritePipeTransport>(
+      loop, std::move(factory), std::move(pipe), StreamKind::write_pipe));
 }
 
 }  // namespace pep3156::reference::net

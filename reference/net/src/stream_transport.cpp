@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <stdexcept>
+#include <type_traits>
 
 #include "reference/net/socket_ops.hpp"
 
@@ -16,20 +18,26 @@ constexpr std::size_t kMaxIovecs = 64;
 
 }  // namespace
 
-std::shared_ptr<StreamTransport> StreamTransport::start(AbstractEventLoop& loop, Socket fd, StreamKind kind,
-                                                        std::shared_ptr<BaseProtocol> protocol,
-                                                        Future<void> waiter, Callback on_lost) {
+template <class Interface>
+std::shared_ptr<BasicStreamTransport<Interface>> BasicStreamTransport<Interface>::start(
+    AbstractEventLoop& loop, Socket fd, StreamKind kind, std::shared_ptr<BaseProtocol> protocol,
+    Future<void> waiter, Callback on_lost) {
+  if ((kind == StreamKind::write_pipe) != std::is_same_v<Interface, WriteTransport>) {
+    throw std::logic_error("a write pipe's transport is a WritePipeTransport, and only a write pipe's");
+  }
   if (kind != StreamKind::write_pipe && dynamic_cast<Protocol*>(protocol.get()) == nullptr) {
     throw TypeError("a readable stream transport needs a pep3156::Protocol");
   }
-  auto transport = std::make_shared<StreamTransport>(Private{}, loop, std::move(fd), kind,
-                                                     std::move(protocol), std::move(on_lost));
+  auto transport = std::make_shared<BasicStreamTransport>(Private{}, loop, std::move(fd), kind,
+                                                          std::move(protocol), std::move(on_lost));
   transport->SelectorTransport::start(std::move(waiter));
   return transport;
 }
 
-StreamTransport::StreamTransport(Private, AbstractEventLoop& loop, Socket fd, StreamKind kind,
-                                 std::shared_ptr<BaseProtocol> protocol, Callback on_lost)
+template <class Interface>
+BasicStreamTransport<Interface>::BasicStreamTransport(Private, AbstractEventLoop& loop, Socket fd,
+                                                      StreamKind kind, std::shared_ptr<BaseProtocol> protocol,
+                                                      Callback on_lost)
     : SelectorTransport(loop, std::move(fd), kind != StreamKind::socket, std::move(protocol),
                         std::move(on_lost)),
       kind_(kind),
@@ -39,7 +47,8 @@ StreamTransport::StreamTransport(Private, AbstractEventLoop& loop, Socket fd, St
 /// Registers the reader: the read half's data, or for a write pipe the
 /// read end going away (the write end of a pipe polls as readable -- an
 /// error -- once no reader is left; asyncio watches it the same way).
-void StreamTransport::watch() {
+template <class Interface>
+void BasicStreamTransport<Interface>::watch() {
   if (reads()) {
     if (!made_ || closing_ || reading_paused_ || eof_seen_) return;
     loop_.add_reader(fd_.fd(), [self = self_ptr()] { self->read_ready(); });
@@ -50,7 +59,8 @@ void StreamTransport::watch() {
 
 // --- Reading ------------------------------------------------------------------
 
-void StreamTransport::read_ready() {
+template <class Interface>
+void BasicStreamTransport<Interface>::read_ready() {
   if (closing_ || reading_paused_) return;  // a readiness reported just before the reader went
   auto keep_alive = self_ptr();
   std::span<std::byte> buffer = receive_buffer();
@@ -70,7 +80,8 @@ void StreamTransport::read_ready() {
   }
 }
 
-void StreamTransport::read_eof() {
+template <class Interface>
+void BasicStreamTransport<Interface>::read_eof() {
   eof_seen_ = true;
   loop_.remove_reader(fd_.fd());
   bool keep_open = false;
@@ -84,19 +95,22 @@ void StreamTransport::read_eof() {
   if (!keep_open || kind_ == StreamKind::read_pipe) close();
 }
 
-void StreamTransport::peer_closed_pipe() {
+template <class Interface>
+void BasicStreamTransport<Interface>::peer_closed_pipe() {
   // What is still buffered can never be delivered: that is an error.
   force_close(buffer_.empty() ? nullptr : os_error(EPIPE, "write"));
 }
 
-void StreamTransport::pause_reading() {
+template <class Interface>
+void BasicStreamTransport<Interface>::pause_reading() {
   // Decision D-TR-4: pausing a paused transport does nothing.
   if (!reads() || closing_ || reading_paused_) return;
   reading_paused_ = true;
   loop_.remove_reader(fd_.fd());
 }
 
-void StreamTransport::resume_reading() {
+template <class Interface>
+void BasicStreamTransport<Interface>::resume_reading() {
   if (closing_ || !reading_paused_) return;
   reading_paused_ = false;
   watch();  // TR-RESUME-READING: what arrived meanwhile waits in the kernel
@@ -104,9 +118,13 @@ void StreamTransport::resume_reading() {
 
 // --- Writing ------------------------------------------------------------------
 
-void StreamTransport::write(BytesView data) { writelines(std::span<const BytesView>(&data, 1)); }
+template <class Interface>
+void BasicStreamTransport<Interface>::write(BytesView data) {
+  writelines(std::span<const BytesView>(&data, 1));
+}
 
-void StreamTransport::writelines(std::span<const BytesView> buffers) {
+template <class Interface>
+void BasicStreamTransport<Interface>::writelines(std::span<const BytesView> buffers) {
   if (closing_) return;  // decision D-TR-2: ignored, nothing is sent
   if (kind_ == StreamKind::read_pipe) throw NotImplementedError("write() on a read-pipe transport");
   if (eof_written_) throw RuntimeError("write() after write_eof()");  // TR-WRITE-AFTER-EOF
@@ -143,7 +161,8 @@ void StreamTransport::writelines(std::span<const BytesView> buffers) {
   flow_.buffer_grew(buffer_.size(), parties());  // may call pause_writing() now (D-PROTO-2)
 }
 
-void StreamTransport::write_ready() {
+template <class Interface>
+void BasicStreamTransport<Interface>::write_ready() {
   if (lost_scheduled_) return;
   auto keep_alive = self_ptr();
   std::array<iovec, kMaxIovecs> iov;
@@ -165,7 +184,8 @@ void StreamTransport::write_ready() {
   }
 }
 
-void StreamTransport::write_eof() {
+template <class Interface>
+void BasicStreamTransport<Interface>::write_eof() {
   if (closing_ || eof_written_) return;
   if (kind_ == StreamKind::read_pipe) throw NotImplementedError("write_eof() on a read-pipe transport");
   if (kind_ == StreamKind::write_pipe) {
@@ -176,19 +196,22 @@ void StreamTransport::write_eof() {
   if (buffer_.empty()) shutdown_write();  // else once write_ready() has drained it (TR-WRITE-EOF)
 }
 
-void StreamTransport::shutdown_write() {
+template <class Interface>
+void BasicStreamTransport<Interface>::shutdown_write() {
   if (::shutdown(fd_.fd(), SHUT_WR) != 0) fatal_error(os_error(errno, "shutdown"), "shutdown failed");
 }
 
-void StreamTransport::set_write_buffer_limits(std::optional<std::size_t> high,
-                                              std::optional<std::size_t> low) {
+template <class Interface>
+void BasicStreamTransport<Interface>::set_write_buffer_limits(std::optional<std::size_t> high,
+                                                              std::optional<std::size_t> low) {
   flow_.set_limits(high, low);
   flow_.buffer_grew(buffer_.size(), parties());
 }
 
 // --- Closing ------------------------------------------------------------------
 
-void StreamTransport::close() {
+template <class Interface>
+void BasicStreamTransport<Interface>::close() {
   if (closing_) return;
   closing_ = true;
   if (reads()) loop_.remove_reader(fd_.fd());  // TR-CLOSE-STOPS-READING
@@ -196,6 +219,12 @@ void StreamTransport::close() {
   if (buffer_.empty()) schedule_connection_lost(nullptr);
 }
 
-void StreamTransport::abort() { force_close(nullptr); }  // TR-ABORT
+template <class Interface>
+void BasicStreamTransport<Interface>::abort() {
+  force_close(nullptr);
+}  // TR-ABORT
+
+template class BasicStreamTransport<Transport>;
+template class BasicStreamTransport<WriteTransport>;
 
 }  // namespace pep3156::reference::net

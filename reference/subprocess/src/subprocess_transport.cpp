@@ -52,9 +52,13 @@ SubprocessTransport::SubprocessTransport(Private, AbstractEventLoop& loop,
 void SubprocessTransport::connect_pipes(std::array<Socket, 3>& pipes) {
   for (int fd = 0; fd < 3; ++fd) {
     if (!pipes[fd]) continue;
-    auto kind = fd == 0 ? net::StreamKind::write_pipe : net::StreamKind::read_pipe;
-    pipes_[fd] = net::StreamTransport::start(loop_, std::move(pipes[fd]), kind,
-                                             std::make_shared<Pipe>(shared_from_this(), fd));
+    auto pipe = std::make_shared<Pipe>(shared_from_this(), fd);
+    if (fd == 0) {  // the child's stdin: we write (LOOP-PIPE-WRITE: no read methods)
+      pipes_[fd] =
+          net::WritePipeTransport::start(loop_, std::move(pipes[fd]), net::StreamKind::write_pipe, pipe);
+    } else {
+      pipes_[fd] = net::StreamTransport::start(loop_, std::move(pipes[fd]), net::StreamKind::read_pipe, pipe);
+    }
     ++open_pipes_;
   }
 }

@@ -1,7 +1,10 @@
 // StreamTransport: the one stream transport for every descriptor the loop
 // streams over -- TCP and UNIX-domain sockets, the read end and the write
 // end of a pipe (PEP 3156, "Bidirectional Stream Transports" and
-// "Unidirectional Stream Transports").
+// "Unidirectional Stream Transports"). One implementation, instantiated for
+// the interface the descriptor offers: a write pipe's transport is a
+// WriteTransport that "does not have any read-related methods"
+// (LOOP-PIPE-WRITE), so it is not a ReadTransport at all.
 //
 // Built on the loop's public interface only, as asyncio's selector_events.py
 // builds its transports: add_reader()/add_writer() for readiness, call_soon()
@@ -56,27 +59,32 @@ enum class StreamKind {
   write_pipe,  // the write end of a pipe: writes only; write_eof() closes it
 };
 
-class StreamTransport final : public Transport, public SelectorTransport {
+/// `Interface` is Transport (sockets and read pipes) or WriteTransport (write
+/// pipes); see the aliases below.
+template <class Interface>
+class BasicStreamTransport final : public Interface, public SelectorTransport {
   struct Private {};
 
  public:
   /// Takes over `fd` (non-blocking) and schedules connection_made(). The
-  /// protocol must be a Protocol unless `kind` is write_pipe (TypeError).
+  /// protocol must be a Protocol unless `kind` is write_pipe (TypeError);
+  /// `kind` is write_pipe exactly when `Interface` is WriteTransport.
   /// `waiter`, if valid, is resolved once connection_made() has returned.
   /// `on_lost`, if given, runs once connection_lost() has returned (a
   /// Server counts its connections with it).
-  static std::shared_ptr<StreamTransport> start(AbstractEventLoop& loop, Socket fd, StreamKind kind,
-                                                std::shared_ptr<BaseProtocol> protocol,
-                                                Future<void> waiter = {}, Callback on_lost = {});
+  static std::shared_ptr<BasicStreamTransport> start(AbstractEventLoop& loop, Socket fd, StreamKind kind,
+                                                     std::shared_ptr<BaseProtocol> protocol,
+                                                     Future<void> waiter = {}, Callback on_lost = {});
 
-  StreamTransport(Private, AbstractEventLoop& loop, Socket fd, StreamKind kind,
-                  std::shared_ptr<BaseProtocol> protocol, Callback on_lost);
+  BasicStreamTransport(Private, AbstractEventLoop& loop, Socket fd, StreamKind kind,
+                       std::shared_ptr<BaseProtocol> protocol, Callback on_lost);
 
   // BaseTransport
   void close() override;
-  // ReadTransport
-  void pause_reading() override;
-  void resume_reading() override;
+  // ReadTransport's, where Interface has it; a write pipe only calls them
+  // itself (no override keyword: WriteTransport has no such method).
+  void pause_reading();
+  void resume_reading();
   // WriteTransport
   void write(BytesView data) override;
   void writelines(std::span<const BytesView> buffers) override;
@@ -90,8 +98,8 @@ class StreamTransport final : public Transport, public SelectorTransport {
   using WriteTransport::write;
 
  private:
-  std::shared_ptr<StreamTransport> self_ptr() {
-    return std::static_pointer_cast<StreamTransport>(shared_from_this());
+  std::shared_ptr<BasicStreamTransport> self_ptr() {
+    return std::static_pointer_cast<BasicStreamTransport>(shared_from_this());
   }
   bool reads() const noexcept { return kind_ != StreamKind::write_pipe; }
   void watch() override;
@@ -111,5 +119,14 @@ class StreamTransport final : public Transport, public SelectorTransport {
   bool eof_seen_ = false;        // the peer's EOF arrived: reading is over
   bool eof_written_ = false;     // write_eof() was called
 };
+
+/// Sockets and read pipes (a read pipe's write methods raise
+/// NotImplementedError; the PEP forbids read methods on write pipes only).
+using StreamTransport = BasicStreamTransport<Transport>;
+/// Write pipes: a WriteTransport and nothing more.
+using WritePipeTransport = BasicStreamTransport<WriteTransport>;
+
+extern template class BasicStreamTransport<Transport>;
+extern template class BasicStreamTransport<WriteTransport>;
 
 }  // namespace pep3156::reference::net
