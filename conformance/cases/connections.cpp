@@ -1,0 +1,536 @@
+// Internet connections (PEP 3156, "Internet connections"; decisions
+// D-NET-1 to D-NET-5, D-TIER-3): create_connection() and its options, and
+// the rule that no transport method blocks. The peer is a plain socket of
+// the case's own when the case must see the bytes on the wire, and a
+// server of the loop under test for TLS.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+
+#include "conformance/conformance.hpp"
+#include "net_support.hpp"
+
+using namespace pep3156;
+using conformance::str;
+using net_support::accept_from;
+using net_support::attempt;
+using net_support::close_connection;
+using net_support::close_server;
+using net_support::drain;
+using net_support::is_error;
+using net_support::listen_on_loopback;
+using net_support::Listener;
+using net_support::RecordingFactory;
+using net_support::RecordingProtocol;
+using net_support::run_until;
+using net_support::TestPki;
+using net_support::UniqueFd;
+
+namespace {
+/// create_connection() to 127.0.0.1:port with a factory that returns
+/// `protocol`; runs the loop until connection_made() too (decision D-NET-1
+/// leaves open which comes first).
+StreamConnection connect(conformance::Context& ctx, AbstractEventLoop& loop,
+                         const std::shared_ptr<RecordingProtocol>& protocol, std::uint16_t port,
+                         ConnectionOptions options = {}, std::string host = "127.0.0.1") {
+  auto connection = ctx.run_until_complete(
+      loop,
+      loop.create_connection([protocol] { return protocol; }, std::move(host), port, std::move(options)),
+      "create_connection()");
+  run_until(
+      ctx, loop, [&] { return protocol->made > 0; }, "connection_made() of the new connection");
+  return connection;
+}
+
+/// The peer's side of a connection to `listener`, once the loop made it.
+UniqueFd accepted_by(conformance::Context& ctx, AbstractEventLoop& loop, const Listener& listener) {
+  UniqueFd peer;
+  run_until(
+      ctx, loop, [&] { return static_cast<bool>(peer = accept_from(listener)); },
+      "the listener to accept the connection");
+  return peer;
+}
+
+/// Runs the loop until the peer has received `size` bytes (or closed).
+std::string read_at_peer(conformance::Context& ctx, AbstractEventLoop& loop, int peer, std::size_t size) {
+  std::string got;
+  bool open = true;
+  run_until(
+      ctx, loop, [&] { return !(open = open && drain(peer, got)) || got.size() >= size; },
+      "the peer to receive the bytes written");
+  return got;
+}
+
+/// A TLS echo server of the loop under test on 127.0.0.1.
+struct TlsServer {
+  RecordingFactory accepted{.echo = true};
+  std::shared_ptr<Server> server;
+  std::uint16_t port = 0;
+};
+TlsServer serve_tls(conformance::Context& ctx, AbstractEventLoop& loop, std::shared_ptr<SSLContext> context) {
+  TlsServer tls;
+  tls.server = ctx.run_until_complete(
+      loop, loop.create_server(tls.accepted.factory(), "127.0.0.1", 0, {.ssl = context}),
+      "create_server(ssl=context)");
+  tls.port = net_support::port_of(*tls.server);
+  REQUIRE_THAT(tls.port != 0, "the TLS server listens on a port");
+  return tls;
+}
+
+/// After a failed handshake the server's side of it is closed too; the case
+/// waits for that (and for the server) before its descriptors are counted.
+void close_after_failure(conformance::Context& ctx, AbstractEventLoop& loop, TlsServer& tls,
+                         std::size_t sockets_before) {
+  close_server(ctx, loop, tls.server, tls.accepted);
+  run_until(
+      ctx, loop, [&] { return net_support::inet_sockets() <= sockets_before; },
+      "the server's side of the failed handshake to be closed");
+}
+
+/// Silences the server's report of a failed handshake (it may go to the
+/// exception handler); nothing about it is asserted here.
+void ignore_reports(AbstractEventLoop& loop) {
+  loop.set_exception_handler([](AbstractEventLoop&, const ExceptionContext&) {});
+}
+
+/// A round trip through a TLS echo server.
+void check_echo(conformance::Context& ctx, AbstractEventLoop& loop, const StreamConnection& connection,
+                const RecordingProtocol& protocol) {
+  connection.first->write(std::string_view("over tls"));
+  run_until(
+      ctx, loop, [&] { return protocol.data.size() >= 8 || protocol.lost > 0; }, "the echo over TLS");
+  CHECK_EQUAL(protocol.data, std::string("over tls"),
+              "the bytes written come back through the TLS echo server");
+}
+}  // namespace
+
+LOOPCERT_CASE("connections.create_connection.result_pair", clauses("LOOP-CONN-RESULT-PAIR")) {
+  // "The coroutine's result on success is the (transport, protocol) pair":
+  // the protocol is the one the factory returned, the transport the one
+  // connection_made() receives.
+  auto loop = ctx.new_loop();
+  Listener listener = listen_on_loopback();
+  auto mine = std::make_shared<RecordingProtocol>();
+  StreamConnection connection = connect(ctx, *loop, mine, listener.port);
+  CHECK_THAT(connection.second == mine, "the pair's protocol is the one protocol_factory() returned");
+  REQUIRE_THAT(connection.first != nullptr, "the pair holds a transport");
+  CHECK_THAT(mine->first_transport == connection.first.get(),
+             "the pair's transport is the one passed to connection_made()");
+  close_connection(ctx, *loop, connection, *mine);
+}
+
+LOOPCERT_CASE("connections.create_connection.factory_called_once_without_arguments",
+              clauses("LOOP-CONN-FACTORY-NOARGS")) {
+  // "created or retrieved by calling protocol_factory() without arguments":
+  // any callable will do, here a lambda that counts its calls.
+  auto loop = ctx.new_loop();
+  Listener listener = listen_on_loopback();
+  auto protocol = std::make_shared<RecordingProtocol>();
+  int calls = 0;
+  auto connection = ctx.run_until_complete(*loop,
+                                           loop->create_connection(
+                                               [&] {
+                                                 ++calls;
+                                                 return protocol;
+                                               },
+                                               "127.0.0.1", listener.port),
+                                           "create_connection() with a lambda as factory");
+  run_until(
+      ctx, *loop, [&] { return protocol->made > 0; }, "connection_made()");
+  CHECK_EQUAL(calls, 1, "protocol_factory() is called once for the connection");
+  CHECK_THAT(connection.second == protocol, "the protocol is what the lambda returned");
+  close_connection(ctx, *loop, connection, *protocol);
+}
+
+LOOPCERT_CASE("connections.create_connection.connection_made_once",
+              clauses("LOOP-CONN-CONNECTION-MADE-TIMING")) {
+  // connection_made() "will happen when the connection handshake is
+  // complete": exactly once, with the pair's transport. Whether before or
+  // after the Future completes is disputed (D-NET-1) and not asserted.
+  auto loop = ctx.new_loop();
+  Listener listener = listen_on_loopback();
+  auto protocol = std::make_shared<RecordingProtocol>();
+  auto future = loop->create_connection([protocol] { return protocol; }, "127.0.0.1", listener.port);
+  run_until(
+      ctx, *loop, [&] { return future.done() && protocol->made > 0; },
+      "create_connection() to complete and connection_made() to be called");
+  StreamConnection connection = future.result();
+  loop->call_soon([&] { loop->stop(); });
+  ctx.run_forever(*loop, "one more turn of the loop");
+  CHECK_EQUAL(protocol->made, 1, "connection_made() is called exactly once");
+  CHECK_THAT(protocol->first_transport == connection.first.get(),
+             "connection_made() gets the pair's transport");
+  CHECK_THAT(!protocol->out_of_order, "connection_made() comes before any other protocol method");
+  close_connection(ctx, *loop, connection, *protocol);
+}
+
+LOOPCERT_CASE("connections.create_connection.bidirectional", clauses("LOOP-CONN-BIDI-TRANSPORT")) {
+  // "an implementation-dependent bidirectional stream Transport": what the
+  // protocol writes reaches the peer, what the peer writes reaches the
+  // protocol.
+  auto loop = ctx.new_loop();
+  Listener listener = listen_on_loopback();
+  auto protocol = std::make_shared<RecordingProtocol>();
+  StreamConnection connection = connect(ctx, *loop, protocol, listener.port);
+  UniqueFd peer = accepted_by(ctx, *loop, listener);
+  connection.first->write(std::string_view("ping"));
+  CHECK_EQUAL(read_at_peer(ctx, *loop, peer.get(), 4), std::string("ping"),
+              "the peer receives what was written");
+  conformance::write_all(peer.get(), "pong", 4);
+  run_until(
+      ctx, *loop, [&] { return protocol->data.size() >= 4 || protocol->lost > 0; },
+      "data_received() with the peer's bytes");
+  CHECK_EQUAL(protocol->data, std::string("pong"), "the protocol receives what the peer wrote");
+  close_connection(ctx, *loop, connection, *protocol);
+}
+
+LOOPCERT_CASE("connections.create_connection.refused_fails", clauses("LOOP-CONN-FAILURE-RAISES")) {
+  // "if a failure prevents the creation of a successful connection, an
+  // appropriate exception will be raised": a port bound but not listening
+  // refuses. Any error, thrown or through the Future (D-TIER-3).
+  auto loop = ctx.new_loop();
+  Listener closed_port = listen_on_loopback(false);
+  RecordingFactory factory;
+  auto outcome = attempt<StreamConnection>(
+      ctx, *loop, [&] { return loop->create_connection(factory.factory(), "127.0.0.1", closed_port.port); },
+      "create_connection() to a port that refuses");
+  CHECK_THAT(!outcome.ok(), "create_connection() to a refusing port fails with an exception");
+  for (const auto& protocol : *factory.made) {
+    CHECK_EQUAL(protocol->made, 0, "no protocol's connection_made() is called for a refused connection");
+  }
+  if (outcome.ok()) outcome.value->first->abort();
+}
+
+LOOPCERT_CASE("connections.create_connection.family_passed_to_getaddrinfo",
+              clauses("LOOP-CONN-GAI-OPTIONS", "LOOP-CONN-FAILURE-RAISES")) {
+  // family is "passed through to getaddrinfo()": an IPv4 literal with
+  // family=AF_INET connects, with family=AF_INET6 it has no address to
+  // connect to, and create_connection() fails.
+  auto loop = ctx.new_loop();
+  Listener listener = listen_on_loopback();
+  auto protocol = std::make_shared<RecordingProtocol>();
+  StreamConnection connection = connect(ctx, *loop, protocol, listener.port, {.family = AF_INET});
+  close_connection(ctx, *loop, connection, *protocol);
+  auto outcome = attempt<StreamConnection>(
+      ctx, *loop,
+      [&] {
+        return loop->create_connection([] { return std::make_shared<RecordingProtocol>(); }, "127.0.0.1",
+                                       listener.port, {.family = AF_INET6});
+      },
+      "create_connection(\"127.0.0.1\", family=AF_INET6)");
+  CHECK_THAT(!outcome.ok(),
+             "family=AF_INET6 reaches getaddrinfo(): no IPv6 address of 127.0.0.1 to connect to");
+  if (outcome.ok()) outcome.value->first->abort();
+}
+
+LOOPCERT_CASE("connections.ssl.default_is_plain_tcp", clauses("LOOP-CONN-SSL-OPTION")) {
+  // "by default a plain TCP transport is created": the peer reads the very
+  // bytes written, not a TLS record.
+  auto loop = ctx.new_loop();
+  Listener listener = listen_on_loopback();
+  auto protocol = std::make_shared<RecordingProtocol>();
+  StreamConnection connection = connect(ctx, *loop, protocol, listener.port);
+  UniqueFd peer = accepted_by(ctx, *loop, listener);
+  connection.first->write(std::string_view("plain"));
+  CHECK_EQUAL(read_at_peer(ctx, *loop, peer.get(), 5), std::string("plain"),
+              "without ssl= the bytes go over the wire as written");
+  close_connection(ctx, *loop, connection, *protocol);
+}
+
+LOOPCERT_CASE("connections.ssl.true_starts_tls", clauses("LOOP-CONN-SSL-OPTION")) {
+  // "Pass True to create an SSL/TLS transport": the first bytes the peer
+  // sees are a TLS handshake record (content type 22, version 3.x). The
+  // peer then hangs up, and the handshake fails.
+  auto loop = ctx.new_loop();
+  Listener listener = listen_on_loopback();
+  RecordingFactory factory;
+  auto future = loop->create_connection(factory.factory(), "127.0.0.1", listener.port,
+                                        {.ssl = true, .server_hostname = "localhost"});
+  UniqueFd peer = accepted_by(ctx, *loop, listener);
+  std::string hello = read_at_peer(ctx, *loop, peer.get(), 3);
+  REQUIRE_THAT(hello.size() >= 3, "the client sends something on the new connection");
+  CHECK_THAT(hello[0] == 0x16 && hello[1] == 0x03,
+             "with ssl=true the client starts with a TLS handshake record");
+  peer.reset();
+  auto outcome = attempt<StreamConnection>(
+      ctx, *loop, [&] { return future; }, "create_connection() after the peer hung up");
+  CHECK_THAT(!outcome.ok(), "a TLS connection whose peer hangs up during the handshake fails");
+  for (const auto& protocol : *factory.made) {
+    CHECK_EQUAL(protocol->made, 0, "connection_made() is not called before the handshake completes");
+  }
+  if (outcome.ok()) close_connection(ctx, *loop, *outcome.value, factory[0]);
+}
+
+LOOPCERT_CASE("connections.ssl.true_self_signed_any_default",
+              clauses("LOOP-CONN-SSL-DEFAULT-CONTEXT", "LOOP-CONN-CONNECTION-MADE-TIMING")) {
+  // ssl=true creates a default context whose settings are the loop's to
+  // choose (LOOP-CONN-SSL-DEFAULT-CONTEXT, decision D-NET-5: not asserted).
+  // A self-signed server is therefore either refused -- an exception, and
+  // connection_made() never called, since the handshake never completed --
+  // or accepted, as one ordinary connection.
+  TestPki pki(ctx);
+  auto loop = ctx.new_loop();
+  ignore_reports(*loop);
+  std::size_t sockets_before = net_support::inet_sockets();
+  TlsServer tls = serve_tls(ctx, *loop, pki.self_signed_server_context());
+  RecordingFactory factory;
+  auto outcome = attempt<StreamConnection>(
+      ctx, *loop,
+      [&] {
+        return loop->create_connection(factory.factory(), "127.0.0.1", tls.port,
+                                       {.ssl = true, .server_hostname = "localhost"});
+      },
+      "create_connection(ssl=true) to a self-signed server");
+  if (outcome.ok()) {
+    CHECK_EQUAL(factory.made->size(), std::size_t{1}, "an accepted connection has exactly one protocol");
+    close_connection(ctx, *loop, *outcome.value, factory[0]);
+  } else {
+    for (const auto& protocol : *factory.made) {
+      CHECK_EQUAL(protocol->made, 0, "connection_made() is not called when the handshake fails");
+    }
+  }
+  close_after_failure(ctx, *loop, tls, sockets_before);
+}
+
+LOOPCERT_CASE("connections.ssl.context_with_ca",
+              clauses("LOOP-CONN-SSL-OPTION", "LOOP-CONN-BIDI-TRANSPORT")) {
+  // "Or pass an ssl.SSLContext object to override the default SSL context":
+  // a context that trusts the test CA accepts the server it signed.
+  TestPki pki(ctx);
+  auto loop = ctx.new_loop();
+  TlsServer tls = serve_tls(ctx, *loop, pki.server_context());
+  auto protocol = std::make_shared<RecordingProtocol>();
+  StreamConnection connection =
+      connect(ctx, *loop, protocol, tls.port, {.ssl = pki.client_context(), .server_hostname = "localhost"});
+  check_echo(ctx, *loop, connection, *protocol);
+  close_connection(ctx, *loop, connection, *protocol);
+  close_server(ctx, *loop, tls.server, tls.accepted);
+}
+
+LOOPCERT_CASE("connections.server_hostname.defaults_to_host", clauses("LOOP-CONN-SERVER-HOSTNAME")) {
+  // "By default the value of the host argument is used": connecting to
+  // "localhost" verifies the certificate made for localhost. (Both sides
+  // IPv4, so that the name's other addresses play no part.)
+  TestPki pki(ctx);
+  auto loop = ctx.new_loop();
+  TlsServer tls = serve_tls(ctx, *loop, pki.server_context());
+  auto protocol = std::make_shared<RecordingProtocol>();
+  StreamConnection connection =
+      connect(ctx, *loop, protocol, tls.port, {.ssl = pki.client_context(), .family = AF_INET}, "localhost");
+  check_echo(ctx, *loop, connection, *protocol);
+  close_connection(ctx, *loop, connection, *protocol);
+  close_server(ctx, *loop, tls.server, tls.accepted);
+}
+
+LOOPCERT_CASE("connections.server_hostname.overrides_host", clauses("LOOP-CONN-SERVER-HOSTNAME")) {
+  // "this sets or overrides the hostname that will be verified": the
+  // certificate names localhost only, the host is 127.0.0.1, and
+  // server_hostname="localhost" is what makes verification succeed.
+  TestPki pki(ctx);
+  auto loop = ctx.new_loop();
+  TlsServer tls = serve_tls(ctx, *loop, pki.server_context());
+  auto protocol = std::make_shared<RecordingProtocol>();
+  StreamConnection connection =
+      connect(ctx, *loop, protocol, tls.port, {.ssl = pki.client_context(), .server_hostname = "localhost"});
+  check_echo(ctx, *loop, connection, *protocol);
+  close_connection(ctx, *loop, connection, *protocol);
+  close_server(ctx, *loop, tls.server, tls.accepted);
+}
+
+LOOPCERT_CASE("connections.server_hostname.mismatch_rejected", clauses("LOOP-CONN-SSL-HOSTNAME-CHECK")) {
+  // "if this raises an exception the connection is closed": a certificate
+  // for localhost does not match server_hostname "other.invalid"; the
+  // connection fails (decision D-NET-5: advisory).
+  TestPki pki(ctx);
+  auto loop = ctx.new_loop();
+  ignore_reports(*loop);
+  std::size_t sockets_before = net_support::inet_sockets();
+  TlsServer tls = serve_tls(ctx, *loop, pki.server_context());
+  RecordingFactory factory;
+  auto outcome = attempt<StreamConnection>(
+      ctx, *loop,
+      [&] {
+        return loop->create_connection(factory.factory(), "127.0.0.1", tls.port,
+                                       {.ssl = pki.client_context(), .server_hostname = "other.invalid"});
+      },
+      "create_connection() with a server_hostname the certificate does not name");
+  CHECK_THAT(!outcome.ok(), "a certificate that does not match server_hostname makes the connection fail");
+  if (outcome.ok()) close_connection(ctx, *loop, *outcome.value, factory[0]);
+  close_after_failure(ctx, *loop, tls, sockets_before);
+}
+
+LOOPCERT_CASE("connections.server_hostname.required_without_host", clauses("LOOP-CONN-SERVER-HOSTNAME")) {
+  // "If host is empty, there is no default and you must pass a value for
+  // server_hostname": ssl with sock= (host None) and no server_hostname is
+  // an error, thrown or through the Future.
+  TestPki pki(ctx);
+  auto loop = ctx.new_loop();
+  ignore_reports(*loop);
+  std::size_t sockets_before = net_support::inet_sockets();
+  TlsServer tls = serve_tls(ctx, *loop, pki.server_context());
+  RecordingFactory factory;
+  auto outcome = attempt<StreamConnection>(
+      ctx, *loop,
+      [&] {
+        ConnectionOptions options{.ssl = pki.client_context()};
+        options.sock.emplace(net_support::connect_to(tls.port).release());
+        return loop->create_connection(factory.factory(), "", 0, std::move(options));
+      },
+      "create_connection(sock=..., ssl=context) without server_hostname");
+  CHECK_THAT(!outcome.ok(), "ssl without host or server_hostname is an error");
+  if (outcome.ok()) close_connection(ctx, *loop, *outcome.value, factory[0]);
+  close_after_failure(ctx, *loop, tls, sockets_before);
+}
+
+LOOPCERT_CASE("connections.server_hostname.empty_disables_check", clauses("LOOP-CONN-SERVER-HOSTNAME")) {
+  // An empty server_hostname with a CERT_NONE context disables hostname
+  // verification: the connection to a self-signed server succeeds.
+  TestPki pki(ctx);
+  auto loop = ctx.new_loop();
+  TlsServer tls = serve_tls(ctx, *loop, pki.self_signed_server_context());
+  auto context = SSLContext::create_default_context();
+  context->check_hostname = false;
+  context->set_verify_mode(SSLContext::VerifyMode::none);
+  auto protocol = std::make_shared<RecordingProtocol>();
+  StreamConnection connection =
+      connect(ctx, *loop, protocol, tls.port, {.ssl = context, .server_hostname = std::string()});
+  check_echo(ctx, *loop, connection, *protocol);
+  close_connection(ctx, *loop, connection, *protocol);
+  close_server(ctx, *loop, tls.server, tls.accepted);
+}
+
+LOOPCERT_CASE("connections.sock.uses_given_socket", clauses("LOOP-CONN-SOCK")) {
+  // "sock: An optional socket to be used instead of using the host, port
+  // ... arguments": the transport talks over that very connection.
+  auto loop = ctx.new_loop();
+  Listener listener = listen_on_loopback();
+  UniqueFd client = net_support::connect_to(listener.port);
+  SocketAddress client_address = net_support::local_of(client.get());
+  UniqueFd peer = accept_from(listener);
+  REQUIRE_THAT(static_cast<bool>(peer), "the listener has the case's connection");
+  auto protocol = std::make_shared<RecordingProtocol>();
+  ConnectionOptions options;
+  options.sock.emplace(client.release());
+  StreamConnection connection = connect(ctx, *loop, protocol, 0, std::move(options), "");
+  CHECK_THAT(net_support::peer_of(peer.get()) == client_address, "the peer is the given socket");
+  connection.first->write(std::string_view("via sock"));
+  CHECK_EQUAL(read_at_peer(ctx, *loop, peer.get(), 8), std::string("via sock"),
+              "the transport writes to the given socket's connection");
+  close_connection(ctx, *loop, connection, *protocol);
+}
+
+LOOPCERT_CASE("connections.sock.with_host_or_port_is_error", clauses("LOOP-CONN-SOCK")) {
+  // "If this is given, host and port must be explicitly set to None":
+  // sock= with a host, or with a port, is an error (D-NET-2: of any kind,
+  // thrown or through the Future).
+  auto loop = ctx.new_loop();
+  Listener listener = listen_on_loopback();
+  struct Mix {
+    const char* host;
+    std::uint16_t port;
+  };
+  for (Mix mix : {Mix{"127.0.0.1", 0}, Mix{"", listener.port}, Mix{"127.0.0.1", listener.port}}) {
+    RecordingFactory factory;
+    auto outcome = attempt<StreamConnection>(
+        ctx, *loop,
+        [&] {
+          ConnectionOptions options;
+          options.sock.emplace(net_support::connect_to(listener.port).release());
+          return loop->create_connection(factory.factory(), mix.host, mix.port, std::move(options));
+        },
+        "create_connection(sock=..., host or port given)");
+    CHECK_THAT(!outcome.ok(),
+               str("sock= together with host \"", mix.host, "\" and port ", mix.port, " is an error"));
+    if (outcome.ok()) close_connection(ctx, *loop, *outcome.value, factory[0]);
+    while (accept_from(listener)) {
+    }
+  }
+}
+
+LOOPCERT_CASE("connections.local_addr.binds_host", clauses("LOOP-CONN-LOCAL-ADDR")) {
+  // "local_addr: If given, a (host, port) tuple used to bind the socket to
+  // locally": the peer sees the connection come from 127.0.0.2, another
+  // loopback address than the default source 127.0.0.1.
+  auto loop = ctx.new_loop();
+  Listener listener = listen_on_loopback();
+  auto protocol = std::make_shared<RecordingProtocol>();
+  StreamConnection connection =
+      connect(ctx, *loop, protocol, listener.port, {.local_addr = HostPort{"127.0.0.2", 0}});
+  UniqueFd peer = accepted_by(ctx, *loop, listener);
+  CHECK_EQUAL(net_support::peer_of(peer.get()).host(), std::string("127.0.0.2"),
+              "the connection comes from the local_addr host");
+  close_connection(ctx, *loop, connection, *protocol);
+}
+
+LOOPCERT_CASE("connections.local_addr.binds_port", clauses("LOOP-CONN-LOCAL-ADDR")) {
+  // The port of local_addr is bound too. The case finds a free port by
+  // binding one and releasing it.
+  auto loop = ctx.new_loop();
+  Listener listener = listen_on_loopback();
+  std::uint16_t local_port = listen_on_loopback(false).port;
+  auto protocol = std::make_shared<RecordingProtocol>();
+  auto outcome = attempt<StreamConnection>(
+      ctx, *loop,
+      [&] {
+        return loop->create_connection([protocol] { return protocol; }, "127.0.0.1", listener.port,
+                                       {.local_addr = HostPort{"127.0.0.1", local_port}});
+      },
+      "create_connection(local_addr=(127.0.0.1, port))");
+  if (!outcome.ok()) ctx.unresolved("the released port was taken before create_connection() bound it");
+  UniqueFd peer = accepted_by(ctx, *loop, listener);
+  CHECK_EQUAL(net_support::peer_of(peer.get()).port(), local_port,
+              "the connection comes from the local_addr port");
+  run_until(
+      ctx, *loop, [&] { return protocol->made > 0; }, "connection_made()");
+  close_connection(ctx, *loop, *outcome.value, *protocol);
+}
+
+LOOPCERT_CASE("connections.transport.write_does_not_block", clauses("TIER-NONBLOCKING-METHODS")) {
+  // "Neither transport nor protocol methods block -- they set events into
+  // motion and then return": write() of 8 MiB to a peer that never reads
+  // returns, with the rest buffered.
+  auto loop = ctx.new_loop();
+  Listener listener = listen_on_loopback();
+  int small = 4096;
+  ::setsockopt(listener.fd.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  auto protocol = std::make_shared<RecordingProtocol>();
+  StreamConnection connection = connect(ctx, *loop, protocol, listener.port);
+  std::string big(8 << 20, 'w');
+  {
+    conformance::Watch guard = ctx.watch("write() of 8 MiB to a peer that never reads to return");
+    connection.first->write(std::string_view(big));
+  }
+  CHECK_THAT(connection.first->get_write_buffer_size() > 0,
+             "write() returned before the data could be sent: the rest is buffered");
+  connection.first->abort();
+  run_until(
+      ctx, *loop, [&] { return protocol->lost > 0; }, "connection_lost() after abort()");
+}
+
+LOOPCERT_CASE("connections.transport.close_does_not_wait_for_flush", clauses("TIER-NONBLOCKING-METHODS")) {
+  // close() "does not wait for all that to happen": with 4 MiB buffered it
+  // returns at once; the data is flushed later, as the peer reads.
+  auto loop = ctx.new_loop();
+  Listener listener = listen_on_loopback();
+  auto protocol = std::make_shared<RecordingProtocol>();
+  StreamConnection connection = connect(ctx, *loop, protocol, listener.port);
+  UniqueFd peer = accepted_by(ctx, *loop, listener);
+  const std::size_t size = 4 << 20;
+  {
+    conformance::Watch guard =
+        ctx.watch("write() and close() with 4 MiB for a peer that is not reading to return");
+    connection.first->write(std::string_view(std::string(size, 'c')));
+    if (connection.first->get_write_buffer_size() == 0)
+      ctx.unresolved("write() sent 4 MiB at once: nothing to flush");
+    connection.first->close();
+  }
+  std::string got;
+  bool open = true;
+  run_until(
+      ctx, *loop, [&] { return !(open = open && drain(peer.get(), got)) && protocol->lost > 0; },
+      "the peer to read everything up to the end of the stream");
+  CHECK_EQUAL(got.size(), size, "the data buffered before close() is sent afterwards");
+}
