@@ -1,0 +1,806 @@
+// Stream protocols (PEP 3156, "Stream Protocols", "Protocols"): the calls
+// a stream transport makes on its protocol, their arguments, their context
+// (the loop's thread, one at a time), and their order:
+//
+//   connection_made (data_received)* eof_received? connection_lost
+//
+// with pause_writing()/resume_writing() alternating in between. Every case
+// records the calls (RecordingProtocol) and checks the trace; the bug
+// classes real loops shipped are each a case: connection_lost() twice or
+// never, data after eof_received() or after close(), eof_received() twice,
+// resume_writing() without pause_writing(), two pauses in a row.
+#include <sys/socket.h>
+
+#include <string>
+#include <vector>
+
+#include "conformance/conformance.hpp"
+#include "net_support.hpp"
+#include "stream_support.hpp"
+
+using namespace pep3156;
+using namespace stream_support;
+
+namespace {
+
+constexpr RawOptions kSlowPeer{.peer_rcvbuf = 4096};
+
+/// Seconds a case waits for a call that a broken loop may never make
+/// (a correct loop makes it at once; see run_until_within).
+constexpr double kPatience = 2.0;
+
+}  // namespace
+
+// --- Context ------------------------------------------------------------------
+
+LOOPCERT_CASE("protocols.context.loop_thread_one_at_a_time", clauses("PROTO-LOOP-CONTEXT")) {
+  // A whole conversation on both ends (data both ways, half-closes, flow
+  // control, close): every protocol call comes on the loop's thread and
+  // none runs inside another protocol call or a transport method.
+  auto loop = ctx.new_loop();
+  auto client = std::make_shared<RecordingProtocol>();
+  auto peer = std::make_shared<RecordingProtocol>();
+  client->eof_result = peer->eof_result = true;
+  peer->on_data = [](RecordingProtocol& p, std::string_view data) { p.transport->write(data); };
+  peer->on_eof = [](RecordingProtocol& p) { p.transport->close(); };
+  client->on_eof = [](RecordingProtocol& p) { p.transport->close(); };
+  auto pair = connect_pair(ctx, *loop, client, peer);
+  client->transport->set_write_buffer_limits(1024);
+  Pattern pattern;
+  client->call([&] { client->transport->write(pattern.next(512 * 1024)); });
+  client->call([&] { client->transport->write_eof(); });
+  run_until(
+      ctx, *loop, [&] { return client->lost() && peer->lost(); },
+      "the echoed stream and both ends' connection_lost()");
+  CHECK_THAT(pattern.matches(client->received), "the echo comes back whole");
+  CHECK_EQUAL(context_problem(*client), std::string(),
+              "the client's protocol calls come from the loop, one at a time");
+  CHECK_EQUAL(context_problem(*peer), std::string(),
+              "the server side's protocol calls come from the loop, one at a time");
+  pair.close(ctx, *loop);
+}
+
+LOOPCERT_CASE("protocols.context.close_inside_data_received",
+              clauses("PROTO-LOOP-CONTEXT", "TR-CLOSE-NONBLOCKING")) {
+  // close() and abort() called from inside protocol methods: the resulting
+  // connection_lost() is a callback of its own, after the method returned
+  // (decision D-TR-5), on the loop's thread.
+  auto loop = ctx.new_loop();
+  auto client = std::make_shared<RecordingProtocol>();
+  auto peer = std::make_shared<RecordingProtocol>();
+  client->on_data = [](RecordingProtocol& p, std::string_view) { p.transport->close(); };
+  peer->on_eof = [](RecordingProtocol& p) { p.transport->abort(); };
+  peer->eof_result = true;
+  auto pair = connect_pair(ctx, *loop, client, peer);
+  peer->transport->write(std::string_view("ping"));
+  run_until(
+      ctx, *loop, [&] { return client->lost() && peer->lost(); }, "connection_lost() on both ends");
+  CHECK_EQUAL(context_problem(*client), std::string(), "connection_lost() does not run inside close()");
+  CHECK_EQUAL(context_problem(*peer), std::string(), "connection_lost() does not run inside abort()");
+  pair.close(ctx, *loop);
+}
+
+// --- connection_made ----------------------------------------------------------
+
+LOOPCERT_CASE("protocols.connection_made.gets_the_transport",
+              clauses("PROTO-CONNECTION-MADE", "PROTO-SEQ-CONNECTION-MADE-ONCE")) {
+  // connection_made(transport) is called once, first, with the transport
+  // that create_connection()'s pair holds; the server side gets a
+  // transport of its own.
+  auto loop = ctx.new_loop();
+  auto pair = connect_pair(ctx, *loop);
+  CHECK_THAT(pair.client->base_transport != nullptr, "connection_made() gets a transport");
+  CHECK_THAT(pair.client->base_transport.get() == static_cast<BaseTransport*>(pair.connection.first.get()),
+             "connection_made() gets the transport of create_connection()'s pair");
+  CHECK_THAT(pair.connection.second.get() == static_cast<Protocol*>(pair.client.get()),
+             "the pair holds the factory's protocol");
+  CHECK_THAT(pair.peer->transport != nullptr && pair.peer->transport != pair.client->transport,
+             "the server side gets a stream transport of its own");
+  pair.close(ctx, *loop);
+  for (auto* p : {pair.client.get(), pair.peer.get()}) {
+    CHECK_EQUAL(p->count(Call::connection_made), 1, "connection_made() is called exactly once");
+    CHECK_THAT(p->events.front().call == Call::connection_made, "connection_made() is the first call");
+  }
+}
+
+LOOPCERT_CASE("protocols.connection_made.can_write_at_once", clauses("PROTO-CONNECTION-MADE")) {
+  // Writing from inside connection_made() works, on both ends (a server
+  // greeting, a client request).
+  auto loop = ctx.new_loop();
+  auto client = std::make_shared<RecordingProtocol>();
+  auto peer = std::make_shared<RecordingProtocol>();
+  client->on_made = [](RecordingProtocol& p) { p.transport->write(std::string_view("HELO client")); };
+  peer->on_made = [](RecordingProtocol& p) { p.transport->write(std::string_view("220 server")); };
+  auto pair = connect_pair(ctx, *loop, client, peer);
+  run_until(
+      ctx, *loop, [&] { return client->received.size() >= 10 && peer->received.size() >= 11; },
+      "each end to receive what the other wrote in connection_made()");
+  CHECK_EQUAL(client->received, std::string("220 server"),
+              "the server side's write in connection_made() arrives");
+  CHECK_EQUAL(peer->received, std::string("HELO client"), "the client's write in connection_made() arrives");
+  pair.close(ctx, *loop);
+}
+
+// --- data_received ------------------------------------------------------------
+
+LOOPCERT_CASE("protocols.data_received.never_empty", clauses("PROTO-DATA-NONEMPTY")) {
+  // 300 small sends, then the end of the stream (where a careless
+  // transport passes on read()'s empty result): every data_received() has
+  // at least one byte.
+  auto loop = ctx.new_loop();
+  auto pair = connect_raw(ctx, *loop);
+  std::string sent;
+  for (int i = 0; i < 300; ++i) {
+    std::string piece = conformance::str(i, ",");
+    send_all(pair.peer.get(), piece);
+    sent += piece;
+  }
+  ::shutdown(pair.peer.get(), SHUT_WR);
+  run_until(
+      ctx, *loop, [&] { return pair.client->lost(); },
+      "the data, the end of the stream and connection_lost()");
+  int empty = 0;
+  for (const Event& e : pair.client->events) empty += e.call == Call::data_received && e.data.empty();
+  CHECK_EQUAL(empty, 0, "data_received() is never called with empty data");
+  CHECK_EQUAL(pair.client->received, sent, "the data arrives whole");
+}
+
+LOOPCERT_CASE("protocols.data_received.not_called_for_an_empty_stream",
+              clauses("PROTO-DATA-NONEMPTY", "PROTO-SEQ-DATA-ZERO-OR-MORE")) {
+  // A peer that closes without sending: data_received() is called zero
+  // times (not once with nothing).
+  auto loop = ctx.new_loop();
+  auto pair = connect_raw(ctx, *loop);
+  pair.peer.reset();
+  run_until(
+      ctx, *loop, [&] { return pair.client->lost(); }, "connection_lost() after the peer closed");
+  CHECK_EQUAL(pair.client->count(Call::data_received), 0,
+              conformance::str("no data_received() for a stream without data: ", pair.client->trace()));
+  CHECK_EQUAL(sequence_problem(*pair.client), std::string(), "the calling sequence holds");
+}
+
+LOOPCERT_CASE("protocols.data_received.any_chunking", clauses("PROTO-DATA-ANY-CHUNKING").tolerance()) {
+  // Chunk sizes are the transport's business: whatever the split, the
+  // concatenation is the stream (the case accepts any split, 1 byte to all).
+  auto loop = ctx.new_loop();
+  auto pair = connect_raw(ctx, *loop);
+  Pattern pattern;
+  for (int i = 0; i < 64; ++i) send_all(pair.peer.get(), pattern.next(1 + i * 37));
+  ::shutdown(pair.peer.get(), SHUT_WR);
+  run_until(
+      ctx, *loop, [&] { return pair.client->lost(); }, "the data and the end of the stream");
+  CHECK_THAT(pattern.matches(pair.client->received),
+             "the chunks concatenate to the stream, whatever their sizes");
+}
+
+// --- eof_received -------------------------------------------------------------
+
+LOOPCERT_CASE("protocols.eof_received.on_half_close", clauses("PROTO-EOF-RECEIVED")) {
+  // The peer's shutdown(SHUT_WR) (a TCP FIN) is the end of the stream:
+  // eof_received() is called, after the data.
+  auto loop = ctx.new_loop();
+  auto client = std::make_shared<RecordingProtocol>();
+  client->eof_result = true;
+  auto pair = connect_raw(ctx, *loop, client);
+  send_all(pair.peer.get(), "bye");
+  ::shutdown(pair.peer.get(), SHUT_WR);
+  bool got = run_until_within(
+      ctx, *loop, [&] { return client->got_eof() || client->lost(); }, kPatience,
+      "eof_received() after the peer's half-close");
+  CHECK_THAT(got && client->got_eof(),
+             conformance::str("eof_received() is called when the peer half-closes: ", client->trace()));
+  CHECK_EQUAL(client->received, std::string("bye"), "after the data");
+  pair.close(ctx, *loop);
+}
+
+LOOPCERT_CASE("protocols.eof_received.false_closes_the_transport", clauses("PROTO-EOF-RETURN-FALSE-CLOSES")) {
+  // eof_received() returns false: the transport closes itself, so the
+  // peer sees the end of the stream too, and connection_lost(None) follows
+  // without the protocol calling close().
+  auto loop = ctx.new_loop();
+  auto pair = connect_raw(ctx, *loop);
+  ::shutdown(pair.peer.get(), SHUT_WR);
+  bool lost = run_until_within(
+      ctx, *loop, [&] { return pair.client->lost(); }, kPatience,
+      "connection_lost() after eof_received() returned false");
+  REQUIRE_THAT(lost, conformance::str("returning false from eof_received() closes the transport: ",
+                                      pair.client->trace()));
+  CHECK_THAT(pair.client->got_eof(), "eof_received() was called");
+  CHECK_THAT(!pair.client->lost_error(), "connection_lost(None)");
+  auto end = read_to_end(ctx, *loop, pair.peer.get());
+  CHECK_EQUAL(end.error, 0, "the peer sees a clean end of the stream");
+}
+
+LOOPCERT_CASE("protocols.eof_received.true_keeps_writing_open", clauses("PROTO-EOF-RETURN-FALSE-CLOSES")) {
+  // eof_received() returns true: the transport stays open for writing
+  // until the protocol closes it; a reply written afterwards reaches the
+  // peer; connection_lost() comes only after close().
+  auto loop = ctx.new_loop();
+  auto client = std::make_shared<RecordingProtocol>();
+  client->eof_result = true;
+  auto pair = connect_raw(ctx, *loop, client);
+  send_all(pair.peer.get(), "question");
+  ::shutdown(pair.peer.get(), SHUT_WR);
+  run_until(
+      ctx, *loop, [&] { return client->got_eof() || client->lost(); }, "eof_received()");
+  settle(ctx, *loop);
+  CHECK_THAT(
+      !client->lost(),
+      conformance::str("the transport stays open after eof_received() returned true: ", client->trace()));
+  client->transport->write(std::string_view("answer"));
+  client->transport->close();
+  auto end = read_to_end(ctx, *loop, pair.peer.get(), [&] { return client->lost(); });
+  CHECK_EQUAL(end.data, std::string("answer"),
+              "what the protocol writes after eof_received() reaches the peer");
+  CHECK_THAT(!client->lost_error(), "connection_lost(None) after close()");
+}
+
+LOOPCERT_CASE("protocols.eof_received.false_still_flushes",
+              clauses("PROTO-EOF-RETURN-FALSE-CLOSES", "TR-CLOSE-FLUSHES")) {
+  // A reply written inside eof_received(), which then returns false: the
+  // transport closes itself the way close() does, after the reply.
+  auto loop = ctx.new_loop();
+  auto client = std::make_shared<RecordingProtocol>();
+  client->on_eof = [](RecordingProtocol& p) { p.transport->write(std::string_view("last reply")); };
+  auto pair = connect_raw(ctx, *loop, client);
+  ::shutdown(pair.peer.get(), SHUT_WR);
+  auto end = read_to_end(ctx, *loop, pair.peer.get(), [&] { return client->lost(); });
+  CHECK_EQUAL(end.data, std::string("last reply"), "the reply written in eof_received() reaches the peer");
+  CHECK_EQUAL(end.error, 0, "then a clean end of the stream");
+}
+
+namespace {
+/// Records connection_lost() only: eof_received() is Protocol's own.
+struct DefaultEofProtocol : Protocol {
+  std::shared_ptr<BaseTransport> transport;
+  bool lost = false;
+  std::exception_ptr error;
+  void connection_made(std::shared_ptr<BaseTransport> t) override { transport = t; }
+  void connection_lost(std::exception_ptr e) override {
+    lost = true;
+    error = e;
+  }
+};
+}  // namespace
+
+LOOPCERT_CASE("protocols.eof_received.default_returns_false", clauses("PROTO-EOF-DEFAULT-NONE")) {
+  // The base eof_received() returns None (false here, decision D-PROTO-3):
+  // a protocol that does not override it has its transport closed at the
+  // peer's end of stream.
+  Protocol base;
+  CHECK_THAT(!base.eof_received(), "Protocol::eof_received() returns false");
+  auto loop = ctx.new_loop();
+  auto where = net_support::listen_on_loopback();
+  auto protocol = std::make_shared<DefaultEofProtocol>();
+  auto connection = ctx.run_until_complete(
+      *loop,
+      loop->create_connection([protocol] { return std::static_pointer_cast<Protocol>(protocol); },
+                              "127.0.0.1", where.port),
+      "create_connection()");
+  run_until(
+      ctx, *loop, [&] { return protocol->transport != nullptr; }, "connection_made()");
+  conformance::UniqueFd peer(::accept4(where.fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  REQUIRE_THAT(peer, "the listener accepts the connection");
+  ::shutdown(peer.get(), SHUT_WR);
+  bool lost = run_until_within(
+      ctx, *loop, [&] { return protocol->lost; }, kPatience,
+      "connection_lost() after the peer's end of stream");
+  CHECK_THAT(lost, "with the default eof_received(), the transport closes itself at the end of the stream");
+  if (!lost) {
+    connection.first->close();
+    run_until(
+        ctx, *loop, [&] { return protocol->lost; }, "connection_lost() after close()");
+  }
+  CHECK_THAT(!protocol->error, "connection_lost(None)");
+}
+
+LOOPCERT_CASE("protocols.eof_received.tls_return_value_ignored", clauses("PROTO-EOF-TLS-IGNORED")) {
+  // Over TLS the transport closes at the end of the stream even when
+  // eof_received() returns true (TLS cannot half-close).
+  net_support::TestPki pki(ctx);
+  auto loop = ctx.new_loop();
+  auto client = std::make_shared<RecordingProtocol>();
+  auto peer = std::make_shared<RecordingProtocol>();
+  peer->eof_result = true;
+  ConnectionOptions tls{.ssl = pki.client_context(), .server_hostname = "localhost"};
+  auto pair =
+      connect_pair(ctx, *loop, client, peer, ServerOptions{.ssl = pki.server_context()}, std::move(tls));
+  client->transport->write(std::string_view("over tls"));
+  client->transport->close();
+  bool lost = run_until_within(
+      ctx, *loop, [&] { return peer->lost(); }, kPatience,
+      "the server side's connection_lost() although eof_received() returned true");
+  CHECK_THAT(lost, conformance::str(
+                       "a TLS transport closes at the end of the stream whatever eof_received() returns: ",
+                       peer->trace()));
+  CHECK_EQUAL(peer->received, std::string("over tls"), "the data arrives first");
+  pair.close(ctx, *loop);
+}
+
+// --- pause_writing ------------------------------------------------------------
+
+LOOPCERT_CASE("protocols.pause_writing.heeding_it_is_optional", clauses("PROTO-PAUSE-WRITING")) {
+  // A protocol that ignores pause_writing() and goes on writing 4 MiB:
+  // the transport keeps buffering and delivers every byte.
+  auto loop = ctx.new_loop();
+  auto pair = connect_raw(ctx, *loop, std::make_shared<RecordingProtocol>(), kSlowPeer);
+  auto& p = *pair.client;
+  p.transport->set_write_buffer_limits(64 * 1024);
+  Pattern pattern;
+  for (int i = 0; i < 64; ++i) p.transport->write(pattern.next(64 * 1024));
+  settle(ctx, *loop);
+  CHECK_THAT(p.paused(), "pause_writing() was called (the buffer is far over the high-water mark)");
+  p.transport->close();
+  auto end = read_to_end(ctx, *loop, pair.peer.get(), [&] { return p.lost(); });
+  CHECK_THAT(pattern.matches(end.data),
+             "writes after pause_writing() are still delivered, every byte in order");
+}
+
+LOOPCERT_CASE("protocols.pause_writing.loop_peer_not_reading", clauses("PROTO-PAUSE-WRITING")) {
+  // Both ends on the loop: the server side pauses reading, the client
+  // writes until its buffer crosses the high-water mark and gets
+  // pause_writing(); the server side resumes and the client resumes too.
+  auto loop = ctx.new_loop();
+  auto pair = connect_pair(ctx, *loop);
+  auto& p = *pair.client;
+  pair.peer->transport->pause_reading();
+  p.transport->set_write_buffer_limits(128 * 1024, 32 * 1024);
+  Pattern pattern;
+  for (int i = 0; i < 1024 && !p.paused(); ++i) p.transport->write(pattern.next(64 * 1024));
+  settle(ctx, *loop);
+  REQUIRE_THAT(p.paused(), "pause_writing() once the buffer crosses the high-water mark");
+  pair.peer->transport->resume_reading();
+  run_until(
+      ctx, *loop, [&] { return pair.peer->received.size() >= pattern.total() && !p.paused(); },
+      "the server side to read everything and the client to resume");
+  CHECK_THAT(pattern.matches(pair.peer->received), "every byte arrives");
+  pair.close(ctx, *loop);
+}
+
+// --- connection_lost's argument ----------------------------------------------
+
+LOOPCERT_CASE("protocols.connection_lost.none_after_clean_remote_close",
+              clauses("PROTO-CONNECTION-LOST-ARG")) {
+  // The peer closes cleanly (FIN): connection_lost(None).
+  auto loop = ctx.new_loop();
+  auto pair = connect_raw(ctx, *loop);
+  send_all(pair.peer.get(), "done");
+  pair.peer.reset();
+  run_until(
+      ctx, *loop, [&] { return pair.client->lost(); }, "connection_lost() after the peer closed");
+  CHECK_THAT(!pair.client->lost_error(), "connection_lost(None) after a clean close by the peer");
+}
+
+LOOPCERT_CASE("protocols.connection_lost.none_after_local_close", clauses("PROTO-CONNECTION-LOST-ARG")) {
+  // close() on either end of a loop pair: connection_lost(None) on both.
+  auto loop = ctx.new_loop();
+  auto pair = connect_pair(ctx, *loop);
+  pair.client->transport->write(std::string_view("x"));
+  pair.client->transport->close();
+  run_until(
+      ctx, *loop, [&] { return pair.client->lost() && pair.peer->lost(); }, "connection_lost() on both ends");
+  CHECK_THAT(!pair.client->lost_error(), "connection_lost(None) after close()");
+  CHECK_THAT(!pair.peer->lost_error(), "connection_lost(None) on the peer after its clean end of stream");
+  pair.close(ctx, *loop);
+}
+
+LOOPCERT_CASE("protocols.connection_lost.error_after_reset", clauses("PROTO-CONNECTION-LOST-ARG")) {
+  // The peer resets the connection (RST): connection_lost(exc) with the
+  // error, not None.
+  auto loop = ctx.new_loop();
+  auto pair = connect_raw(ctx, *loop);
+  reset(pair.peer);
+  run_until(
+      ctx, *loop, [&] { return pair.client->lost(); }, "connection_lost() after a reset");
+  CHECK_THAT(pair.client->lost_error() != nullptr, "connection_lost() gets the error after a reset");
+  CHECK_EQUAL(sequence_problem(*pair.client), std::string(), "the calling sequence holds");
+}
+
+LOOPCERT_CASE("protocols.connection_lost.error_after_reset_while_writing",
+              clauses("PROTO-CONNECTION-LOST-ARG", "PROTO-SEQ-CONNECTION-LOST-ONCE")) {
+  // A reset while the transport has data buffered for a peer that does
+  // not read: one connection_lost(), with the error.
+  auto loop = ctx.new_loop();
+  auto pair = connect_raw(ctx, *loop, std::make_shared<RecordingProtocol>(), kSlowPeer);
+  auto& p = *pair.client;
+  p.eof_result = true;
+  Pattern pattern;
+  fill(*p.transport, pattern, 512 * 1024);
+  reset(pair.peer);
+  run_until(
+      ctx, *loop, [&] { return p.lost(); }, "connection_lost() after a reset");
+  settle(ctx, *loop);
+  CHECK_THAT(p.lost_error() != nullptr, "connection_lost() gets the error");
+  CHECK_EQUAL(p.count(Call::connection_lost), 1, "connection_lost() is called once");
+}
+
+// --- The calling sequence -----------------------------------------------------
+
+LOOPCERT_CASE("protocols.sequence.made_once_per_connection", clauses("PROTO-SEQ-CONNECTION-MADE-ONCE")) {
+  // A server with three connections: each server-side protocol gets
+  // connection_made() once, before anything else.
+  auto loop = ctx.new_loop();
+  std::vector<std::shared_ptr<RecordingProtocol>> accepted;
+  auto server = ctx.run_until_complete(*loop,
+                                       loop->create_server(
+                                           [&accepted] {
+                                             accepted.push_back(std::make_shared<RecordingProtocol>());
+                                             return std::static_pointer_cast<Protocol>(accepted.back());
+                                           },
+                                           "127.0.0.1", 0),
+                                       "create_server()");
+  std::vector<std::shared_ptr<RecordingProtocol>> clients;
+  for (int i = 0; i < 3; ++i) {
+    auto client = std::make_shared<RecordingProtocol>();
+    clients.push_back(client);
+    ctx.run_until_complete(
+        *loop,
+        loop->create_connection([client] { return std::static_pointer_cast<Protocol>(client); }, "127.0.0.1",
+                                server->sockets().front().address.port()),
+        "create_connection()");
+    client->transport->write(std::string_view("hi"));
+  }
+  run_until(
+      ctx, *loop,
+      [&] {
+        if (accepted.size() < 3) return false;
+        for (auto& a : accepted)
+          if (a->received.size() < 2) return false;
+        return true;
+      },
+      "three connections with data");
+  for (auto& c : clients) c->transport->close();
+  run_until(
+      ctx, *loop,
+      [&] {
+        for (auto& a : accepted)
+          if (!a->lost()) return false;
+        for (auto& c : clients)
+          if (!c->lost()) return false;
+        return true;
+      },
+      "every connection to be lost");
+  server->close();
+  ctx.run_until_complete(*loop, server->wait_closed(), "wait_closed()");
+  CHECK_EQUAL(accepted.size(), std::size_t{3}, "one protocol per connection");
+  for (auto& a : accepted) {
+    CHECK_EQUAL(a->count(Call::connection_made), 1, "connection_made() exactly once per connection");
+    CHECK_EQUAL(sequence_problem(*a), std::string(), "connection_made() first");
+  }
+}
+
+LOOPCERT_CASE("protocols.sequence.no_data_after_eof",
+              clauses("PROTO-SEQ-DATA-ZERO-OR-MORE", "PROTO-SEQ-EOF-AT-MOST-ONCE")) {
+  // Data, then the peer's half-close, with the protocol keeping its end
+  // open: every data_received() comes before eof_received(), and after it
+  // there is none, however long the loop runs.
+  auto loop = ctx.new_loop();
+  auto client = std::make_shared<RecordingProtocol>();
+  client->eof_result = true;
+  auto pair = connect_raw(ctx, *loop, client);
+  Pattern pattern;
+  send_all(pair.peer.get(), pattern.next(100 * 1000));
+  ::shutdown(pair.peer.get(), SHUT_WR);
+  run_until(
+      ctx, *loop, [&] { return client->got_eof() || client->lost(); }, "eof_received()");
+  settle(ctx, *loop);
+  CHECK_THAT(pattern.matches(client->received), "the data arrives before eof_received()");
+  CHECK_EQUAL(sequence_problem(*client, Lost::optional), std::string(),
+              "no data_received() after eof_received()");
+  pair.close(ctx, *loop);
+  CHECK_EQUAL(sequence_problem(*client), std::string(), "the calling sequence holds to the end");
+}
+
+LOOPCERT_CASE("protocols.sequence.eof_once_while_kept_open", clauses("PROTO-SEQ-EOF-AT-MOST-ONCE")) {
+  // A socket at its end of stream stays readable: a transport that keeps
+  // polling it after eof_received() returned true must not report the end
+  // again, while the protocol goes on writing.
+  auto loop = ctx.new_loop();
+  auto client = std::make_shared<RecordingProtocol>();
+  client->eof_result = true;
+  auto pair = connect_raw(ctx, *loop, client);
+  ::shutdown(pair.peer.get(), SHUT_WR);
+  run_until(
+      ctx, *loop, [&] { return client->got_eof() || client->lost(); }, "eof_received()");
+  for (int i = 0; i < 3; ++i) {
+    client->transport->write(std::string_view("still here"));
+    settle(ctx, *loop);
+  }
+  CHECK_EQUAL(client->count(Call::eof_received), 1,
+              conformance::str("eof_received() at most once: ", client->trace()));
+  pair.close(ctx, *loop);
+  CHECK_EQUAL(client->count(Call::eof_received), 1, "and not again while closing");
+}
+
+LOOPCERT_CASE("protocols.sequence.eof_once_across_pause_resume", clauses("PROTO-SEQ-EOF-AT-MOST-ONCE")) {
+  // pause_reading()/resume_reading() after the end of the stream must not
+  // make the transport read the end, and call eof_received(), again.
+  auto loop = ctx.new_loop();
+  auto client = std::make_shared<RecordingProtocol>();
+  client->eof_result = true;
+  auto pair = connect_raw(ctx, *loop, client);
+  send_all(pair.peer.get(), "data");
+  ::shutdown(pair.peer.get(), SHUT_WR);
+  run_until(
+      ctx, *loop, [&] { return client->got_eof() || client->lost(); }, "eof_received()");
+  client->transport->pause_reading();
+  settle(ctx, *loop);
+  client->transport->resume_reading();
+  settle(ctx, *loop);
+  CHECK_EQUAL(client->count(Call::eof_received), 1,
+              conformance::str("eof_received() at most once: ", client->trace()));
+  CHECK_EQUAL(sequence_problem(*client, Lost::optional), std::string(), "the calling sequence holds");
+  pair.close(ctx, *loop);
+}
+
+LOOPCERT_CASE("protocols.sequence.lost_once_after_close_close_abort",
+              clauses("PROTO-SEQ-CONNECTION-LOST-ONCE")) {
+  // close(), close() again and abort() on one transport, with data
+  // buffered: connection_lost() once, and nothing after it.
+  auto loop = ctx.new_loop();
+  auto pair = connect_raw(ctx, *loop, std::make_shared<RecordingProtocol>(), kSlowPeer);
+  auto& p = *pair.client;
+  Pattern pattern;
+  fill(*p.transport, pattern, 256 * 1024);
+  p.transport->close();
+  p.transport->close();
+  p.transport->abort();
+  run_until(
+      ctx, *loop, [&] { return p.lost(); }, "connection_lost()");
+  settle(ctx, *loop);
+  p.transport->abort();
+  p.transport->close();
+  settle(ctx, *loop);
+  CHECK_EQUAL(p.count(Call::connection_lost), 1,
+              conformance::str("connection_lost() exactly once: ", p.trace()));
+  CHECK_EQUAL(sequence_problem(p), std::string(), "connection_lost() is the last call");
+}
+
+LOOPCERT_CASE("protocols.sequence.lost_once_when_both_ends_close",
+              clauses("PROTO-SEQ-CONNECTION-LOST-ONCE")) {
+  // The peer closes while the protocol closes too (from eof_received(),
+  // and again from connection_lost()): still one connection_lost().
+  auto loop = ctx.new_loop();
+  auto client = std::make_shared<RecordingProtocol>();
+  client->eof_result = true;
+  client->on_eof = [](RecordingProtocol& p) {
+    p.transport->write(std::string_view("parting words"));
+    p.transport->close();
+  };
+  client->on_lost = [](RecordingProtocol& p) { p.transport->close(); };
+  auto pair = connect_raw(ctx, *loop, client);
+  pair.peer.reset();
+  run_until(
+      ctx, *loop, [&] { return client->lost(); }, "connection_lost()");
+  settle(ctx, *loop);
+  CHECK_EQUAL(client->count(Call::connection_lost), 1,
+              conformance::str("connection_lost() exactly once: ", client->trace()));
+  CHECK_EQUAL(sequence_problem(*client), std::string(), "the calling sequence holds");
+}
+
+LOOPCERT_CASE("protocols.sequence.nothing_after_connection_lost", clauses("PROTO-SEQ-CONNECTION-LOST-ONCE")) {
+  // After connection_lost(), transport methods called on the dead
+  // transport make no protocol calls, and data the peer still sends is
+  // not delivered.
+  auto loop = ctx.new_loop();
+  auto pair = connect_pair(ctx, *loop);
+  auto& p = *pair.client;
+  p.transport->close();
+  run_until(
+      ctx, *loop, [&] { return p.lost() && pair.peer->lost(); }, "connection_lost() on both ends");
+  std::size_t mark = p.events.size();
+  p.transport->set_write_buffer_limits(0);
+  p.transport->write(std::string_view("after the end"));
+  p.transport->pause_reading();
+  p.transport->resume_reading();
+  p.transport->close();
+  p.transport->abort();
+  settle(ctx, *loop);
+  CHECK_EQUAL(p.events.size(), mark,
+              conformance::str("nothing is called after connection_lost(): ", p.trace()));
+  pair.close(ctx, *loop);
+}
+
+LOOPCERT_CASE("protocols.sequence.order_of_a_conversation", clauses("PROTO-SEQ-ORDER")) {
+  // A request, a half-close, a reply, a close: both ends' traces read
+  // connection_made (data_received)* eof_received? connection_lost.
+  auto loop = ctx.new_loop();
+  auto client = std::make_shared<RecordingProtocol>();
+  auto peer = std::make_shared<RecordingProtocol>();
+  peer->eof_result = true;
+  peer->on_eof = [](RecordingProtocol& p) {
+    p.transport->write(std::string_view(p.received));
+    p.transport->close();
+  };
+  auto pair = connect_pair(ctx, *loop, client, peer);
+  Pattern pattern;
+  for (int i = 0; i < 50; ++i) client->transport->write(pattern.next(1000 + i));
+  client->transport->write_eof();
+  client->eof_result = false;
+  run_until(
+      ctx, *loop, [&] { return client->lost() && peer->lost(); }, "the reply and both connection_lost()");
+  CHECK_THAT(pattern.matches(client->received), "the reply comes back whole");
+  CHECK_EQUAL(sequence_problem(*client), std::string(), "the client's calls follow the sequence");
+  CHECK_EQUAL(sequence_problem(*peer), std::string(), "the server side's calls follow the sequence");
+  CHECK_EQUAL(client->count(Call::eof_received), 1, "the client sees the server side's end of stream once");
+  pair.close(ctx, *loop);
+}
+
+LOOPCERT_CASE("protocols.sequence.order_on_reset", clauses("PROTO-SEQ-ORDER")) {
+  // Data, then a reset: connection_made (data_received)* connection_lost,
+  // with nothing after it.
+  auto loop = ctx.new_loop();
+  auto pair = connect_raw(ctx, *loop);
+  send_all(pair.peer.get(), "some data");
+  reset(pair.peer);
+  run_until(
+      ctx, *loop, [&] { return pair.client->lost(); }, "connection_lost() after a reset");
+  settle(ctx, *loop);
+  CHECK_EQUAL(sequence_problem(*pair.client), std::string(), "the calls follow the sequence after a reset");
+}
+
+LOOPCERT_CASE("protocols.sequence.order_when_the_peer_aborts", clauses("PROTO-SEQ-ORDER")) {
+  // The client aborts while the server side is sending to it: the server
+  // side's trace ends with one connection_lost(), whatever came before.
+  auto loop = ctx.new_loop();
+  auto pair = connect_pair(ctx, *loop);
+  Pattern pattern;
+  fill(*pair.peer->transport, pattern, 256 * 1024, 4u << 20);
+  pair.client->transport->write(std::string_view("going"));
+  pair.client->transport->abort();
+  run_until(
+      ctx, *loop, [&] { return pair.client->lost() && pair.peer->lost(); }, "connection_lost() on both ends");
+  settle(ctx, *loop);
+  CHECK_EQUAL(sequence_problem(*pair.client), std::string(), "the aborting end's calls follow the sequence");
+  CHECK_EQUAL(sequence_problem(*pair.peer), std::string(), "the other end's calls follow the sequence");
+  pair.close(ctx, *loop);
+}
+
+// --- pause_writing / resume_writing pairs ---------------------------------------
+
+namespace {
+
+/// Writes to the slow peer until the protocol is paused, then lets the peer
+/// read everything written so far, until the protocol is resumed.
+void one_flow_round(conformance::Context& ctx, AbstractEventLoop& loop, RawPair& pair, Pattern& pattern,
+                    std::string& got) {
+  auto& p = *pair.client;
+  for (int i = 0; i < 512 && !p.paused(); ++i) p.transport->write(pattern.next(64 * 1024));
+  settle(ctx, loop);
+  PeerReader reader(pair.peer.get(), pattern.total() - got.size());
+  run_until(
+      ctx, loop, [&] { return reader.done() && p.transport->get_write_buffer_size() == 0; },
+      "the peer to read everything written so far");
+  reader.join(ctx);
+  got += reader.data;
+  settle(ctx, loop);
+}
+
+}  // namespace
+
+LOOPCERT_CASE("protocols.flow.pairs_over_three_rounds", clauses("PROTO-FLOW-PAIRS")) {
+  // Three rounds of filling and draining: pause, resume, pause, resume,
+  // pause, resume, never two of a kind in a row.
+  auto loop = ctx.new_loop();
+  auto pair = connect_raw(ctx, *loop, std::make_shared<RecordingProtocol>(), kSlowPeer);
+  auto& p = *pair.client;
+  p.transport->set_write_buffer_limits(64 * 1024, 16 * 1024);
+  Pattern pattern;
+  std::string got;
+  for (int round = 0; round < 3; ++round) one_flow_round(ctx, *loop, pair, pattern, got);
+  CHECK_EQUAL(p.count(Call::pause_writing), 3,
+              conformance::str("one pause_writing() per round: ", p.trace()));
+  CHECK_EQUAL(p.count(Call::resume_writing), 3,
+              conformance::str("one resume_writing() per round: ", p.trace()));
+  CHECK_EQUAL(flow_problem(p), std::string(), "pause_writing() and resume_writing() alternate");
+  CHECK_THAT(pattern.matches(got), "every byte arrives");
+  pair.close(ctx, *loop);
+}
+
+LOOPCERT_CASE("protocols.flow.no_resume_without_pause", clauses("PROTO-FLOW-PAIRS")) {
+  // The buffer fills (below a high-water mark of 16 MiB) and drains: there
+  // was no pause_writing(), so there must be no resume_writing().
+  auto loop = ctx.new_loop();
+  auto pair = connect_raw(ctx, *loop, std::make_shared<RecordingProtocol>(), kSlowPeer);
+  auto& p = *pair.client;
+  p.transport->set_write_buffer_limits(16u << 20, 8u << 20);
+  Pattern pattern;
+  fill(*p.transport, pattern, 256 * 1024, 4u << 20);
+  settle(ctx, *loop);
+  PeerReader reader(pair.peer.get(), pattern.total());
+  run_until(
+      ctx, *loop, [&] { return reader.done(); }, "the peer to read everything");
+  reader.join(ctx);
+  settle(ctx, *loop);
+  CHECK_EQUAL(flow_problem(p), std::string(), "no resume_writing() without a pause_writing() before it");
+  pair.close(ctx, *loop);
+}
+
+LOOPCERT_CASE("protocols.flow.one_pause_while_paused", clauses("PROTO-FLOW-PAIRS")) {
+  // Once paused, more writes (the protocol ignores the pause) do not make
+  // a second pause_writing().
+  auto loop = ctx.new_loop();
+  auto pair = connect_raw(ctx, *loop, std::make_shared<RecordingProtocol>(), kSlowPeer);
+  auto& p = *pair.client;
+  p.transport->set_write_buffer_limits(16 * 1024, 4 * 1024);
+  Pattern pattern;
+  for (int i = 0; i < 512 && !p.paused(); ++i) p.transport->write(pattern.next(64 * 1024));
+  for (int i = 0; i < 20; ++i) {
+    p.transport->write(pattern.next(4096));
+    if (i % 5 == 0) settle(ctx, *loop);
+  }
+  CHECK_EQUAL(p.count(Call::pause_writing), 1,
+              conformance::str("one pause_writing() while paused: ", p.trace()));
+  CHECK_EQUAL(flow_problem(p), std::string(), "never two pause_writing() in a row");
+  p.transport->close();
+  auto end = read_to_end(ctx, *loop, pair.peer.get(), [&] { return p.lost(); });
+  CHECK_THAT(pattern.matches(end.data), "every byte arrives");
+  CHECK_EQUAL(flow_problem(p), std::string(), "pause_writing() and resume_writing() alternate to the end");
+}
+
+LOOPCERT_CASE("protocols.flow.nothing_after_lost_when_closed_paused", clauses("PROTO-FLOW-PAIRS")) {
+  // close() while paused: the buffer drains as the peer reads; a
+  // resume_writing() may come before connection_lost() but never after it.
+  auto loop = ctx.new_loop();
+  auto pair = connect_raw(ctx, *loop, std::make_shared<RecordingProtocol>(), kSlowPeer);
+  auto& p = *pair.client;
+  p.transport->set_write_buffer_limits(64 * 1024, 16 * 1024);
+  Pattern pattern;
+  for (int i = 0; i < 512 && !p.paused(); ++i) p.transport->write(pattern.next(64 * 1024));
+  settle(ctx, *loop);
+  p.transport->close();
+  auto end = read_to_end(ctx, *loop, pair.peer.get(), [&] { return p.lost(); });
+  settle(ctx, *loop);
+  CHECK_EQUAL(flow_problem(p), std::string(), "no flow-control call after connection_lost()");
+  CHECK_THAT(pattern.matches(end.data), "every byte arrives");
+}
+
+LOOPCERT_CASE("protocols.flow.aborted_while_paused",
+              clauses("PROTO-FLOW-FINAL-RESUME-OPTIONAL").tolerance()) {
+  // abort() while paused: the connection may be lost without a final
+  // resume_writing(); the case accepts both, as long as the pairs hold.
+  auto loop = ctx.new_loop();
+  auto pair = connect_raw(ctx, *loop, std::make_shared<RecordingProtocol>(), kSlowPeer);
+  auto& p = *pair.client;
+  p.transport->set_write_buffer_limits(64 * 1024, 16 * 1024);
+  Pattern pattern;
+  for (int i = 0; i < 512 && !p.paused(); ++i) p.transport->write(pattern.next(64 * 1024));
+  settle(ctx, *loop);
+  p.transport->abort();
+  run_until(
+      ctx, *loop, [&] { return p.lost(); }, "connection_lost() after abort()");
+  settle(ctx, *loop);
+  CHECK_EQUAL(flow_problem(p), std::string(), "the flow-control calls pair up, the final resume optional");
+  CHECK_EQUAL(sequence_problem(p), std::string(), "connection_lost() once, last");
+}
+
+LOOPCERT_CASE("protocols.flow.resume_inside_write_or_later",
+              clauses("PROTO-RESUME-WRITING-SYNC").tolerance()) {
+  // resume_writing() may come from the loop or from inside write(): a
+  // protocol that writes again from resume_writing() runs two rounds; the
+  // case accepts either timing, as long as the pairs hold.
+  auto loop = ctx.new_loop();
+  auto client = std::make_shared<RecordingProtocol>();
+  Pattern pattern;
+  client->on_resume = [&pattern](RecordingProtocol& p) {
+    if (p.count(Call::resume_writing) == 1) p.transport->write(pattern.next(64 * 1024));
+  };
+  auto pair = connect_raw(ctx, *loop, client, kSlowPeer);
+  client->transport->set_write_buffer_limits(32 * 1024, 8 * 1024);
+  for (int i = 0; i < 512 && !client->paused(); ++i)
+    client->call([&] { client->transport->write(pattern.next(64 * 1024)); });
+  settle(ctx, *loop);
+  std::string got;
+  bool eof = false;
+  read_faster(pair.peer.get());
+  run_until(
+      ctx, *loop,
+      [&] {
+        got += read_available(pair.peer.get(), eof);
+        return got.size() == pattern.total() && client->count(Call::resume_writing) >= 1 && !client->paused();
+      },
+      "the peer to read everything");
+  CHECK_EQUAL(flow_problem(*client), std::string(), "pause_writing() and resume_writing() alternate");
+  CHECK_THAT(pattern.matches(got), "every byte arrives");
+  pair.close(ctx, *loop);
+}

@@ -1,0 +1,343 @@
+// Mutants of transports and the calls they make on their protocols (stream
+// connections and datagram endpoints).
+//
+// Each wraps the correct loop's create_connection() / create_server() (or
+// create_datagram_endpoint()) so that a shim sits between the loop's
+// transport and the caller's protocol: the loop's transport sees the shim
+// as its protocol, the caller's protocol sees it as its transport. The shim
+// forwards every call both ways; each mutant overrides the one call whose
+// behaviour it breaks.
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../mutant.hpp"
+
+namespace conformance::selftest {
+namespace {
+
+using namespace pep3156;
+
+/// A Future on `loop` completed with map(inner's result), or with inner's
+/// exception or cancellation.
+template <class Pair, class Map>
+Future<Pair> mapped(AbstractEventLoop& loop, const Future<Pair>& inner, Map map) {
+  Future<Pair> outer(loop);
+  inner.add_done_callback([outer, map](Future<Pair> done) mutable {
+    if (done.cancelled()) {
+      outer.cancel();
+    } else if (auto exc = done.exception()) {
+      outer.set_exception(exc);
+    } else {
+      outer.set_result(map(done.result()));
+    }
+  });
+  return outer;
+}
+
+// --- Streams ------------------------------------------------------------------------
+
+class StreamShim : public Protocol, public Transport, public std::enable_shared_from_this<StreamShim> {
+ public:
+  using Transport::get_extra_info;
+  using WriteTransport::write;
+
+  StreamShim(AbstractEventLoop& loop, std::shared_ptr<Protocol> user)
+      : loop_(loop), original_(user), user_(std::move(user)) {}
+  std::shared_ptr<Protocol> original() const { return original_.lock(); }
+
+  // The protocol side, called by the correct loop's transport.
+  void connection_made(std::shared_ptr<BaseTransport> transport) override {
+    inner_ = std::dynamic_pointer_cast<Transport>(std::move(transport));
+    user_->connection_made(shared_from_this());
+  }
+  void data_received(BytesView data) override {
+    last_chunk_ = to_string(data);
+    if (user_) user_->data_received(data);
+  }
+  bool eof_received() override { return user_ ? user_->eof_received() : false; }
+  void pause_writing() override {
+    if (user_) user_->pause_writing();
+  }
+  void resume_writing() override {
+    if (user_) user_->resume_writing();
+  }
+  void connection_lost(std::exception_ptr exc) override {
+    // Released once it has been told, as a transport does (D-TR-1).
+    if (auto user = std::exchange(user_, nullptr)) user->connection_lost(exc);
+  }
+
+  // The transport side, called by the caller's protocol.
+  std::any get_extra_info(std::string_view name) const override { return inner_->get_extra_info(name); }
+  void close() override { inner_->close(); }
+  bool is_closing() const override { return inner_->is_closing(); }
+  void pause_reading() override { inner_->pause_reading(); }
+  void resume_reading() override { inner_->resume_reading(); }
+  void write(BytesView data) override { inner_->write(data); }
+  void writelines(std::span<const BytesView> buffers) override { inner_->writelines(buffers); }
+  void write_eof() override { inner_->write_eof(); }
+  bool can_write_eof() const override { return inner_->can_write_eof(); }
+  std::size_t get_write_buffer_size() const override { return inner_->get_write_buffer_size(); }
+  void set_write_buffer_limits(std::optional<std::size_t> high, std::optional<std::size_t> low) override {
+    inner_->set_write_buffer_limits(high, low);
+  }
+  void abort() override { inner_->abort(); }
+
+ protected:
+  /// Bytes for a call the correct transport would not make: the last chunk
+  /// it delivered again, or one byte if it delivered none.
+  std::string stale_data() const { return last_chunk_.empty() ? std::string("x") : last_chunk_; }
+
+  AbstractEventLoop& loop_;
+  std::weak_ptr<Protocol> original_;  // the pair's protocol, for create_connection()'s result
+  std::shared_ptr<Protocol> user_;    // null once connection_lost() has been forwarded
+  std::shared_ptr<Transport> inner_;
+  std::string last_chunk_;
+};
+
+/// A loop whose stream connections (client and server side) run through a
+/// Shim of type S.
+template <class S>
+class StreamShimLoop final : public ForwardingEventLoop {
+ public:
+  using ForwardingEventLoop::ForwardingEventLoop;
+
+  Future<StreamConnection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port,
+                                             ConnectionOptions options) override {
+    return shim_pair(
+        inner().create_connection(shimmed(std::move(factory)), std::move(host), port, std::move(options)));
+  }
+  Future<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host, std::uint16_t port,
+                                                ServerOptions options) override {
+    return inner().create_server(shimmed(std::move(factory)), std::move(host), port, std::move(options));
+  }
+  Future<StreamConnection> create_unix_connection(ProtocolFactory factory, std::string path,
+                                                  ConnectionOptions options) override {
+    return shim_pair(
+        inner().create_unix_connection(shimmed(std::move(factory)), std::move(path), std::move(options)));
+  }
+  Future<std::shared_ptr<Server>> create_unix_server(ProtocolFactory factory, std::string path,
+                                                     ServerOptions options) override {
+    return inner().create_unix_server(shimmed(std::move(factory)), std::move(path), std::move(options));
+  }
+
+ private:
+  ProtocolFactory shimmed(ProtocolFactory factory) {
+    return [this, factory = std::move(factory)]() -> std::shared_ptr<Protocol> {
+      auto user = factory();
+      if (!user) return nullptr;  // the correct loop rejects it
+      return std::make_shared<S>(*this, std::move(user));
+    };
+  }
+  Future<StreamConnection> shim_pair(const Future<StreamConnection>& inner_pair) {
+    return mapped(*this, inner_pair, [](const StreamConnection& pair) {
+      auto shim = std::dynamic_pointer_cast<S>(pair.second);
+      return StreamConnection{shim, shim->original()};
+    });
+  }
+};
+
+class ConnectionLostTwice final : public StreamShim {
+ public:
+  using StreamShim::StreamShim;
+  void connection_lost(std::exception_ptr exc) override {
+    auto user = user_;
+    StreamShim::connection_lost(exc);
+    if (user) user->connection_lost(exc);
+  }
+};
+LOOPCERT_MUTANT({"stream_connection_lost_twice", Expect::caught, "PROTO-SEQ-CONNECTION-LOST-ONCE",
+                 "calls the stream protocol's connection_lost() twice in a row",
+                 wrap<StreamShimLoop<ConnectionLostTwice>>});
+
+class ConnectionLostNever final : public StreamShim {
+ public:
+  using StreamShim::StreamShim;
+  void connection_lost(std::exception_ptr) override { user_.reset(); }
+};
+LOOPCERT_MUTANT({"stream_connection_lost_never", Expect::caught, "PROTO-SEQ-CONNECTION-LOST-ONCE",
+                 "never calls the stream protocol's connection_lost()",
+                 wrap<StreamShimLoop<ConnectionLostNever>>});
+
+class DataAfterEof final : public StreamShim {
+ public:
+  using StreamShim::StreamShim;
+  bool eof_received() override {
+    bool keep_open = StreamShim::eof_received();
+    if (user_) user_->data_received(as_bytes(stale_data()));
+    return keep_open;
+  }
+};
+LOOPCERT_MUTANT({"stream_data_after_eof", Expect::caught, "PROTO-SEQ-ORDER",
+                 "calls data_received() right after eof_received()", wrap<StreamShimLoop<DataAfterEof>>});
+
+class DataAfterClose final : public StreamShim {
+ public:
+  using StreamShim::StreamShim;
+  void close() override {
+    // Scheduled before the transport schedules connection_lost(): it runs
+    // after close() and before connection_lost().
+    loop_.call_soon([self = std::static_pointer_cast<DataAfterClose>(shared_from_this())] {
+      if (self->user_) self->user_->data_received(as_bytes(self->stale_data()));
+    });
+    StreamShim::close();
+  }
+};
+LOOPCERT_MUTANT({"stream_data_after_close", Expect::caught, "TR-CLOSE-STOPS-READING",
+                 "calls data_received() once more after close()", wrap<StreamShimLoop<DataAfterClose>>});
+
+class PauseWritingTwice final : public StreamShim {
+ public:
+  using StreamShim::StreamShim;
+  void pause_writing() override {
+    StreamShim::pause_writing();
+    StreamShim::pause_writing();
+  }
+};
+LOOPCERT_MUTANT({"stream_pause_writing_twice", Expect::caught, "PROTO-FLOW-PAIRS",
+                 "calls pause_writing() twice for each pause", wrap<StreamShimLoop<PauseWritingTwice>>});
+
+class ResumeWritingUnpaired final : public StreamShim {
+ public:
+  using StreamShim::StreamShim;
+  void resume_writing() override {
+    StreamShim::resume_writing();
+    StreamShim::resume_writing();
+  }
+};
+LOOPCERT_MUTANT({"stream_resume_writing_unpaired", Expect::caught, "PROTO-FLOW-PAIRS",
+                 "calls resume_writing() a second time, with no pause_writing() before it",
+                 wrap<StreamShimLoop<ResumeWritingUnpaired>>});
+
+class CloseDropsBuffer final : public StreamShim {
+ public:
+  using StreamShim::StreamShim;
+  void close() override { inner_->abort(); }
+};
+LOOPCERT_MUTANT({"stream_close_drops_buffer", Expect::caught, "TR-CLOSE-FLUSHES",
+                 "close() discards the write buffer, as abort() does",
+                 wrap<StreamShimLoop<CloseDropsBuffer>>});
+
+// --- Datagrams --------------------------------------------------------------------------
+
+class DatagramShim : public DatagramProtocol,
+                     public DatagramTransport,
+                     public std::enable_shared_from_this<DatagramShim> {
+ public:
+  using DatagramTransport::get_extra_info;
+
+  DatagramShim(AbstractEventLoop& loop, std::shared_ptr<DatagramProtocol> user)
+      : loop_(loop), original_(user), user_(std::move(user)) {}
+  std::shared_ptr<DatagramProtocol> original() const { return original_.lock(); }
+
+  void connection_made(std::shared_ptr<BaseTransport> transport) override {
+    inner_ = std::dynamic_pointer_cast<DatagramTransport>(std::move(transport));
+    user_->connection_made(shared_from_this());
+  }
+  void datagram_received(BytesView data, const SocketAddress& from) override {
+    last_datagram_ = to_string(data);
+    last_sender_ = from;
+    if (user_) user_->datagram_received(data, from);
+  }
+  void error_received(std::exception_ptr exc) override {
+    if (user_) user_->error_received(exc);
+  }
+  void pause_writing() override {
+    if (user_) user_->pause_writing();
+  }
+  void resume_writing() override {
+    if (user_) user_->resume_writing();
+  }
+  void connection_lost(std::exception_ptr exc) override {
+    if (auto user = std::exchange(user_, nullptr)) user->connection_lost(exc);
+  }
+
+  std::any get_extra_info(std::string_view name) const override { return inner_->get_extra_info(name); }
+  void close() override { inner_->close(); }
+  bool is_closing() const override { return inner_->is_closing(); }
+  void sendto(BytesView data, const std::optional<SocketAddress>& address) override {
+    inner_->sendto(data, address);
+  }
+  void abort() override { inner_->abort(); }
+  std::size_t get_write_buffer_size() const override { return inner_->get_write_buffer_size(); }
+
+ protected:
+  AbstractEventLoop& loop_;
+  std::weak_ptr<DatagramProtocol> original_;
+  std::shared_ptr<DatagramProtocol> user_;  // null once connection_lost() has been forwarded
+  std::shared_ptr<DatagramTransport> inner_;
+  std::string last_datagram_ = "x";
+  SocketAddress last_sender_ = SocketAddress("127.0.0.1", 9);
+};
+
+/// A loop whose datagram endpoints run through a shim of type S; S may
+/// keep per-loop state in the loop (S::LoopState).
+template <class S>
+class DatagramShimLoop final : public ForwardingEventLoop {
+ public:
+  using ForwardingEventLoop::ForwardingEventLoop;
+
+  Future<DatagramConnection> create_datagram_endpoint(DatagramProtocolFactory factory,
+                                                      DatagramOptions options) override {
+    auto shimmed = [this, factory = std::move(factory)]() -> std::shared_ptr<DatagramProtocol> {
+      auto user = factory();
+      if (!user) return nullptr;
+      return std::make_shared<S>(*this, std::move(user));
+    };
+    auto inner_pair = inner().create_datagram_endpoint(std::move(shimmed), std::move(options));
+    return mapped(*this, inner_pair, [this](const DatagramConnection& pair) {
+      endpoint_created();
+      auto shim = std::dynamic_pointer_cast<S>(pair.second);
+      return DatagramConnection{shim, shim->original()};
+    });
+  }
+
+  /// Descriptors to close again (FdClosedTwice).
+  std::vector<int> stale_fds;
+
+ private:
+  /// FdClosedTwice's deferred second close(): the next endpoint's socket
+  /// has, by now, taken the lowest free number, which is a lost one's.
+  void endpoint_created() {
+    for (int fd : std::exchange(stale_fds, {})) ::close(fd);
+  }
+};
+
+class DatagramAfterClose final : public DatagramShim {
+ public:
+  using DatagramShim::DatagramShim;
+  void close() override {
+    loop_.call_soon([self = std::static_pointer_cast<DatagramAfterClose>(shared_from_this())] {
+      if (self->user_) self->user_->datagram_received(as_bytes(self->last_datagram_), self->last_sender_);
+    });
+    DatagramShim::close();
+  }
+};
+LOOPCERT_MUTANT({"datagram_received_after_close", Expect::caught, "TR-DGRAM-CLOSE",
+                 "calls datagram_received() once more after close()",
+                 wrap<DatagramShimLoop<DatagramAfterClose>>});
+
+class FdClosedTwice final : public DatagramShim {
+ public:
+  using DatagramShim::DatagramShim;
+  void connection_made(std::shared_ptr<BaseTransport> transport) override {
+    fd_ = transport->get_extra_info<int>("socket", -1);
+    DatagramShim::connection_made(std::move(transport));
+  }
+  void connection_lost(std::exception_ptr exc) override {
+    DatagramShim::connection_lost(exc);
+    if (fd_ >= 0) static_cast<DatagramShimLoop<FdClosedTwice>&>(loop_).stale_fds.push_back(fd_);
+  }
+
+ private:
+  int fd_ = -1;
+};
+LOOPCERT_MUTANT({"datagram_fd_closed_twice", Expect::caught, "TR-DGRAM-CLOSE",
+                 "closes a lost endpoint's descriptor number again later, by then another endpoint's socket",
+                 wrap<DatagramShimLoop<FdClosedTwice>>});
+
+}  // namespace
+}  // namespace conformance::selftest
