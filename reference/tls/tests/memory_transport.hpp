@@ -50,6 +50,8 @@ class MemoryTransport final : public Transport, public std::enable_shared_from_t
     schedule_delivery();
   }
   bool is_closing() const override { return closing_; }
+  /// connection_lost() has been called: this end holds its protocol no more.
+  bool lost() const { return lost_; }
   void pause_reading() override { reading_paused_ = true; }
   void resume_reading() override {
     if (!reading_paused_) return;

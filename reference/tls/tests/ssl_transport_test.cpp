@@ -15,6 +15,7 @@ namespace pep3156::reference::testing {
 using pep3156::testing::echo;
 using pep3156::testing::for_each_loop;
 using pep3156::testing::RecordingProtocol;
+using pep3156::testing::run_until;
 using tls::SSLTransport;
 namespace {
 
@@ -22,7 +23,8 @@ namespace {
 struct TlsPair {
   TlsPair(AbstractEventLoop& loop, std::shared_ptr<SSLContext> client_context,
           std::string server_hostname = "localhost", std::size_t chunk = 1000)
-      : client_app(std::make_shared<RecordingProtocol>(loop)),
+      : loop_(loop),
+        client_app(std::make_shared<RecordingProtocol>(loop)),
         server_app(std::make_shared<RecordingProtocol>(loop)),
         handshake(loop) {
     auto [client_end, server_end] = MemoryTransport::make_pair(loop, chunk);
@@ -36,8 +38,18 @@ struct TlsPair {
     client_lower->attach(client);
     server_lower->attach(server);
   }
+  // Each end holds its SSLTransport until connection_lost() and the
+  // SSLTransport holds the end: a test that stops the loop before both ends
+  // are lost (a failed handshake aborts them, a few callbacks later) would
+  // leave that cycle behind. Let them finish.
+  ~TlsPair() {
+    if (!loop_.is_closed()) run_until(loop_, [this] { return client_lower->lost() && server_lower->lost(); });
+  }
+  TlsPair(const TlsPair&) = delete;
+  TlsPair& operator=(const TlsPair&) = delete;
 
   static constexpr double handshake_timeout = 60.0;
+  AbstractEventLoop& loop_;
   std::shared_ptr<RecordingProtocol> client_app;
   std::shared_ptr<RecordingProtocol> server_app;
   Future<void> handshake;  // the client's waiter
