@@ -306,19 +306,40 @@ class DatagramShimLoop final : public ForwardingEventLoop {
   }
 };
 
-class DatagramAfterClose final : public DatagramShim {
+// The PEP lets a datagram arrive between close() and connection_lost()
+// (decision D-TR-10): a transport whose close() takes effect one loop
+// iteration later, still delivering what arrives meanwhile, is tolerated.
+class DatagramCloseDeferred final : public DatagramShim {
  public:
   using DatagramShim::DatagramShim;
   void close() override {
-    loop_.call_soon([self = std::static_pointer_cast<DatagramAfterClose>(shared_from_this())] {
-      if (self->user_) self->user_->datagram_received(as_bytes(self->last_datagram_), self->last_sender_);
+    closing_ = true;
+    loop_.call_soon([self = std::static_pointer_cast<DatagramCloseDeferred>(shared_from_this())] {
+      self->DatagramShim::close();
     });
-    DatagramShim::close();
+  }
+  bool is_closing() const override { return closing_ || DatagramShim::is_closing(); }
+
+ private:
+  bool closing_ = false;
+};
+LOOPCERT_MUTANT({"datagram_close_deferred", Expect::tolerated, "TR-DGRAM-CLOSE",
+                 "close() takes effect one iteration later; datagrams arriving meanwhile are delivered",
+                 wrap<DatagramShimLoop<DatagramCloseDeferred>>});
+
+// After connection_lost() nothing may follow (PROTO-DGRAM-SEQ).
+class DatagramAfterLost final : public DatagramShim {
+ public:
+  using DatagramShim::DatagramShim;
+  void connection_lost(std::exception_ptr exc) override {
+    auto user = user_;
+    DatagramShim::connection_lost(exc);
+    if (user) user->datagram_received(as_bytes(last_datagram_), last_sender_);
   }
 };
-LOOPCERT_MUTANT({"datagram_received_after_close", Expect::caught, "TR-DGRAM-CLOSE",
-                 "calls datagram_received() once more after close()",
-                 wrap<DatagramShimLoop<DatagramAfterClose>>});
+LOOPCERT_MUTANT({"datagram_received_after_connection_lost", Expect::caught, "PROTO-DGRAM-SEQ",
+                 "calls datagram_received() once more after connection_lost()",
+                 wrap<DatagramShimLoop<DatagramAfterLost>>});
 
 class FdClosedTwice final : public DatagramShim {
  public:
