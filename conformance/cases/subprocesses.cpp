@@ -634,8 +634,7 @@ LOOPCERT_CASE("subprocesses.pipe_lost.stdin_closed_while_running", clauses("PROT
 }
 
 LOOPCERT_CASE("subprocesses.pipe_lost.all_closed_child_runs_on",
-              clauses("PROTO-SUBPROC-PIPE-LOST", "PROTO-SUBPROC-EXITED",
-                      "PROTO-SUBPROC-NO-EXIT-PIPES-LOST")) {
+              clauses("PROTO-SUBPROC-PIPE-LOST", "PROTO-SUBPROC-EXITED")) {
   // The child closes all three pipes and waits on a pipe of the case's own,
   // opened through /dev/fd (a POSIX shell redirects only fds 0 to 9, and the
   // case process may hold all of them). All three pipe_connection_lost()
