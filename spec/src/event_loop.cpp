@@ -150,7 +150,11 @@ FuturePtr AbstractEventLoop::run_in_executor(std::shared_ptr<Executor> executor,
     } catch (...) {
       failure = std::current_exception();
     }
-    auto deliver = [future = std::move(future), result = std::move(result), failure]() mutable {
+    // Moved, not copied: the loop's thread holds the only reference to the
+    // exception from here on (a copy released here would race, as TSan
+    // sees it, with the loop's thread reading the exception).
+    auto deliver = [future = std::move(future), result = std::move(result),
+                    failure = std::move(failure)]() mutable {
       if (future->done()) return;  // cancelled meanwhile
       if (failure) {
         future->set_exception(failure);
