@@ -69,12 +69,16 @@ LOOPCERT_CASE("timers.call_later.chain_from_timers", clauses("LOOP-CALLLATER-ONC
   }
 }
 
-LOOPCERT_CASE("timers.cancel.by_an_earlier_timer", clauses("LOOP-CALLLATER-HANDLE", "HANDLE-CANCEL")) {
+LOOPCERT_CASE("timers.cancel.by_an_earlier_timer", clauses("LOOP-CALLAT-HANDLE", "HANDLE-CANCEL")) {
+  // Deadlines from one reading of the clock, 50 ms apart: a case process
+  // descheduled between two calls must not reorder them, nor put both in
+  // the past (where their order is undefined, LOOP-CALLLATER-SAME-TIME-UNORDERED).
   auto loop = ctx.new_loop();
   int cancelled_runs = 0;
-  TimerHandle victim = loop->call_later(0.004, [&] { ++cancelled_runs; });
-  loop->call_later(0.001, [&] { victim.cancel(); });
-  loop->call_later(0.008, [&] { loop->stop(); });
+  double now = loop->time();
+  TimerHandle victim = loop->call_at(now + 0.10, [&] { ++cancelled_runs; });
+  loop->call_at(now + 0.05, [&] { victim.cancel(); });
+  loop->call_at(now + 0.15, [&] { loop->stop(); });
   ctx.run_forever(*loop, "a timer cancelling a later one, then a last timer");
   CHECK_EQUAL(cancelled_runs, 0, "a timer cancelled by an earlier timer never runs");
 }
