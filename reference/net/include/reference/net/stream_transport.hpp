@@ -81,8 +81,9 @@ class BasicStreamTransport final : public Interface, public SelectorTransport {
 
   // BaseTransport
   void close() override;
-  // ReadTransport's, where Interface has it; a write pipe only calls them
-  // itself (no override keyword: WriteTransport has no such method).
+  // ReadTransport's, where Interface has it (no override keyword:
+  // WriteTransport has no such method). A write pipe's are unreachable
+  // through its interface, and do nothing.
   void pause_reading();
   void resume_reading();
   // WriteTransport
