@@ -36,7 +36,7 @@ def count(loopbench, loop, probe, iterations):
                    loopbench, "--iterations", str(iterations), f"--benchmark_filter=^{re.escape(probe)}/iterations:",
                    "--benchmark_format=json"]
         if loop:
-            command[6:6] = ["--loop", loop]
+            command[5:5] = ["--loop", loop]
         run = subprocess.run(command, capture_output=True, text=True, check=True)
         runs = json.loads(run.stdout)["benchmarks"]
         if len(runs) != 1 or runs[0].get("error_occurred"):

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "pep3156/exception_context.hpp"
+#include "recycling_allocator.hpp"
 
 namespace pep3156::reference {
 
@@ -153,7 +154,7 @@ void BaseEventLoop::check_open(const char* method) const {
 Handle BaseEventLoop::call_soon(Callback callback) {
   check_thread("call_soon()");
   check_open("call_soon()");
-  auto handle = std::make_shared<HandleState>(std::move(callback));
+  auto handle = make_recycled<HandleState>(std::move(callback));
   ready_.push_back(handle);
   return Handle(std::move(handle));
 }
@@ -170,7 +171,7 @@ double BaseEventLoop::time() {
 }
 
 Handle BaseEventLoop::call_soon_threadsafe(Callback callback) {
-  auto handle = std::make_shared<HandleState>(std::move(callback));
+  auto handle = make_recycled<HandleState>(std::move(callback));
   bool first_post;
   {
     std::lock_guard lock(threadsafe_mutex_);

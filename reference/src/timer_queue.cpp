@@ -3,17 +3,22 @@
 #include <algorithm>
 #include <utility>
 
+#include "recycling_allocator.hpp"
+
 namespace pep3156::reference {
 
 /// A TimerHandleState that tells its queue when it is cancelled, so the
 /// queue can count its dead entries.
 class TimerQueue::Timer final : public TimerHandleState {
  public:
-  Timer(double when, Callback callback, TimerQueue* queue) noexcept
-      : TimerHandleState(when, std::move(callback)), queue(queue) {}
+  Timer(double when, Callback callback) noexcept : TimerHandleState(when, std::move(callback)) {}
 
   /// The queue while this timer is in its heap; null once it has left.
-  TimerQueue* queue;
+  TimerQueue* queue = nullptr;
+  /// The heap's reference to this timer, set while it is in the heap. Held
+  /// here rather than in the heap's entry, so that an Entry is plain data
+  /// that sifting up and down copies as cheaply as three numbers.
+  std::shared_ptr<Timer> held_by_queue;
 
  private:
   void on_cancel() noexcept override {
@@ -24,8 +29,10 @@ class TimerQueue::Timer final : public TimerHandleState {
 TimerQueue::~TimerQueue() { clear(); }
 
 TimerHandle TimerQueue::push(double when, Callback callback) {
-  auto timer = std::make_shared<Timer>(when, std::move(callback), this);
-  heap_.push_back(Entry{when, next_sequence_++, timer});
+  auto timer = make_recycled<Timer>(when, std::move(callback));
+  timer->queue = this;
+  timer->held_by_queue = timer;
+  heap_.push_back(Entry{when, next_sequence_++, timer.get()});
   std::push_heap(heap_.begin(), heap_.end(), Later{});
   return TimerHandle(std::move(timer));
 }
@@ -46,7 +53,10 @@ void TimerQueue::clear() noexcept {
   std::vector<Entry> dropped = std::move(heap_);
   heap_.clear();
   cancelled_ = 0;
+  // Every timer forgets the queue first: a callback's destructor may cancel
+  // one of the others.
   for (Entry& entry : dropped) entry.timer->queue = nullptr;
+  for (Entry& entry : dropped) entry.timer->held_by_queue.reset();
 }
 
 void TimerQueue::on_cancelled() noexcept {
@@ -56,14 +66,20 @@ void TimerQueue::on_cancelled() noexcept {
 
 std::shared_ptr<TimerQueue::Timer> TimerQueue::pop_top() noexcept {
   std::pop_heap(heap_.begin(), heap_.end(), Later{});
-  std::shared_ptr<Timer> timer = std::move(heap_.back().timer);
+  Timer* timer = heap_.back().timer;
   heap_.pop_back();
+  return release(timer);
+}
+
+std::shared_ptr<TimerQueue::Timer> TimerQueue::release(Timer* timer) noexcept {
   timer->queue = nullptr;
-  return timer;
+  return std::move(timer->held_by_queue);
 }
 
 void TimerQueue::drop_cancelled_at_top() noexcept {
-  while (!heap_.empty() && heap_.front().timer->cancelled()) {
+  // With no cancelled entry in the heap there is nothing to drop, and no
+  // need to look at the top timer (in a large heap, a cache miss per pop).
+  while (cancelled_ > 0 && !heap_.empty() && heap_.front().timer->cancelled()) {
     pop_top();
     --cancelled_;
   }
@@ -72,7 +88,7 @@ void TimerQueue::drop_cancelled_at_top() noexcept {
 void TimerQueue::rebuild_without_cancelled() noexcept {
   std::erase_if(heap_, [](const Entry& entry) {
     if (!entry.timer->cancelled()) return false;
-    entry.timer->queue = nullptr;
+    release(entry.timer);
     return true;
   });
   std::make_heap(heap_.begin(), heap_.end(), Later{});

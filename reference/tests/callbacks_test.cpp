@@ -193,6 +193,36 @@ TEST_CASE("a million cancelled timers do not pile up in the timer heap") {
   });
 }
 
+TEST_CASE("close() drops pending timers, even when a dropped callback cancels another timer") {
+  for_each_poller([](const std::string& poller) {
+    auto loop = new_loop(poller);
+    // A chain: each timer's callback holds the next timer's Handle and
+    // cancels it when destroyed, so close() releases timers while it is
+    // still dropping the others. Only the chain holds the Handles.
+    struct CancelsNextOnDestruction {
+      TimerHandle next;
+      std::shared_ptr<int> destroyed;
+      CancelsNextOnDestruction(TimerHandle next, std::shared_ptr<int> destroyed)
+          : next(std::move(next)), destroyed(std::move(destroyed)) {}
+      CancelsNextOnDestruction(CancelsNextOnDestruction&&) noexcept = default;
+      ~CancelsNextOnDestruction() {
+        if (!destroyed) return;  // moved from
+        ++*destroyed;
+        next.cancel();
+      }
+      void operator()() const { FAIL("a timer ran"); }
+    };
+    auto destroyed = std::make_shared<int>(0);
+    TimerHandle next;
+    for (int i = 300; i > 0; --i)
+      next = loop->call_later(3600 + i, CancelsNextOnDestruction(next, destroyed));
+    next = TimerHandle();
+    loop->close();
+    CHECK(*destroyed == 300);  // every callback released at close()
+    CHECK(loop->timer_heap_size() == 0);
+  });
+}
+
 TEST_CASE("call_repeatedly() calls again and again, never early, until cancelled (even by itself)") {
   for_each_poller([](const std::string& poller) {
     auto loop = new_loop(poller);
