@@ -191,10 +191,12 @@ Handle BaseEventLoop::call_soon_threadsafe(Callback callback) {
   return Handle(std::move(handle));
 }
 
-void BaseEventLoop::take_threadsafe_callbacks() {
+bool BaseEventLoop::take_threadsafe_callbacks() {
   std::lock_guard lock(threadsafe_mutex_);
+  if (threadsafe_.empty()) return false;
   for (auto& handle : threadsafe_) ready_.push_back(std::move(handle));
   threadsafe_.clear();
+  return true;
 }
 
 void BaseEventLoop::check_thread(const char* method) const {

@@ -121,7 +121,9 @@ class EpollPoller final : public Poller {
 
   int wait_once(WaitDeadline& deadline) {
     int capacity = static_cast<int>(buffer_.size());
-    if (have_pwait2_) {
+    // Just looking (every iteration that has callbacks ready) needs no
+    // timespec: epoll_wait(0) is exact, and the kernel copies nothing in.
+    if (have_pwait2_ && !deadline.just_look()) {
       int count = ::epoll_pwait2(epoll_fd_, buffer_.data(), capacity, deadline.remaining_timespec(), nullptr);
       if (count >= 0 || (errno != ENOSYS && errno != EPERM)) return count;
       have_pwait2_ = false;

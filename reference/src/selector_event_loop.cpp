@@ -58,6 +58,14 @@ Capabilities SelectorEventLoop::capabilities() const {
 // --- Steps 2 and 3 of an iteration ------------------------------------------------
 
 void SelectorEventLoop::poll_for_io(std::optional<std::chrono::nanoseconds> timeout) {
+  if (waker_to_drain_) {
+    // The last wake-up's posts have run. Quiet the waker before waiting on
+    // it again, then take what was posted in the meantime: those posts'
+    // wake-up may be the one just drained.
+    waker_to_drain_ = false;
+    waker_.drain();
+    if (take_threadsafe_callbacks()) timeout = std::chrono::nanoseconds::zero();
+  }
   std::span<const FiredEvent> fired = poller_->wait(timeout);  // step 2
   queue_io_callbacks(fired);                                   // step 3
 }
@@ -67,9 +75,11 @@ void SelectorEventLoop::queue_io_callbacks(std::span<const FiredEvent> fired) {
     if (event.fd == waker_.fd()) {
       // Other threads' posts join the ready queue now, to run in this
       // iteration's step 5 (LOOP-THREADSAFE-WAKEUP), not one iteration
-      // (and one more poll) later as a callback of their own would.
-      waker_.drain();  // first, so that a post after this line wakes the next wait
+      // (and one more poll) later as a callback of their own would. The
+      // waker is drained at the next poll_for_io(): the posts need not
+      // wait for that read().
       take_threadsafe_callbacks();
+      waker_to_drain_ = true;
       continue;
     }
     if (event.events == Events::invalid) {

@@ -37,6 +37,9 @@ class WaitDeadline {
   /// -1 (no limit) without a deadline.
   int remaining_milliseconds() const noexcept;
 
+  /// A zero timeout: look, do not wait.
+  bool just_look() const noexcept { return just_look_; }
+
  private:
   std::chrono::nanoseconds remaining() const noexcept;
 

@@ -64,6 +64,45 @@ TEST_CASE("call_soon_threadsafe() wakes a loop blocked waiting for I/O with no t
   });
 }
 
+TEST_CASE("call_soon_threadsafe() in lock-step with the loop: no wake-up is lost, whenever the post lands") {
+  // Each post is made as soon as the previous one has run, so posts land
+  // in every state of the loop: asleep, running the last post, or between
+  // taking the posts and draining the waker in the next iteration.
+  for_each_poller([](const std::string& poller) {
+    auto loop = new_loop(poller);
+    constexpr int kRounds = 10'000;
+    constexpr int kAbandoned = -1;
+    std::atomic<int> ran{0};  // the last round that ran
+    std::thread poster([&] {
+      for (int round = 1; round <= kRounds; ++round) {
+        loop->call_soon_threadsafe([&, round] {
+          ran.store(round);
+          ran.notify_one();
+          if (round == kRounds) loop->stop();
+        });
+        int seen;
+        while ((seen = ran.load()) != round) {
+          if (seen == kAbandoned) return;
+          ran.wait(seen);
+        }
+      }
+    });
+    bool timed_out = false;
+    auto watchdog = loop->call_later(60, [&] {  // a lost wake-up would block forever
+      timed_out = true;
+      ran.store(kAbandoned);
+      ran.notify_one();
+      loop->stop();
+    });
+    loop->run_forever();
+    watchdog.cancel();
+    poster.join();
+    CHECK_FALSE(timed_out);
+    CHECK(ran.load() == kRounds);
+    loop->close();
+  });
+}
+
 TEST_CASE("call_soon_threadsafe() on a closed loop raises RuntimeError, from any thread") {
   for_each_poller([](const std::string& poller) {
     auto loop = new_loop(poller);

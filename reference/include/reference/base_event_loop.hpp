@@ -90,8 +90,9 @@ class BaseEventLoop : public AbstractEventLoop {
   /// signal callbacks are Handles that run again each time they fire.
   void schedule(std::shared_ptr<HandleState> handle) { ready_.push_back(std::move(handle)); }
 
-  /// Moves the callbacks other threads posted into the ready queue.
-  void take_threadsafe_callbacks();
+  /// Moves the callbacks other threads posted into the ready queue; false
+  /// if there were none.
+  bool take_threadsafe_callbacks();
 
   /// RuntimeError naming `method` if the loop is closed.
   void check_open(const char* method) const;
