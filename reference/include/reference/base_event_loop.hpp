@@ -77,9 +77,11 @@ class BaseEventLoop : public AbstractEventLoop {
   virtual void poll_for_io(std::optional<std::chrono::nanoseconds> timeout) = 0;
 
   /// Makes a poll_for_io() that is blocked, or about to block, return.
-  /// Called from any thread, never after close_io(). The wake-up must stay
-  /// pending until the loop has taken it back and only then called
-  /// take_threadsafe_callbacks(): one wake-up covers every post until then.
+  /// Called from any thread, never after close_io(), and only by the first
+  /// post since the last take_threadsafe_callbacks(): one wake-up covers
+  /// every post until then. So whenever the loop takes a wake-up back
+  /// (drains the waker), it must call take_threadsafe_callbacks() after:
+  /// the posts made since the last take have no wake-up of their own.
   virtual void wake_up() noexcept = 0;
 
   /// Releases what the I/O half holds (poller, fds, signal handlers).
