@@ -27,6 +27,7 @@ using net_support::Listener;
 using net_support::RecordingFactory;
 using net_support::RecordingProtocol;
 using net_support::run_until;
+using net_support::socket_family;
 using net_support::TestPki;
 using net_support::UniqueFd;
 
@@ -44,20 +45,6 @@ StreamConnection connect(conformance::Context& ctx, AbstractEventLoop& loop,
   run_until(
       ctx, loop, [&] { return protocol->made > 0; }, "connection_made() of the new connection");
   return connection;
-}
-
-/// The address family of the transport's socket: from get_extra_info()
-/// "sockname", else from getsockname() of "socket"; 0 if it says neither
-/// (D-TR-9: the keys are not required).
-int socket_family(const BaseTransport& transport) {
-  auto sockname = transport.get_extra_info("sockname");
-  if (const auto* address = std::any_cast<SocketAddress>(&sockname)) return address->family();
-  int fd = transport.get_extra_info<int>("socket", -1);
-  if (fd < 0) return 0;
-  sockaddr_storage storage{};
-  socklen_t length = sizeof storage;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0) return 0;
-  return storage.ss_family;
 }
 
 /// The peer's side of a connection to `listener`, once the loop made it.

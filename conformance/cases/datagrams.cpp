@@ -24,12 +24,15 @@
 
 #include "conformance/conformance.hpp"
 #include "conformance/loop_tools.hpp"
+#include "net_support.hpp"
 
 using namespace pep3156;
 using conformance::exception_what;
+using conformance::run_until;
 using conformance::stop_when;
 using conformance::str;
 using conformance::UniqueFd;
+using net_support::socket_family;
 
 namespace {
 
@@ -148,13 +151,6 @@ std::vector<Datagram> receive(conformance::Context& ctx, AbstractEventLoop& loop
   return got;
 }
 
-/// Runs the loop until `done()` holds.
-void run_until(conformance::Context& ctx, AbstractEventLoop& loop, std::function<bool()> done,
-               std::string waiting_for) {
-  stop_when(loop, std::move(done));
-  ctx.run_forever(loop, std::move(waiting_for));
-}
-
 /// Creates an endpoint over a Recorder and waits for connection_made(),
 /// which may come before or after the Future completes (D-NET-1).
 Endpoint open(conformance::Context& ctx, AbstractEventLoop& loop, DatagramOptions options) {
@@ -184,43 +180,9 @@ void close(conformance::Context& ctx, AbstractEventLoop& loop, const Endpoint& e
       ctx, loop, [&] { return endpoint.protocol->lost(); }, "connection_lost() after close()");
 }
 
-/// Whether creating the endpoint fails, by a throw from the call or through
-/// its Future (D-TIER-3). An endpoint created after all is closed again.
-bool creation_fails(conformance::Context& ctx, AbstractEventLoop& loop, DatagramOptions options) {
-  auto recorder = std::make_shared<Recorder>();
-  Future<DatagramConnection> future;
-  try {
-    future = loop.create_datagram_endpoint([recorder] { return recorder; }, std::move(options));
-  } catch (const std::exception&) {
-    return true;
-  }
-  try {
-    DatagramConnection pair = ctx.run_until_complete(loop, future, "create_datagram_endpoint()");
-    run_until(
-        ctx, loop, [&] { return recorder->made(); }, "connection_made() of an unexpected endpoint");
-    close(ctx, loop, Endpoint{pair.first, recorder});
-    return false;
-  } catch (const std::exception&) {
-    return true;
-  }
-}
-
-/// The address family of the endpoint's socket: from get_extra_info()
-/// "sockname", else from getsockname() of "socket"; 0 if it says neither
-/// (D-TR-9: the keys are not required).
-int socket_family(const BaseTransport& transport) {
-  auto sockname = transport.get_extra_info("sockname");
-  if (const auto* address = std::any_cast<SocketAddress>(&sockname)) return address->family();
-  int fd = transport.get_extra_info<int>("socket", -1);
-  if (fd < 0) return 0;
-  sockaddr_storage storage{};
-  socklen_t length = sizeof storage;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0) return 0;
-  return storage.ss_family;
-}
-
-/// Like creation_fails(): -1 if creating the endpoint fails, else the
-/// family of its socket (0 if unknown); an endpoint created is closed again.
+/// -1 if creating the endpoint fails, by a throw from the call or through
+/// its Future (D-TIER-3); else the family of its socket (0 if unknown). An
+/// endpoint created is closed again.
 int created_family(conformance::Context& ctx, AbstractEventLoop& loop, DatagramOptions options) {
   auto recorder = std::make_shared<Recorder>();
   Future<DatagramConnection> future;
@@ -239,6 +201,11 @@ int created_family(conformance::Context& ctx, AbstractEventLoop& loop, DatagramO
   } catch (const std::exception&) {
     return -1;
   }
+}
+
+/// Whether creating the endpoint fails (see created_family()).
+bool creation_fails(conformance::Context& ctx, AbstractEventLoop& loop, DatagramOptions options) {
+  return created_family(ctx, loop, std::move(options)) < 0;
 }
 
 bool is_connection_refused(const std::exception_ptr& exc) {

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <any>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -134,13 +135,7 @@ inline std::size_t inet_sockets() {
   return count;
 }
 
-/// Runs the loop until `done()` holds (checked on a 1 ms timer).
-inline void run_until(conformance::Context& ctx, pep3156::AbstractEventLoop& loop, std::function<bool()> done,
-                      std::string waiting_for) {
-  if (done()) return;
-  conformance::stop_when(loop, std::move(done));
-  ctx.run_forever(loop, std::move(waiting_for));
-}
+using conformance::run_until;
 
 /// Runs the loop for `seconds`: only for checks that something does NOT
 /// happen, where there is no event to wait for.
@@ -231,6 +226,20 @@ Attempt<T> attempt(conformance::Context& ctx, pep3156::AbstractEventLoop& loop,
     outcome.error = std::current_exception();
   }
   return outcome;
+}
+
+/// The address family of a transport's socket: from get_extra_info()
+/// "sockname", else from getsockname() of "socket"; 0 if it says neither
+/// (D-TR-9: the keys are not required).
+inline int socket_family(const pep3156::BaseTransport& transport) {
+  auto sockname = transport.get_extra_info("sockname");
+  if (const auto* address = std::any_cast<pep3156::SocketAddress>(&sockname)) return address->family();
+  int fd = transport.get_extra_info<int>("socket", -1);
+  if (fd < 0) return 0;
+  sockaddr_storage storage{};
+  socklen_t length = sizeof storage;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0) return 0;
+  return storage.ss_family;
 }
 
 /// Whether `error` is (or derives from) E.

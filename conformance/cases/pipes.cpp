@@ -22,6 +22,7 @@
 #include "pipe_support.hpp"
 
 using namespace pep3156;
+using conformance::run_until;
 using conformance::UniqueFd;
 using conformance::write_all;
 using pipe_support::make_pipe;
@@ -70,12 +71,6 @@ struct Connected {
   std::shared_ptr<Recorder> protocol;
   std::shared_ptr<T> transport;
 };
-
-void run_until(conformance::Context& ctx, AbstractEventLoop& loop, std::function<bool()> done,
-               std::string waiting_for) {
-  conformance::stop_when(loop, std::move(done));
-  ctx.run_forever(loop, std::move(waiting_for));
-}
 
 /// Connects a pipe's read end to the loop, with a Recorder, and waits for
 /// its connection_made().

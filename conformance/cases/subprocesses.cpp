@@ -115,8 +115,7 @@ class Child {
   }
 
   void run_until(std::function<bool()> done, std::string waiting_for) {
-    conformance::stop_when(loop_, std::move(done));
-    ctx_.run_forever(loop_, std::move(waiting_for));
+    conformance::run_until(ctx_, loop_, std::move(done), std::move(waiting_for));
   }
 
   bool exited() const { return protocol->exits() > 0; }

@@ -1,6 +1,9 @@
 #include "conformance/helpers.hpp"
 
 #include <memory>
+#include <utility>
+
+#include "conformance/context.hpp"
 
 namespace conformance {
 
@@ -22,6 +25,13 @@ struct StopWhen {
 void stop_when(pep3156::AbstractEventLoop& loop, std::function<bool()> done, double interval) {
   StopWhen check{&loop, std::make_shared<std::function<bool()>>(std::move(done)), interval};
   loop.call_soon(check);
+}
+
+void run_until(Context& ctx, pep3156::AbstractEventLoop& loop, std::function<bool()> done,
+               std::string waiting_for) {
+  if (done()) return;
+  stop_when(loop, std::move(done));
+  ctx.run_forever(loop, std::move(waiting_for));
 }
 
 }  // namespace conformance
