@@ -67,7 +67,8 @@ TEST_CASE("call_soon_threadsafe() wakes a loop blocked waiting for I/O with no t
 TEST_CASE("call_soon_threadsafe() in lock-step with the loop: no wake-up is lost, whenever the post lands") {
   // Each post is made as soon as the previous one has run, so posts land
   // in every state of the loop: asleep, running the last post, or between
-  // taking the posts and draining the waker in the next iteration.
+  // taking the posts and draining the waker in the next iteration
+  // (LOOP-THREADSAFE-WAKEUP).
   for_each_poller([](const std::string& poller) {
     auto loop = new_loop(poller);
     constexpr int kRounds = 10'000;
