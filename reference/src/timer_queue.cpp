@@ -11,7 +11,7 @@ namespace pep3156::reference {
 /// queue can count its dead entries.
 class TimerQueue::Timer final : public TimerHandleState {
  public:
-  Timer(double when, Callback callback) noexcept : TimerHandleState(when, std::move(callback)) {}
+  Timer(double when, Callback&& callback) noexcept : TimerHandleState(when, std::move(callback)) {}
 
   /// The queue while this timer is in its heap; null once it has left.
   TimerQueue* queue = nullptr;
@@ -28,7 +28,7 @@ class TimerQueue::Timer final : public TimerHandleState {
 
 TimerQueue::~TimerQueue() { clear(); }
 
-TimerHandle TimerQueue::push(double when, Callback callback) {
+TimerHandle TimerQueue::push(double when, Callback&& callback) {
   auto timer = make_recycled<Timer>(when, std::move(callback));
   timer->queue = this;
   timer->held_by_queue = timer;

@@ -38,7 +38,7 @@ class TimerQueue {
 
   /// Schedules `callback` for loop time `when`. Precondition: `when` is not
   /// NaN (it could not be ordered).
-  TimerHandle push(double when, Callback callback);
+  TimerHandle push(double when, Callback&& callback);
 
   /// The deadline of the earliest timer not cancelled, or nullopt if there
   /// is none. Drops cancelled timers from the top on the way.

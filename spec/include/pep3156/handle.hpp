@@ -29,7 +29,10 @@ namespace pep3156 {
 /// cancelled. A loop runs it with run(); the user cancels it with cancel().
 class HandleState {
  public:
-  explicit HandleState(Callback callback) noexcept : callback_(std::move(callback)) {}
+  /// By rvalue reference here and in the constructors that forward to it
+  /// (TimerHandleState, a loop's own states): the callable is moved once,
+  /// into the state, not once per constructor it passes through.
+  explicit HandleState(Callback&& callback) noexcept : callback_(std::move(callback)) {}
   virtual ~HandleState() = default;
   HandleState(const HandleState&) = delete;
   HandleState& operator=(const HandleState&) = delete;
@@ -81,7 +84,8 @@ class HandleState {
 /// A HandleState with the time at which the callback is due.
 class TimerHandleState : public HandleState {
  public:
-  TimerHandleState(double when, Callback callback) noexcept : HandleState(std::move(callback)), when_(when) {}
+  TimerHandleState(double when, Callback&& callback) noexcept
+      : HandleState(std::move(callback)), when_(when) {}
 
   /// The loop time (AbstractEventLoop::time()) at which the callback is due.
   double when() const noexcept { return when_; }
