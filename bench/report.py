@@ -150,11 +150,10 @@ def add_time_rows(table, backend, runs, probe, what, goals):
                       f"<= {limits[0]}x", verdict(ratio, limits[0]))
         else:
             table.add(f"{name} ({what})", backend, loop_text, show_ns(base), show_ratio(ratio))
-    alone = figure(runs.get((probe, "handle_alone", ""), []), "ns")
-    if alone is not None:
-        base = figure(runs.get((probe, "baseline", ""), []), "ns")
-        table.add(f"{probe}: the Handle alone, no loop", backend, show_ns(alone), show_ns(base),
-                  show_ratio(ratio_of(alone, base)))
+        alone = figure(runs.get((probe, "handle_alone", size), []), "ns")
+        if alone is not None:
+            table.add(f"{name}: the Handle alone, no loop", backend, show_ns(alone), show_ns(base),
+                      show_ratio(ratio_of(alone, base)))
     if probe == "idle_fds" and backend == GOAL_BACKEND:
         at_one = figure(runs.get((probe, "loop", "1"), []), "ns")
         at_most = figure(runs.get((probe, "loop", IDLE_FDS_GOAL_SIZE), []), "ns")

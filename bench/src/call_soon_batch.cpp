@@ -22,6 +22,7 @@
 #include "pep3156/handle.hpp"
 #include "probes.hpp"
 #include "raw_loop.hpp"
+#include "recycling_allocator.hpp"
 
 namespace loopbench {
 namespace {
@@ -52,47 +53,6 @@ void call_soon_batch_baseline(benchmark::State& state) {
   }
   state.SetItemsProcessed(calls);
 }
-
-/// For allocate_shared: the blocks it frees are kept for its next
-/// allocations (this thread only), and returned when the program ends.
-template <class T>
-struct RecyclingAllocator {
-  using value_type = T;
-  RecyclingAllocator() = default;
-  template <class U>
-  RecyclingAllocator(const RecyclingAllocator<U>&) noexcept {
-  }  // NOLINT(google-explicit-constructor): rebinding
-
-  T* allocate(std::size_t n) {
-    if (n != 1 || kept().blocks.empty()) return std::allocator<T>().allocate(n);
-    T* block = kept().blocks.back();
-    kept().blocks.pop_back();
-    return block;
-  }
-  void deallocate(T* block, std::size_t n) noexcept {
-    if (n == 1) {
-      kept().blocks.push_back(block);
-    } else {
-      std::allocator<T>().deallocate(block, n);
-    }
-  }
-  template <class U>
-  friend bool operator==(const RecyclingAllocator&, const RecyclingAllocator<U>&) noexcept {
-    return true;
-  }
-
- private:
-  struct Kept {
-    std::vector<T*> blocks;
-    ~Kept() {
-      for (T* block : blocks) std::allocator<T>().deallocate(block, 1);
-    }
-  };
-  static Kept& kept() {
-    static Kept blocks;
-    return blocks;
-  }
-};
 
 void call_soon_batch_handle_alone(benchmark::State& state) {
   std::vector<std::shared_ptr<pep3156::HandleState>> ready;

@@ -1,8 +1,9 @@
 // The probes, one file each, in the order of bench/README.md. Each file
 // registers its probe and the probe's baseline as "PROBE/loop" and
 // "PROBE/baseline" (with "/SIZE" after when it has sizes); bench/report.py
-// pairs them by those names. call_soon_batch adds "call_soon_batch/
-// handle_alone", which report.py shows as a row of its own.
+// pairs them by those names. call_soon_batch and timers_fired add
+// "PROBE/handle_alone" (with the size after it for timers_fired), which
+// report.py shows as a row of its own under the loop's.
 #pragma once
 
 #include <benchmark/benchmark.h>
