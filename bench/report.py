@@ -4,11 +4,14 @@
     report.py [--strict] RESULTS.json...
 
 Files written by loopbench --benchmark_out=FILE --benchmark_out_format=json
-with --benchmark_repetitions; one loop's probes may span several files. For every probe it prints the loop's median
-over the repetitions, the baseline's median from the same file, their ratio,
-and, for the epoll loop, the goal the issue sets and whether it is met.
-Medians, because the machine is shared and noisy: one slow repetition moves
-a mean, not a median. With --strict, exits 1 if a goal is missed.
+with --benchmark_repetitions. One loop's probes may span several files, and
+the same probe may be in several (rounds of `make bench`, BENCH_ROUNDS):
+its repetitions are pooled. For every probe it prints the loop's median
+over the repetitions, the baseline's median, their ratio, and, for the
+epoll loop, the goal the issue sets and whether it is met. Medians,
+because the machine is shared and noisy: one slow repetition moves a mean,
+not a median, and a slow minute that hits one round is outvoted by the
+others. With --strict, exits 1 if a goal is missed.
 
 Standard library only.
 """
@@ -196,10 +199,12 @@ def main(argv):
     if not paths:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    merged = {}  # a loop's probes may come in several files
+    merged = {}  # {loop: {(probe, variant, size): entries from every file}}
     for path in paths:
         backend, runs = read_runs(path)
-        merged.setdefault(backend, {}).update(runs)
+        pooled = merged.setdefault(backend, {})
+        for key, entries in runs.items():
+            pooled.setdefault(key, []).extend(entries)
     # The goals' backend first, then the others in the order given.
     results = sorted(merged.items(), key=lambda r: r[0] != GOAL_BACKEND)
     table = Table()
