@@ -20,6 +20,12 @@ loopbench="$build/bench/loopbench"
 results="$build/bench-results"
 repetitions=${BENCH_REPETITIONS:-5}
 rounds=${BENCH_ROUNDS:-1}
+case $rounds in
+'' | *[!0-9]* | 0)
+  echo "bench: BENCH_ROUNDS must be a whole number of rounds, 1 or more (not '$rounds')" >&2
+  exit 2
+  ;;
+esac
 min_time=${BENCH_MIN_TIME:-0.05}
 latency_min_time=${BENCH_LATENCY_MIN_TIME:-0.5}
 adapter=${BENCH_ADAPTER:+--adapter $BENCH_ADAPTER}
