@@ -1,4 +1,4 @@
-// The loop loopbench measures: one adapter (spec/include/pep3156/adapter.hpp),
+// The loop loopbench measures: one adapter (spec/cpp/include/pep3156/adapter.hpp),
 // chosen on the command line, from which every probe makes fresh loops.
 #pragma once
 

@@ -1,5 +1,5 @@
 // loopbench: Google Benchmark probes of an event loop behind the adapter
-// contract (spec/include/pep3156/adapter.hpp), each beside a baseline made
+// contract (spec/cpp/include/pep3156/adapter.hpp), each beside a baseline made
 // of raw syscalls, measured in the same run. README.md says what each probe
 // measures and how tools/bench.sh turns the figures into ratios.
 //

@@ -17,7 +17,7 @@ std::string names(const pep3156::AdapterList& list) {
 std::string version_mismatch(const std::string& where, int theirs) {
   return where + " was built against adapter contract version " + std::to_string(theirs) +
          ", but this loopcert speaks version " + std::to_string(pep3156::kAdapterContractVersion) +
-         ": rebuild the adapter against this kit's spec/include/pep3156 headers";
+         ": rebuild the adapter against this kit's spec/cpp/include/pep3156 headers";
 }
 }  // namespace
 
@@ -45,7 +45,7 @@ const pep3156::AdapterList& load_adapter_library(const std::string& path) {
   void* symbol = ::dlsym(library, pep3156::kAdapterEntryPoint);
   if (symbol == nullptr) {
     throw UsageError(path + " does not export " + pep3156::kAdapterEntryPoint +
-                     "() (see spec/include/pep3156/adapter.hpp)");
+                     "() (see spec/cpp/include/pep3156/adapter.hpp)");
   }
   const pep3156::AdapterList* list = reinterpret_cast<pep3156::AdapterEntryPoint>(symbol)();
   if (list == nullptr) throw UsageError(path + ": " + pep3156::kAdapterEntryPoint + "() returned no list");

@@ -1,4 +1,4 @@
-// An adapter over spec/tests' TestLoop, for loopcert's own tests only: it
+// An adapter over spec/cpp/tests' TestLoop, for loopcert's own tests only: it
 // lets the runner be tested without the reference loop. TestLoop has a
 // virtual clock and no I/O, which is exactly what its expectations file
 // (harness/expectations/testloop.json) records.
@@ -12,7 +12,7 @@ std::shared_ptr<pep3156::AbstractEventLoop> make_test_loop() { return pep3156::t
 const pep3156::Adapter kAdapters[] = {{
     .contract_version = pep3156::kAdapterContractVersion,
     .name = "testloop",
-    .description = "spec/tests TestLoop (virtual clock, no I/O); for loopcert's own tests",
+    .description = "spec/cpp/tests TestLoop (virtual clock, no I/O); for loopcert's own tests",
     .capabilities = {},
     .make_loop = &make_test_loop,
     .make_policy = nullptr,
