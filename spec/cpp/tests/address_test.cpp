@@ -1,4 +1,4 @@
-// SocketAddress, Socket and SSLContext: the value types of the contract.
+// SocketAddress and Socket: the address and descriptor types of the contract.
 #include "pep3156/address.hpp"
 
 #include <doctest/doctest.h>
@@ -13,7 +13,6 @@
 #include <string>
 
 #include "pep3156/errors.hpp"
-#include "pep3156/ssl.hpp"
 
 using namespace pep3156;
 
@@ -128,24 +127,4 @@ TEST_CASE("Socket::local_address and peer_address") {
   CHECK(bound.port() != 0);
   CHECK_THROWS_AS(listener.peer_address(), std::system_error);  // not connected
   CHECK_THROWS_AS(Socket().local_address(), std::system_error);
-}
-
-TEST_CASE("SSLContext: the default client context verifies; a server context does not require peers") {
-  auto client = SSLContext::create_default_context();
-  CHECK(client->purpose() == SSLContext::Purpose::server_auth);
-  CHECK(client->verify_mode() == SSLContext::VerifyMode::required);
-  CHECK(client->check_hostname);
-  CHECK(client->native() != nullptr);
-  auto server = SSLContext::create_default_context(SSLContext::Purpose::client_auth);
-  CHECK(server->verify_mode() == SSLContext::VerifyMode::none);
-  CHECK_FALSE(server->check_hostname);
-  server->set_verify_mode(SSLContext::VerifyMode::optional);
-  CHECK(server->verify_mode() == SSLContext::VerifyMode::optional);
-}
-
-TEST_CASE("SSLContext: missing files raise SSLError") {
-  auto context = SSLContext::create_default_context(SSLContext::Purpose::client_auth);
-  CHECK_THROWS_AS(context->load_cert_chain("/nonexistent/cert.pem", "/nonexistent/key.pem"), SSLError);
-  CHECK_THROWS_AS(context->load_verify_locations("/nonexistent/ca.pem"), SSLError);
-  CHECK_THROWS_AS(SSLContext(nullptr, SSLContext::Purpose::server_auth), ValueError);
 }
