@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "conformance/conformance.hpp"
-#include "pipe_support.hpp"
+#include "conformance/pipe_support.hpp"
 
 using namespace pep3156;
 using conformance::run_until;

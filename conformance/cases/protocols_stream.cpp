@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "conformance/conformance.hpp"
-#include "net_support.hpp"
-#include "stream_support.hpp"
+#include "conformance/net_support.hpp"
+#include "conformance/stream_support.hpp"
 
 using namespace pep3156;
 using namespace stream_support;

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "conformance/conformance.hpp"
-#include "pipe_support.hpp"
+#include "conformance/pipe_support.hpp"
 
 using namespace pep3156;
 using conformance::write_all;

@@ -14,8 +14,8 @@
 
 #include "conformance/conformance.hpp"
 #include "conformance/loop_tools.hpp"
-#include "net_support.hpp"
-#include "stream_support.hpp"
+#include "conformance/net_support.hpp"
+#include "conformance/stream_support.hpp"
 
 using namespace pep3156;
 using namespace stream_support;
