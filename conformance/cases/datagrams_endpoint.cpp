@@ -294,45 +294,43 @@ LOOPCERT_CASE("datagrams.options.socket_type_is_datagram",
   close(ctx, *loop, endpoint);
 }
 
-LOOPCERT_CASE("datagrams.addr_combinations.local_candidate_matching_remote",
-              clauses("LOOP-DGRAM-ADDR-COMBINATIONS").needs(Category::ipv6)) {
-  // "all combinations of local and remote addresses with matching address
-  // family will be tried": local "localhost" has an IPv4 and an IPv6
-  // candidate; each remote family must be paired with its own.
+namespace {
+/// The address that is "localhost" (two candidates, 127.0.0.1 and ::1); the
+/// other one is the loopback of one family.
+enum class Localhost { local_addr, remote_addr };
+
+/// "all combinations of local and remote addresses with matching address
+/// family will be tried": whichever side has the two candidates, the one of
+/// the other side's family must be chosen, for each family.
+void check_candidate_of_matching_family(conformance::Context& ctx, Localhost side) {
   if (!localhost_is_dual_stack())
     ctx.unsupported("\"localhost\" does not resolve to both 127.0.0.1 and ::1 here");
+  const char* chosen = side == Localhost::local_addr ? "the local candidate of the remote's family"
+                                                     : "the remote candidate of the local family";
   auto loop = ctx.new_loop();
   for (int family : {AF_INET, AF_INET6}) {
     UniqueFd peer = udp_socket(family);
     std::uint16_t port = local_address(peer.get()).port();
-    Endpoint endpoint = open(ctx, *loop,
-                             {.local_addr = HostPort{"localhost", 0},
-                              .remote_addr = HostPort{family == AF_INET ? "127.0.0.1" : "::1", port}});
+    std::string loopback = family == AF_INET ? "127.0.0.1" : "::1";
+    Endpoint endpoint =
+        open(ctx, *loop,
+             {.local_addr = HostPort{side == Localhost::local_addr ? "localhost" : loopback, 0},
+              .remote_addr = HostPort{side == Localhost::remote_addr ? "localhost" : loopback, port}});
     endpoint.transport->sendto(as_bytes("matched"));
-    auto got = receive(ctx, *loop, peer.get(), 1, "a datagram to the remote_addr");
+    auto got = receive(ctx, *loop, peer.get(), 1, str("a datagram sent with ", chosen));
     CHECK_THAT(got.size() == 1 && got[0].from.family() == family,
-               str("the local candidate of the remote's family is chosen (family ", family, ")"));
+               str(chosen, " is chosen (family ", family, ")"));
     close(ctx, *loop, endpoint);
   }
+}
+}  // namespace
+
+LOOPCERT_CASE("datagrams.addr_combinations.local_candidate_matching_remote",
+              clauses("LOOP-DGRAM-ADDR-COMBINATIONS").needs(Category::ipv6)) {
+  check_candidate_of_matching_family(ctx, Localhost::local_addr);
 }
 
 LOOPCERT_CASE("datagrams.addr_combinations.remote_candidate_matching_local",
               clauses("LOOP-DGRAM-ADDR-COMBINATIONS").needs(Category::ipv6)) {
-  // The other way round: remote "localhost" has two candidates, the local
-  // address one family.
-  if (!localhost_is_dual_stack())
-    ctx.unsupported("\"localhost\" does not resolve to both 127.0.0.1 and ::1 here");
-  auto loop = ctx.new_loop();
-  for (int family : {AF_INET, AF_INET6}) {
-    UniqueFd peer = udp_socket(family);
-    std::uint16_t port = local_address(peer.get()).port();
-    Endpoint endpoint = open(ctx, *loop,
-                             {.local_addr = HostPort{family == AF_INET ? "127.0.0.1" : "::1", 0},
-                              .remote_addr = HostPort{"localhost", port}});
-    endpoint.transport->sendto(as_bytes("matched"));
-    auto got = receive(ctx, *loop, peer.get(), 1, "a datagram to the remote candidate of the local family");
-    CHECK_EQUAL(got.size(), 1u,
-                str("the remote candidate of the local family is chosen (family ", family, ")"));
-    close(ctx, *loop, endpoint);
-  }
+  check_candidate_of_matching_family(ctx, Localhost::remote_addr);
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
@@ -31,12 +32,16 @@ using namespace subprocess_support;
 
 // --- Creating a subprocess ---------------------------------------------------
 
-LOOPCERT_CASE("subprocesses.exec.factory_called_once",
-              clauses("LOOP-PIPE-FACTORY-ONCE", "LOOP-PIPE-RESULT-PAIR", "LOOP-SUBPROC-TYPES")) {
+namespace {
+/// subprocess_exec() and subprocess_shell() call protocol_factory exactly
+/// once and complete with the pair of the transport and that protocol: the
+/// same check for each, `start` being one of the two calls.
+void check_factory_called_once(conformance::Context& ctx, const std::string& method,
+                               const std::function<void(Child&)>& start) {
   auto loop = ctx.new_loop();
   Child child(ctx, *loop);
-  child.exec({"/bin/true"});
-  CHECK_EQUAL(child.factory_calls, 1, "subprocess_exec() calls protocol_factory exactly once");
+  start(child);
+  CHECK_EQUAL(child.factory_calls, 1, method + " calls protocol_factory exactly once");
   CHECK_THAT(child.returned_protocol == child.protocol,
              "the pair's protocol is the one protocol_factory returned");
   child.finish();
@@ -44,19 +49,16 @@ LOOPCERT_CASE("subprocesses.exec.factory_called_once",
              "the pair's transport, a SubprocessTransport, is the protocol's transport");
   CHECK_EQUAL(child.factory_calls, 1, "protocol_factory is called exactly once, never again later");
 }
+}  // namespace
+
+LOOPCERT_CASE("subprocesses.exec.factory_called_once",
+              clauses("LOOP-PIPE-FACTORY-ONCE", "LOOP-PIPE-RESULT-PAIR", "LOOP-SUBPROC-TYPES")) {
+  check_factory_called_once(ctx, "subprocess_exec()", [](Child& child) { child.exec({"/bin/true"}); });
+}
 
 LOOPCERT_CASE("subprocesses.shell.factory_called_once",
               clauses("LOOP-PIPE-FACTORY-ONCE", "LOOP-PIPE-RESULT-PAIR", "LOOP-SUBPROC-TYPES")) {
-  auto loop = ctx.new_loop();
-  Child child(ctx, *loop);
-  child.shell("exit 0");
-  CHECK_EQUAL(child.factory_calls, 1, "subprocess_shell() calls protocol_factory exactly once");
-  CHECK_THAT(child.returned_protocol == child.protocol,
-             "the pair's protocol is the one protocol_factory returned");
-  child.finish();
-  CHECK_THAT(child.protocol->transport == as_base(child.transport),
-             "the pair's transport, a SubprocessTransport, is the protocol's transport");
-  CHECK_EQUAL(child.factory_calls, 1, "protocol_factory is called exactly once, never again later");
+  check_factory_called_once(ctx, "subprocess_shell()", [](Child& child) { child.shell("exit 0"); });
 }
 
 LOOPCERT_CASE("subprocesses.exec.missing_program_fails", clauses("LOOP-PIPE-RESULT-PAIR")) {

@@ -207,39 +207,36 @@ LOOPCERT_CASE("subprocesses.stderr.to_stdout",
 
 // --- Signals and close() ------------------------------------------------------------
 
-LOOPCERT_CASE("subprocesses.signals.kill", clauses("TR-SUBPROC-SIGNALS")) {
+namespace {
+/// kill(), terminate() and send_signal() each end a running child with
+/// their signal, which its return code then names: the same check for each.
+void check_signal_ends_child(conformance::Context& ctx, int sig,
+                             const std::function<void(SubprocessTransport&)>& send, const std::string& what) {
+  require_deliverable(ctx, sig);
   auto loop = ctx.new_loop();
   auto gate = make_pipe();
   Child child(ctx, *loop);
   start_gated_cat(child, gate);
-  child.transport->kill();
+  send(*child.transport);
   child.finish();
-  CHECK_EQUAL(text(child.protocol->returncode_at_exit), std::to_string(-SIGKILL),
-              "kill() kills the child: its return code is -SIGKILL");
+  CHECK_EQUAL(text(child.protocol->returncode_at_exit), std::to_string(-sig), what);
+}
+}  // namespace
+
+LOOPCERT_CASE("subprocesses.signals.kill", clauses("TR-SUBPROC-SIGNALS")) {
+  check_signal_ends_child(ctx, SIGKILL, &SubprocessTransport::kill,
+                          "kill() kills the child: its return code is -SIGKILL");
 }
 
 LOOPCERT_CASE("subprocesses.signals.terminate", clauses("TR-SUBPROC-SIGNALS")) {
-  require_deliverable(ctx, SIGTERM);
-  auto loop = ctx.new_loop();
-  auto gate = make_pipe();
-  Child child(ctx, *loop);
-  start_gated_cat(child, gate);
-  child.transport->terminate();
-  child.finish();
-  CHECK_EQUAL(text(child.protocol->returncode_at_exit), std::to_string(-SIGTERM),
-              "terminate() sends SIGTERM: the child's return code is -SIGTERM");
+  check_signal_ends_child(ctx, SIGTERM, &SubprocessTransport::terminate,
+                          "terminate() sends SIGTERM: the child's return code is -SIGTERM");
 }
 
 LOOPCERT_CASE("subprocesses.signals.send_signal", clauses("TR-SUBPROC-SIGNALS")) {
-  require_deliverable(ctx, SIGUSR1);
-  auto loop = ctx.new_loop();
-  auto gate = make_pipe();
-  Child child(ctx, *loop);
-  start_gated_cat(child, gate);
-  child.transport->send_signal(SIGUSR1);
-  child.finish();
-  CHECK_EQUAL(text(child.protocol->returncode_at_exit), std::to_string(-SIGUSR1),
-              "send_signal(SIGUSR1) sends it to the child, which dies of it: return code -SIGUSR1");
+  check_signal_ends_child(
+      ctx, SIGUSR1, [](SubprocessTransport& transport) { transport.send_signal(SIGUSR1); },
+      "send_signal(SIGUSR1) sends it to the child, which dies of it: return code -SIGUSR1");
 }
 
 LOOPCERT_CASE("subprocesses.close.terminates_running_child", clauses("TR-SUBPROC-CLOSE")) {
