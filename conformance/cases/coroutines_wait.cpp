@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "conformance/conformance.hpp"
-#include "library_support.hpp"
+#include "conformance/library_support.hpp"
 
 using namespace pep3156;
 using library_support::kBothKinds;

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "conformance/conformance.hpp"
-#include "library_support.hpp"
+#include "conformance/library_support.hpp"
 
 using namespace pep3156;
 using library_support::future_says;

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "conformance/conformance.hpp"
-#include "library_support.hpp"
+#include "conformance/library_support.hpp"
 
 using namespace pep3156;
 using library_support::future_says;

@@ -14,7 +14,7 @@
 
 #include "conformance/conformance.hpp"
 #include "conformance/loop_tools.hpp"
-#include "net_support.hpp"
+#include "conformance/net_support.hpp"
 
 using namespace pep3156;
 using conformance::str;

@@ -16,16 +16,18 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "conformance/conformance.hpp"
-#include "pipe_support.hpp"
+#include "conformance/pipe_support.hpp"
 
 using namespace pep3156;
 using conformance::run_until;
 using conformance::UniqueFd;
 using conformance::write_all;
 using pipe_support::make_pipe;
+using pipe_support::Pipe;
 using pipe_support::read_available;
 using pipe_support::sequence_problem;
 
@@ -70,38 +72,50 @@ template <class T>
 struct Connected {
   std::shared_ptr<Recorder> protocol;
   std::shared_ptr<T> transport;
+  std::shared_ptr<BaseProtocol> pair_protocol;  // the second half of the pair the Future completed with
 };
 
-/// Connects a pipe's read end to the loop, with a Recorder, and waits for
-/// its connection_made().
-Connected<ReadTransport> connect_reader(conformance::Context& ctx, AbstractEventLoop& loop, UniqueFd end) {
-  auto protocol = std::make_shared<Recorder>();
-  auto connection = ctx.run_until_complete(
-      loop,
-      loop.connect_read_pipe([protocol]() -> std::shared_ptr<Protocol> { return protocol; },
-                             Socket(end.release())),
-      "connect_read_pipe()");
-  REQUIRE_THAT(connection.first != nullptr,
-               "connect_read_pipe() completes with a (transport, protocol) pair");
-  run_until(
-      ctx, loop, [&] { return protocol->made(); }, "connection_made() of a read pipe");
-  return {protocol, connection.first};
+/// The loop's method for one end of a pipe: connect_read_pipe() for a
+/// ReadTransport, connect_write_pipe() (the Recorder as its BaseProtocol) for
+/// a WriteTransport. `factory_calls` counts the calls of protocol_factory.
+template <class T>
+auto connect_pipe_end(AbstractEventLoop& loop, const std::shared_ptr<Recorder>& protocol,
+                      const std::shared_ptr<int>& factory_calls, UniqueFd end) {
+  auto factory = [protocol, factory_calls] {
+    ++*factory_calls;
+    return protocol;
+  };
+  if constexpr (std::is_same_v<T, ReadTransport>) {
+    return loop.connect_read_pipe(factory, Socket(end.release()));
+  } else {
+    return loop.connect_write_pipe(factory, Socket(end.release()));
+  }
 }
 
-/// Connects a pipe's write end to the loop, with a Recorder as its
-/// BaseProtocol, and waits for its connection_made().
-Connected<WriteTransport> connect_writer(conformance::Context& ctx, AbstractEventLoop& loop, UniqueFd end) {
+template <class T>
+constexpr const char* kConnectMethod =
+    std::is_same_v<T, ReadTransport> ? "connect_read_pipe()" : "connect_write_pipe()";
+
+/// Connects one end of a pipe to the loop, with a Recorder, and waits for
+/// connection_made().
+template <class T>
+Connected<T> connect_pipe(conformance::Context& ctx, AbstractEventLoop& loop, UniqueFd end,
+                          std::shared_ptr<int> factory_calls = std::make_shared<int>(0)) {
+  const std::string method = kConnectMethod<T>;
   auto protocol = std::make_shared<Recorder>();
   auto connection = ctx.run_until_complete(
-      loop,
-      loop.connect_write_pipe([protocol]() -> std::shared_ptr<BaseProtocol> { return protocol; },
-                              Socket(end.release())),
-      "connect_write_pipe()");
-  REQUIRE_THAT(connection.first != nullptr,
-               "connect_write_pipe() completes with a (transport, protocol) pair");
+      loop, connect_pipe_end<T>(loop, protocol, factory_calls, std::move(end)), method);
+  REQUIRE_THAT(connection.first != nullptr, method + " completes with a (transport, protocol) pair");
   run_until(
-      ctx, loop, [&] { return protocol->made(); }, "connection_made() of a write pipe");
-  return {protocol, connection.first};
+      ctx, loop, [&] { return protocol->made(); }, "connection_made() after " + method);
+  return {protocol, connection.first, connection.second};
+}
+
+Connected<ReadTransport> connect_reader(conformance::Context& ctx, AbstractEventLoop& loop, UniqueFd end) {
+  return connect_pipe<ReadTransport>(ctx, loop, std::move(end));
+}
+Connected<WriteTransport> connect_writer(conformance::Context& ctx, AbstractEventLoop& loop, UniqueFd end) {
+  return connect_pipe<WriteTransport>(ctx, loop, std::move(end));
 }
 
 /// Closes the transport unless its connection is already lost, and waits
@@ -120,60 +134,34 @@ void check_sequence(const Recorder& protocol) {
 
 std::shared_ptr<BaseTransport> as_base(std::shared_ptr<BaseTransport> transport) { return transport; }
 
+/// connect_read_pipe() and connect_write_pipe() call protocol_factory exactly
+/// once and complete with the pair of the transport and that protocol: the
+/// same check for each end of a pipe.
+template <class T>
+void check_factory_called_once(conformance::Context& ctx, UniqueFd Pipe::*end) {
+  auto loop = ctx.new_loop();
+  auto pipe = make_pipe();
+  auto factory_calls = std::make_shared<int>(0);
+  Connected<T> connected = connect_pipe<T>(ctx, *loop, std::move(pipe.*end), factory_calls);
+  CHECK_EQUAL(*factory_calls, 1, std::string(kConnectMethod<T>) + " calls protocol_factory exactly once");
+  CHECK_THAT(connected.pair_protocol == connected.protocol,
+             "the pair's protocol is the one protocol_factory returned");
+  CHECK_THAT(connected.protocol->transport == as_base(connected.transport),
+             "the pair's transport is the protocol's transport");
+  close_and_wait(ctx, *loop, connected);
+  CHECK_EQUAL(*factory_calls, 1, "protocol_factory is called exactly once, never again later");
+}
+
 }  // namespace
 
 LOOPCERT_CASE("pipes.read_pipe.factory_called_once",
               clauses("LOOP-PIPE-FACTORY-ONCE", "LOOP-PIPE-RESULT-PAIR")) {
-  auto loop = ctx.new_loop();
-  auto pipe = make_pipe();
-  auto protocol = std::make_shared<Recorder>();
-  int calls = 0;
-  auto connection = ctx.run_until_complete(*loop,
-                                           loop->connect_read_pipe(
-                                               [&]() -> std::shared_ptr<Protocol> {
-                                                 ++calls;
-                                                 return protocol;
-                                               },
-                                               Socket(pipe.read.release())),
-                                           "connect_read_pipe()");
-  CHECK_EQUAL(calls, 1, "connect_read_pipe() calls protocol_factory exactly once");
-  REQUIRE_THAT(connection.first != nullptr,
-               "connect_read_pipe() completes with a (transport, protocol) pair");
-  CHECK_THAT(connection.second == protocol, "the pair's protocol is the one protocol_factory returned");
-  Connected<ReadTransport> reader{protocol, connection.first};
-  run_until(
-      ctx, *loop, [&] { return protocol->made(); }, "connection_made() of a read pipe");
-  CHECK_THAT(protocol->transport == as_base(connection.first),
-             "the pair's transport is the protocol's transport");
-  close_and_wait(ctx, *loop, reader);
-  CHECK_EQUAL(calls, 1, "protocol_factory is called exactly once, never again later");
+  check_factory_called_once<ReadTransport>(ctx, &Pipe::read);
 }
 
 LOOPCERT_CASE("pipes.write_pipe.factory_called_once",
               clauses("LOOP-PIPE-FACTORY-ONCE", "LOOP-PIPE-RESULT-PAIR")) {
-  auto loop = ctx.new_loop();
-  auto pipe = make_pipe();
-  auto protocol = std::make_shared<Recorder>();
-  int calls = 0;
-  auto connection = ctx.run_until_complete(*loop,
-                                           loop->connect_write_pipe(
-                                               [&]() -> std::shared_ptr<BaseProtocol> {
-                                                 ++calls;
-                                                 return protocol;
-                                               },
-                                               Socket(pipe.write.release())),
-                                           "connect_write_pipe()");
-  CHECK_EQUAL(calls, 1, "connect_write_pipe() calls protocol_factory exactly once");
-  REQUIRE_THAT(connection.first != nullptr,
-               "connect_write_pipe() completes with a (transport, protocol) pair");
-  CHECK_THAT(connection.second == protocol, "the pair's protocol is the one protocol_factory returned");
-  Connected<WriteTransport> writer{protocol, connection.first};
-  run_until(
-      ctx, *loop, [&] { return protocol->made(); }, "connection_made() of a write pipe");
-  CHECK_THAT(protocol->transport == as_base(connection.first),
-             "the pair's transport is the protocol's transport");
-  close_and_wait(ctx, *loop, writer);
-  CHECK_EQUAL(calls, 1, "protocol_factory is called exactly once, never again later");
+  check_factory_called_once<WriteTransport>(ctx, &Pipe::write);
 }
 
 LOOPCERT_CASE("pipes.read_pipe.data_then_eof", clauses("LOOP-PIPE-READ", "TR-READ-PIPE-CALLS")) {

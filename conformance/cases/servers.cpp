@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "conformance/conformance.hpp"
-#include "net_support.hpp"
+#include "conformance/net_support.hpp"
 
 using namespace pep3156;
 using conformance::str;

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "conformance/conformance.hpp"
-#include "net_support.hpp"
+#include "conformance/net_support.hpp"
 
 using namespace pep3156;
 using conformance::socket_pair;

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "conformance/conformance.hpp"
-#include "library_support.hpp"
+#include "conformance/library_support.hpp"
 
 using namespace pep3156;
 

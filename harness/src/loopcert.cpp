@@ -64,6 +64,15 @@ int lint_command(const Options& o) {
   }
   const auto& cases = conformance::registered_cases();
   auto problems = lint_cases(cases, Registry::embedded(), allowed);
+  if (!o.case_sources_dir.empty()) {
+    std::vector<CaseBody> bodies;
+    try {
+      bodies = case_bodies_in(o.case_sources_dir);
+    } catch (const std::exception& e) {
+      throw UsageError(e.what());
+    }
+    for (auto& problem : lint_case_bodies(cases, bodies)) problems.push_back(std::move(problem));
+  }
   for (const auto& p : problems) std::printf("lint: %s\n", p.c_str());
   std::printf("lint: %zu cases, %zu clauses in the registry: %s\n", cases.size(),
               Registry::embedded().clauses().size(),

@@ -11,7 +11,8 @@ const char* const kUsage = R"(usage:
   loopcert [run] --adapter LIB.so [--loop NAME] [options]   run the kit against a loop
   loopcert --adapter LIB.so --list-loops                    the loops LIB.so offers
   loopcert list [filters]                                   the kit's cases
-  loopcert lint [--allow-uncovered FILE]                    check the cases against the registry
+  loopcert lint [--allow-uncovered FILE] [--sources DIR]   check the cases against the registry
+                                                            (and, in DIR, for identical bodies)
   loopcert uncovered                                        MUST clauses without a case (the allow list)
   loopcert coverage                                         clause -> cases, as Markdown
   loopcert compare OLD.json NEW.json [--latency-threshold F] regressions between two reports
@@ -111,6 +112,8 @@ Options parse_options(int argc, char** argv) {
       o.progress = false;
     } else if (arg == "--allow-uncovered") {
       o.allow_uncovered_path = value(arg);
+    } else if (arg == "--sources") {
+      o.case_sources_dir = value(arg);
     } else if (arg == "--latency-threshold") {
       std::string t = value(arg);
       o.latency_threshold = std::strtod(t.c_str(), nullptr);

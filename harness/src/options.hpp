@@ -41,6 +41,7 @@ struct Options {
   std::optional<bool> progress;   // --progress / --no-progress; default: stderr is a terminal
 
   std::string allow_uncovered_path;  // lint --allow-uncovered
+  std::string case_sources_dir;      // lint --sources
   double latency_threshold = 1.5;    // compare --latency-threshold
 
   std::string run_one;  // --run-one CASE (internal: the case process)

@@ -348,6 +348,53 @@ TEST_CASE("lint: every rule, and the allow-uncovered list that may only shrink")
   CHECK(uncovered_list_text({"IO-MUST"}).find("\nIO-MUST\n") != std::string::npos);
 }
 
+TEST_CASE("lint: two cases with the same body, whatever their comments and layout") {
+  const std::string source = R"cpp(#define LOOPCERT_CASE(id, spec) unused
+                                   LOOPCERT_CASE("s.first", clauses("R-MUST")) {
+                                     auto loop = ctx.new_loop();  // a comment
+                                     CHECK_THAT(f("}"), "a brace in a string");
+                                   }
+
+                                   LOOPCERT_CASE("s.second", clauses("R-MUST-2")) {
+                                     /* another comment { */
+                                     auto loop = ctx.new_loop();
+                                     CHECK_THAT(f("}"), "a brace in a string");
+                                   }
+
+                                   LOOPCERT_CASE("s.third", clauses("R-MUST")) {
+                                     char c = '{';  // LOOPCERT_CASE("s.in_a_comment", x) {}
+                                     CHECK_THAT(f(")}"), "a brace in a string");
+                                     int n = 1'000;
+                                   }
+
+                                   LOOPCERT_CASE("s.fourth", clauses("R-MUST")) {
+                                     char c = '{';
+                                     CHECK_THAT(f(")}"), "another message");
+                                     int n = 1'000;
+                                   }
+  )cpp";
+  auto bodies = case_bodies(source, "x.cpp");
+  REQUIRE(bodies.size() == 4);
+  CHECK(bodies[0].id == "s.first");
+  CHECK(bodies[0].where == "x.cpp:2");
+  CHECK(bodies[1].where == "x.cpp:7");
+  CHECK(bodies[2].text.find("int n = 1'000;") != std::string::npos);
+  CHECK(bodies[3].id == "s.fourth");
+
+  std::vector<CaseInfo> cases{a_case("s.first", CaseSpec{"R-MUST"}), a_case("s.second", CaseSpec{"R-MUST"}),
+                              a_case("s.third", CaseSpec{"R-MUST"}), a_case("s.fourth", CaseSpec{"R-MUST"}),
+                              a_case("s.elsewhere", CaseSpec{"R-MUST"})};
+  auto problems = lint_case_bodies(cases, bodies);
+  CHECK(contains(problems, "x.cpp:7: case s.second has the same body as case s.first (x.cpp:2)"));
+  CHECK_FALSE(contains(problems, "case s.third has the same body"));
+  CHECK_FALSE(contains(problems, "case s.fourth has the same body"));
+  CHECK(contains(problems, "case s.elsewhere: its body is not in the sources"));
+  CHECK(problems.size() == 2);
+
+  CHECK_THROWS_AS(case_bodies("LOOPCERT_CASE(\"s.open\", clauses(\"R-MUST\")) {\n  f(\"}\");\n", "y.cpp"),
+                  std::runtime_error);
+}
+
 TEST_CASE("coverage: a Markdown table, clause by clause") {
   std::vector<CaseInfo> cases{a_case("s.b", CaseSpec{"R-MUST"}), a_case("s.a", CaseSpec{"R-MUST", "R-MAY"})};
   std::string md = coverage_markdown(cases, registry());

@@ -491,6 +491,10 @@ struct RawOptions {
   int peer_rcvbuf = 0;
 };
 
+/// A peer whose receive buffer is small, so that the kernel takes little of
+/// what the client writes while the peer does not read.
+inline constexpr RawOptions kSlowPeer{.peer_rcvbuf = 4096};
+
 inline RawPair connect_raw(conformance::Context& ctx, pep3156::AbstractEventLoop& loop,
                            std::shared_ptr<RecordingProtocol> client = std::make_shared<RecordingProtocol>(),
                            RawOptions options = {}) {

@@ -1,4 +1,4 @@
-#include "library_support.hpp"
+#include "conformance/library_support.hpp"
 
 #include <algorithm>
 
