@@ -130,15 +130,12 @@ void BaseEventLoop::close() {
   if (closed_) return;  // LOOP-CLOSE-IDEMPOTENT
   std::vector<std::shared_ptr<HandleState>> posted;
   {
-    // From here on call_soon_threadsafe() refuses, so no new thread can
-    // enter wake_up().
+    // From here on call_soon_threadsafe() refuses; a thread that posted
+    // before woke the loop under this mutex, so none is in wake_up() now.
     std::lock_guard lock(threadsafe_mutex_);
     closed_ = true;
     posted.swap(threadsafe_);
   }
-  // A thread that posted before may still be in wake_up(), one write()
-  // long: close_io() must not release the waker under it.
-  while (waking_ > 0) std::this_thread::yield();
   ready_.clear();
   timers_.clear();
   close_io();
@@ -172,31 +169,20 @@ double BaseEventLoop::time() {
 
 Handle BaseEventLoop::call_soon_threadsafe(Callback callback) {
   auto handle = make_recycled<HandleState>(std::move(callback));
-  bool first_post;
-  {
-    std::lock_guard lock(threadsafe_mutex_);
-    if (closed_) throw RuntimeError("call_soon_threadsafe(): the event loop is closed");
-    threadsafe_.push_back(handle);
-    // LOOP-THREADSAFE-WAKEUP. Only the first post since the loop last took
-    // the queue wakes it: that wake-up is still pending for the others.
-    first_post = threadsafe_.size() == 1;
-    if (first_post) ++waking_;  // under the mutex, so that close() sees it
-  }
-  // After the mutex: the loop, woken at once, takes the queue under that
-  // mutex, and would otherwise wait for this thread to leave wake_up().
-  if (first_post) {
-    wake_up();
-    --waking_;
-  }
+  std::lock_guard lock(threadsafe_mutex_);
+  if (closed_) throw RuntimeError("call_soon_threadsafe(): the event loop is closed");
+  threadsafe_.push_back(handle);
+  // LOOP-THREADSAFE-WAKEUP. Only the first post since the loop last took
+  // the queue wakes it: that wake-up is still pending for the others. Under
+  // the mutex, so that close() never releases the waker under a write().
+  if (threadsafe_.size() == 1) wake_up();
   return Handle(std::move(handle));
 }
 
-bool BaseEventLoop::take_threadsafe_callbacks() {
+void BaseEventLoop::take_threadsafe_callbacks() {
   std::lock_guard lock(threadsafe_mutex_);
-  if (threadsafe_.empty()) return false;
   for (auto& handle : threadsafe_) ready_.push_back(std::move(handle));
   threadsafe_.clear();
-  return true;
 }
 
 void BaseEventLoop::check_thread(const char* method) const {
