@@ -8,7 +8,7 @@
 #include <cstdio>
 
 #include "pep3156/exception_context.hpp"
-#include "recycling_allocator.hpp"
+#include "per_thread_recycling_allocator.hpp"
 
 namespace pep3156::reference {
 

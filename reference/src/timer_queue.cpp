@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "recycling_allocator.hpp"
+#include "per_thread_recycling_allocator.hpp"
 
 namespace pep3156::reference {
 
