@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -77,8 +78,11 @@ class BaseEventLoop : public AbstractEventLoop {
   virtual void poll_for_io(std::optional<std::chrono::nanoseconds> timeout) = 0;
 
   /// Makes a poll_for_io() that is blocked, or about to block, return.
-  /// Called from any thread, under the mutex that guards the posts (so
-  /// never during or after close()).
+  /// Called from any thread, never after close_io(), and only by the first
+  /// post since the last take_threadsafe_callbacks(): one wake-up covers
+  /// every post until then. So whenever the loop takes a wake-up back
+  /// (drains the waker), it must call take_threadsafe_callbacks() after:
+  /// the posts made since the last take have no wake-up of their own.
   virtual void wake_up() noexcept = 0;
 
   /// Releases what the I/O half holds (poller, fds, signal handlers).
@@ -89,10 +93,9 @@ class BaseEventLoop : public AbstractEventLoop {
   /// signal callbacks are Handles that run again each time they fire.
   void schedule(std::shared_ptr<HandleState> handle) { ready_.push_back(std::move(handle)); }
 
-  /// Moves the callbacks other threads posted into the ready queue. The
-  /// I/O half calls it once it has drained its wake-up, not before: a post
-  /// made after the take then wakes the loop again.
-  void take_threadsafe_callbacks();
+  /// Moves the callbacks other threads posted into the ready queue; false
+  /// if there were none.
+  bool take_threadsafe_callbacks();
 
   /// RuntimeError naming `method` if the loop is closed.
   void check_open(const char* method) const;
@@ -103,6 +106,7 @@ class BaseEventLoop : public AbstractEventLoop {
   void move_due_timers_to_ready();
   void run_ready_callbacks();
   void run_callback(const std::shared_ptr<HandleState>& handle);
+  void report_callback_exception(const std::shared_ptr<HandleState>& handle, std::exception_ptr exception);
   void report_slow_callback(const std::shared_ptr<HandleState>& handle, double seconds);
   void check_thread(const char* method) const;
 
@@ -118,6 +122,9 @@ class BaseEventLoop : public AbstractEventLoop {
   std::mutex threadsafe_mutex_;
   std::vector<std::shared_ptr<HandleState>> threadsafe_;  // guarded by threadsafe_mutex_
   bool closed_ = false;  // written by the loop's thread under threadsafe_mutex_
+  // Threads between posting and the end of their wake_up(), which they call
+  // after releasing threadsafe_mutex_; close() waits for none to be left.
+  std::atomic<int> waking_{0};
 };
 
 }  // namespace pep3156::reference

@@ -127,6 +127,7 @@ class CoreSelectorEventLoop : public BaseEventLoop {
   std::unique_ptr<Poller> poller_;
   std::string poller_name_;  // kept: close() releases the poller
   Waker waker_;
+  bool waker_to_drain_ = false;  // it woke the loop, and is still readable
   std::unordered_map<int, FdCallbacks> fds_;
   std::unique_ptr<SignalHandlers> signals_;  // created by the first add_signal_handler()
 };
