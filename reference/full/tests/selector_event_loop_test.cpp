@@ -1,5 +1,7 @@
 // The complete SelectorEventLoop: what it adds to the core (the
 // categories it declares), and install().
+#include <doctest/doctest.h>
+
 #include "pep3156/pep3156.hpp"
 #include "reference/reference.hpp"
 
