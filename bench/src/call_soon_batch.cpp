@@ -20,9 +20,9 @@
 
 #include "loop_under_test.hpp"
 #include "pep3156/handle.hpp"
+#include "probe_recycling_allocator.hpp"
 #include "probes.hpp"
 #include "raw_loop.hpp"
-#include "recycling_allocator.hpp"
 
 namespace loopbench {
 namespace {

@@ -29,9 +29,9 @@
 
 #include "loop_under_test.hpp"
 #include "pep3156/handle.hpp"
+#include "probe_recycling_allocator.hpp"
 #include "probes.hpp"
 #include "raw.hpp"
-#include "recycling_allocator.hpp"
 
 namespace loopbench {
 namespace {

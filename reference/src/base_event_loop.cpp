@@ -8,7 +8,7 @@
 #include <cstdio>
 
 #include "pep3156/exception_context.hpp"
-#include "recycling_allocator.hpp"
+#include "per_thread_recycling_allocator.hpp"
 
 namespace pep3156::reference {
 
@@ -77,13 +77,18 @@ void BaseEventLoop::run_callback(const std::shared_ptr<HandleState>& handle) {
     // pep3156::BaseException is not a std::exception: it propagates out of
     // run_forever() (LOOP-ERR-BASEEXCEPTION), and the callbacks still
     // queued wait for the next run.
-    ExceptionContext context;
-    context.message = "Exception in callback";
-    context.exception = std::current_exception();
-    context.handle = Handle(handle);
-    call_exception_handler(context);
+    report_callback_exception(handle, std::current_exception());
   }
   if (debug) report_slow_callback(handle, time() - started);
+}
+
+void BaseEventLoop::report_callback_exception(const std::shared_ptr<HandleState>& handle,
+                                              std::exception_ptr exception) {
+  ExceptionContext context;
+  context.message = "Exception in callback";
+  context.exception = std::move(exception);
+  context.handle = Handle(handle);
+  call_exception_handler(context);
 }
 
 void BaseEventLoop::report_slow_callback(const std::shared_ptr<HandleState>& handle, double seconds) {
@@ -184,6 +189,11 @@ Handle BaseEventLoop::call_soon_threadsafe(Callback callback) {
   }
   // After the mutex: the loop, woken at once, takes the queue under that
   // mutex, and would otherwise wait for this thread to leave wake_up().
+  // Measured (bench wake_up p50, 2-core VM, interleaved runs): waking
+  // under the mutex took 3.4 -> 12.1 us; waking after it but draining the
+  // waker before taking the posts (asyncio's order), 3.3 -> 5.8 us. Hence
+  // waking_ here and in close(), and the waker drained one step 2 later
+  // (CoreSelectorEventLoop::poll_for_io()).
   if (first_post) {
     wake_up();
     --waking_;

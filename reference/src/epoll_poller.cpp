@@ -6,36 +6,24 @@
 // Quirks worked around here:
 //   - epoll watches an open file description, not an fd number. Closing an
 //     fd removes it from the set by itself, so a later EPOLL_CTL_DEL fails
-//     with EBADF (or ENOENT if the number was reused meanwhile): remove()
-//     expects both. Source: epoll(7), Q6 and "Possible pitfalls".
-//   - ... but only when every duplicate (dup(), fork()) of that
-//     description is closed. An fd closed while a dup lives on keeps being
-//     reported under its old number, and no EPOLL_CTL_DEL can reach it any
-//     more. wait() skips fds it no longer watches, but short of recreating
-//     the epoll fd nothing stops the reports (libev's ev_epoll.c, "general
-//     notes about epoll", (c): "the inability to handle fork or file
-//     descriptors (think dup)"). Do not dup() a registered fd and close the
-//     original.
-//   - An fd closed and its number reused by a new file, without remove():
-//     the kernel has forgotten the old registration, so EPOLL_CTL_MOD says
-//     ENOENT. modify() then adds the new file (libev does the same).
+//     with EBADF (or ENOENT if the number was reused): remove() expects
+//     both. Source: epoll(7), Q6 and "Possible pitfalls". But a dup() (or
+//     fork()) of the description keeps it reported under the closed
+//     number, out of reach of EPOLL_CTL_DEL; wait() skips fds it no longer
+//     watches (libev's ev_epoll.c: "the inability to handle fork or file
+//     descriptors (think dup)"). Do not dup() a registered fd and close it.
+//   - A closed fd's number reused by a new file, without remove(): the
+//     kernel forgot the old registration, so EPOLL_CTL_MOD says ENOENT.
+//     modify() then adds the new file (libev does the same).
 //   - Regular files cannot be watched (EPERM): they are always ready.
-//   - EPOLLERR and EPOLLHUP are reported even when not asked for; they
-//     become whichever of readable/writable the fd is registered for.
-//   - Timeout: epoll_wait() takes milliseconds; epoll_pwait2() (Linux 5.11,
-//     glibc 2.35) takes a timespec. If epoll_pwait2() is missing (ENOSYS,
-//     or EPERM from a container's seccomp filter that predates it), wait()
-//     falls back to epoll_wait() with the timeout rounded UP: rounding down
-//     would wake the loop before its next timer is due.
-//   - EINTR: epoll waits are never restarted after a signal handler, even
-//     with SA_RESTART (signal(7)); retried with the time that remains.
-//   - More ready fds than the events buffer holds are returned by the next
-//     call; the buffer doubles whenever a wait fills it.
-//   - ThreadSanitizer (GCC 12's) does not intercept epoll_pwait2(). It
-//     defers a signal handler to the thread's next intercepted call, so a
-//     signal arriving during epoll_pwait2() interrupts it (EINTR) but its
-//     handler -- which wakes the loop -- waits until the retried wait ends.
-//     A TSan build uses epoll_wait(), which TSan intercepts.
+//   - EPOLLERR and EPOLLHUP come unasked: reported as what fd watches.
+//   - Timeout: epoll_wait() takes milliseconds, epoll_pwait2() (Linux 5.11)
+//     a timespec. Without epoll_pwait2() (ENOSYS, or EPERM from an older
+//     seccomp filter) the timeout is rounded UP: down would wake the loop
+//     before its timer is due.
+//   - EINTR: never restarted, even with SA_RESTART (signal(7)); retried
+//     with the time that remains.
+
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -105,6 +93,7 @@ class EpollPoller final : public Poller {
       if (it == interest_.end()) continue;  // a closed fd that a dup keeps alive
       fired_.push_back({fd, from_epoll_events(buffer_[i].events) & it->second});
     }
+    // A full buffer: the next wait returns the rest; give it more room.
     if (count == static_cast<int>(buffer_.size())) buffer_.resize(buffer_.size() * 2);
     return fired_;
   }
@@ -134,6 +123,10 @@ class EpollPoller final : public Poller {
   int epoll_fd_;
   std::vector<epoll_event> buffer_;           // what the kernel fills
   std::unordered_map<int, Events> interest_;  // what each fd is registered for
+  // ThreadSanitizer (GCC 12's) does not intercept epoll_pwait2(), and it
+  // defers a signal's handler to the thread's next intercepted call: the
+  // handler that wakes the loop would wait for the retried wait to end. A
+  // TSan build uses epoll_wait(), which TSan intercepts.
 #if defined(__SANITIZE_THREAD__)
   bool have_pwait2_ = false;
 #else

@@ -88,7 +88,7 @@ TEST_CASE("a timer 300 microseconds away costs one wait, not a spin: the timeout
   for_each_poller([](const std::string& poller) {
     auto counting = std::make_unique<CountingPoller>(make_poller(poller));
     CountingPoller& waits = *counting;
-    auto loop = std::make_shared<SelectorEventLoop>(std::move(counting));
+    auto loop = std::make_shared<CoreSelectorEventLoop>(std::move(counting));
     loop->call_later(0.0003, [&] { loop->stop(); });
     loop->run_forever();
     // One wait for the timeout, perhaps one more of a nanosecond if the

@@ -15,7 +15,7 @@ using namespace pep3156::reference;
 using namespace pep3156::reference::testing;
 
 namespace {
-bool kernel_forgets_closed_fds(SelectorEventLoop& loop) {
+bool kernel_forgets_closed_fds(CoreSelectorEventLoop& loop) {
   return loop.poller_name() == "epoll" || loop.poller_name() == "kqueue";
 }
 }  // namespace

@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "pep3156/pep3156.hpp"
-#include "reference/reference.hpp"
 #include "test_support.hpp"
 
 using namespace pep3156;
@@ -252,24 +251,4 @@ TEST_CASE("close() shuts the default executor down") {
     loop->close();
     CHECK(executor->shut_down);
   });
-}
-
-TEST_CASE("install() makes new_event_loop() create a SelectorEventLoop on the best poller") {
-  install();
-  auto loop = new_event_loop();
-  auto* selector = dynamic_cast<SelectorEventLoop*>(loop.get());
-  REQUIRE(selector != nullptr);
-  CHECK(selector->poller_name() == available_pollers().back());
-  CHECK(has(loop->capabilities().categories, Category::io_callbacks));
-  CHECK(has(loop->capabilities().categories, Category::signals));
-  loop->close();
-  set_default_loop_factory({});
-}
-
-TEST_CASE("a SelectorEventLoop needs a poller, and declares UNIX sockets, pipes and subprocesses") {
-  CHECK_THROWS_AS(SelectorEventLoop(nullptr), ValueError);
-  auto loop = std::make_shared<SelectorEventLoop>();
-  CHECK(has(loop->capabilities().categories, Category::unix_sockets));
-  CHECK(has(loop->capabilities().categories, Category::pipes_subprocesses));
-  loop->close();
 }

@@ -76,7 +76,7 @@ TEST_CASE("a signal that interrupts the loop's blocked wait (EINTR) wakes it thr
   for_each_poller([](const std::string& poller) {
     auto counting = std::make_unique<CountingPoller>(make_poller(poller));
     CountingPoller& blocked = *counting;
-    auto loop = std::make_shared<SelectorEventLoop>(std::move(counting));
+    auto loop = std::make_shared<CoreSelectorEventLoop>(std::move(counting));
     bool handled = false;
     loop->add_signal_handler(SIGUSR1, [&] {
       handled = true;

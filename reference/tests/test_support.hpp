@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "pep3156/exception_context.hpp"
+#include "reference/core_selector_event_loop.hpp"
 #include "reference/poller.hpp"
-#include "reference/selector_event_loop.hpp"
 
 namespace pep3156::reference::testing {
 
@@ -31,8 +31,8 @@ void for_each_poller(Body&& body) {
 }
 
 /// A fresh loop on the named poller.
-inline std::shared_ptr<SelectorEventLoop> new_loop(const std::string& poller) {
-  return std::make_shared<SelectorEventLoop>(make_poller(poller));
+inline std::shared_ptr<CoreSelectorEventLoop> new_loop(const std::string& poller) {
+  return std::make_shared<CoreSelectorEventLoop>(make_poller(poller));
 }
 
 /// Installs an exception handler on `loop` that records every context it

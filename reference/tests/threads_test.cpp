@@ -53,7 +53,7 @@ TEST_CASE("call_soon_threadsafe() wakes a loop blocked waiting for I/O with no t
   for_each_poller([](const std::string& poller) {
     auto counting = std::make_unique<CountingPoller>(make_poller(poller));
     CountingPoller& blocked = *counting;
-    auto loop = std::make_shared<SelectorEventLoop>(std::move(counting));
+    auto loop = std::make_shared<CoreSelectorEventLoop>(std::move(counting));
     std::thread poster([&] {
       blocked.wait_until_blocking();
       loop->call_soon_threadsafe([&] { loop->stop(); });
@@ -199,7 +199,7 @@ TEST_CASE("debug mode: call_soon() and call_at() from another thread raise Runti
   for_each_poller([](const std::string& poller) {
     auto counting = std::make_unique<CountingPoller>(make_poller(poller));
     CountingPoller& blocked = *counting;
-    auto loop = std::make_shared<SelectorEventLoop>(std::move(counting));
+    auto loop = std::make_shared<CoreSelectorEventLoop>(std::move(counting));
     loop->set_debug(true);
     int refused = 0;
     std::thread intruder([&] {

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -105,6 +106,7 @@ class BaseEventLoop : public AbstractEventLoop {
   void move_due_timers_to_ready();
   void run_ready_callbacks();
   void run_callback(const std::shared_ptr<HandleState>& handle);
+  void report_callback_exception(const std::shared_ptr<HandleState>& handle, std::exception_ptr exception);
   void report_slow_callback(const std::shared_ptr<HandleState>& handle, double seconds);
   void check_thread(const char* method) const;
 

@@ -177,30 +177,11 @@ void reap_failed_child(pid_t pid) {
   }
 }
 
-}  // namespace
-
-SpawnedChild spawn(const std::vector<std::string>& args, const SubprocessOptions& options) {
-  const std::string program = options.executable.value_or(args.at(0));
-  ChildPlan plan;
-  plan.candidates = program_candidates(program, options);
-
-  std::vector<std::string> argv_strings = args;
-  std::vector<char*> argv = c_array(argv_strings);
-  plan.argv = argv.data();
-  std::vector<std::string> env_strings;
-  std::vector<char*> envp;
-  if (options.env) {
-    for (const auto& [name, value] : *options.env) env_strings.push_back(name + "=" + value);
-    envp = c_array(env_strings);
-    plan.envp = envp.data();
-  } else {
-    plan.envp = environ;
-  }
-
-  // The child's standard streams; `child_ends` close in the parent once it
-  // has forked.
-  SpawnedChild child;
-  std::array<Socket, 3> child_ends;
+/// Opens what `options` asks for the child's standard streams: the
+/// parent's ends of pipes go to `child`, the child's ends to `child_ends`
+/// and `plan`.
+void set_up_stdio(const SubprocessOptions& options, ChildPlan& plan, SpawnedChild& child,
+                  std::array<Socket, 3>& child_ends) {
   const Stdio* stdio[] = {&options.stdin_, &options.stdout_, &options.stderr_};
   for (int n = 0; n < 3; ++n) {
     switch (stdio[n]->kind) {
@@ -231,6 +212,47 @@ SpawnedChild spawn(const std::vector<std::string>& args, const SubprocessOptions
     }
     plan.stdio[n] = child_ends[n].fd();
   }
+}
+
+/// fork() with every signal blocked, so no handler of the parent's runs in
+/// the child before it resets them; the parent's mask is restored after.
+pid_t fork_child(ChildPlan& plan, int error_fd) {
+  sigset_t all;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &plan.signal_mask);
+  pid_t pid = ::fork();
+  int fork_error = errno;
+  if (pid == 0) become_child(plan, error_fd);
+  ::pthread_sigmask(SIG_SETMASK, &plan.signal_mask, nullptr);
+  if (pid < 0) throw_errno(fork_error, "subprocess: fork");
+  return pid;
+}
+
+}  // namespace
+
+SpawnedChild spawn(const std::vector<std::string>& args, const SubprocessOptions& options) {
+  const std::string program = options.executable.value_or(args.at(0));
+  ChildPlan plan;
+  plan.candidates = program_candidates(program, options);
+
+  std::vector<std::string> argv_strings = args;
+  std::vector<char*> argv = c_array(argv_strings);
+  plan.argv = argv.data();
+  std::vector<std::string> env_strings;
+  std::vector<char*> envp;
+  if (options.env) {
+    for (const auto& [name, value] : *options.env) env_strings.push_back(name + "=" + value);
+    envp = c_array(env_strings);
+    plan.envp = envp.data();
+  } else {
+    plan.envp = environ;
+  }
+
+  // The child's standard streams; `child_ends` close in the parent once it
+  // has forked.
+  SpawnedChild child;
+  std::array<Socket, 3> child_ends;
+  set_up_stdio(options, plan, child, child_ends);
 
   auto [error_read, error_write] = make_pipe();
   error_write = above_stdio(std::move(error_write));
@@ -246,15 +268,7 @@ SpawnedChild spawn(const std::vector<std::string>& args, const SubprocessOptions
   plan.new_session = options.start_new_session;
   plan.restore_signals = options.restore_signals;
 
-  sigset_t all;
-  ::sigfillset(&all);
-  ::pthread_sigmask(SIG_SETMASK, &all, &plan.signal_mask);
-  pid_t pid = ::fork();
-  int fork_error = errno;
-  if (pid == 0) become_child(plan, error_write.fd());
-  ::pthread_sigmask(SIG_SETMASK, &plan.signal_mask, nullptr);
-  if (pid < 0) throw_errno(fork_error, "subprocess: fork");
-
+  pid_t pid = fork_child(plan, error_write.fd());
   error_write.reset();  // the child's copy is the only one left: it closes at exec
   for (Socket& end : child_ends) end.reset();
   ChildFailure failure;

@@ -1,6 +1,6 @@
-// RecyclingAllocator and BlockCache (src/recycling_allocator.hpp): the
+// RecyclingAllocator and BlockCache (src/per_thread_recycling_allocator.hpp): the
 // per-thread free lists behind call_soon()'s and call_later()'s Handles.
-#include "recycling_allocator.hpp"
+#include "per_thread_recycling_allocator.hpp"
 
 #include <doctest/doctest.h>
 

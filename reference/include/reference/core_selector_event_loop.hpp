@@ -1,7 +1,15 @@
-// SelectorEventLoop: the PEP's readiness-based loop, over one Poller
-// (select, poll, epoll or kqueue) chosen when it is created:
+// CoreSelectorEventLoop: the PEP's readiness-based loop, over one Poller
+// (select, poll, epoll or kqueue) chosen when it is created, with nothing
+// but the loop itself: callbacks, timers, I/O callbacks, signals, threads.
+// It links only the contract's vocabulary library (pep3156), so it builds,
+// reads and is counted alone:
 //
-//   auto loop = std::make_shared<SelectorEventLoop>(make_poller("poll"));
+//   auto loop = std::make_shared<CoreSelectorEventLoop>(make_poller("poll"));
+//
+// SelectorEventLoop (reference/full) derives from it and adds networking,
+// TLS and subprocesses, as asyncio's selector_events sits on base_events.
+// Its networking methods here raise NotImplementedError, the contract's
+// default.
 //
 // BaseEventLoop runs the iterations; this class supplies their steps 2 and
 // 3 (wait on the poller, queue the callbacks of the ready fds) and owns
@@ -24,12 +32,6 @@
 // and one loop per signal at a time (RuntimeError for a second loop).
 // Handlers run as ordinary callbacks; removing one restores SIG_DFL, and
 // close() removes them all.
-//
-// Networking (name lookups, transports, create_connection, servers,
-// sock_*, UNIX sockets, pipes) forwards to pep3156::reference::net
-// (reference/net), which builds it on add_reader(), add_writer() and
-// call_soon(), as asyncio's selector transports do. Subprocesses forward
-// to pep3156::reference::subprocess (reference/subprocess).
 #pragma once
 
 #include <memory>
@@ -45,17 +47,17 @@ namespace pep3156::reference {
 
 class SignalHandlers;
 
-class SelectorEventLoop final : public BaseEventLoop {
+class CoreSelectorEventLoop : public BaseEventLoop {
  public:
   using AbstractEventLoop::add_reader;
   using AbstractEventLoop::add_signal_handler;
   using AbstractEventLoop::add_writer;
 
   /// ValueError if `poller` is null.
-  explicit SelectorEventLoop(std::unique_ptr<Poller> poller = make_poller(""));
+  explicit CoreSelectorEventLoop(std::unique_ptr<Poller> poller = make_poller(""));
   /// Closes the loop if close() was not called (and, in debug mode,
   /// reports "unclosed event loop" to the exception handler first).
-  ~SelectorEventLoop() override;
+  ~CoreSelectorEventLoop() override;
 
   /// The poller's name: "select", "poll", "epoll" or "kqueue".
   std::string_view poller_name() const noexcept { return poller_name_; }
@@ -81,12 +83,13 @@ class SelectorEventLoop final : public BaseEventLoop {
   /// except false on a closed loop.
   bool remove_signal_handler(int sig) override;
 
+  /// io_callbacks and signals: what the core itself implements.
   Capabilities capabilities() const override;
 
-  // --- Networking: forwarded to reference/net ----------------------------------------
+  // --- Networking: the layer above (SelectorEventLoop) -----------------------------
+  // The contract's networking primitives, which the core does not have:
+  // each raises NotImplementedError. SelectorEventLoop overrides them all.
 
-  Future<std::vector<AddrInfo>> getaddrinfo(std::string host, std::string port,
-                                            GetAddrInfoOptions options = {}) override;
   Future<StreamConnection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port,
                                              ConnectionOptions options = {}) override;
   Future<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host, std::uint16_t port,
@@ -97,20 +100,6 @@ class SelectorEventLoop final : public BaseEventLoop {
   Future<void> sock_sendall(int fd, Bytes data) override;
   Future<void> sock_connect(int fd, SocketAddress address) override;
   Future<AcceptedSocket> sock_accept(int fd) override;
-  Future<StreamConnection> create_unix_connection(ProtocolFactory factory, std::string path,
-                                                  ConnectionOptions options = {}) override;
-  Future<std::shared_ptr<Server>> create_unix_server(ProtocolFactory factory, std::string path,
-                                                     ServerOptions options = {}) override;
-  Future<ReadPipeConnection> connect_read_pipe(ProtocolFactory factory, Socket pipe) override;
-  Future<WritePipeConnection> connect_write_pipe(BaseProtocolFactory factory, Socket pipe) override;
-
-  // --- Subprocesses: forwarded to reference/subprocess -----------------------------------
-
-  Future<SubprocessConnection> subprocess_exec(SubprocessProtocolFactory factory,
-                                               std::vector<std::string> args,
-                                               SubprocessOptions options = {}) override;
-  Future<SubprocessConnection> subprocess_shell(SubprocessProtocolFactory factory, std::string command,
-                                                SubprocessOptions options = {}) override;
 
  private:
   /// The callbacks registered for one fd.

@@ -1,4 +1,4 @@
-// The reference implementation in one include: the pollers, the
+// The reference implementation in one include: the pollers, the complete
 // SelectorEventLoop, and install(), which makes it the default loop.
 #pragma once
 

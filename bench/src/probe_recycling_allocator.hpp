@@ -1,7 +1,8 @@
-// RecyclingAllocator: for the "handle alone" probes, which measure what
-// the PEP's Handle costs with no loop around it. Their blocks are kept for
-// the next allocation, so that malloc is not what they measure (the
-// reference loop recycles its Handle blocks likewise).
+// RecyclingAllocator for the "handle alone" probes, which measure what the
+// PEP's Handle costs with no loop around it. Their blocks are kept for the
+// next allocation, so that malloc is not what they measure (the reference
+// loop recycles its Handle blocks likewise, per thread:
+// reference/src/per_thread_recycling_allocator.hpp).
 #pragma once
 
 #include <cstddef>
