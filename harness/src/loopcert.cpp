@@ -114,9 +114,12 @@ int dispatch(const Options& o, const pep3156::AdapterList* adapters, const std::
 
   std::vector<std::string> child{self_executable(argv0)};
   if (!library.empty()) child.insert(child.end(), {"--adapter", library});
+  // The case process checks its --watchdog against its --timeout: it gets both.
   char watchdog[32];
-  std::snprintf(watchdog, sizeof watchdog, "%g", o.watchdog());
-  child.insert(child.end(), {"--loop", adapter.name, "--watchdog", watchdog});
+  char timeout[32];
+  std::snprintf(watchdog, sizeof watchdog, "%.17g", o.watchdog());
+  std::snprintf(timeout, sizeof timeout, "%.17g", o.timeout_seconds);
+  child.insert(child.end(), {"--loop", adapter.name, "--timeout", timeout, "--watchdog", watchdog});
   return run_kit(o, adapter, library, std::move(child));
 }
 

@@ -241,6 +241,10 @@ TEST_CASE("bad run settings are refused before any case runs") {
   refused(loopcert(callbacks + "--report x.json --junit ./x.json"), "name the same file");
   refused(loopcert(callbacks + "--timeout inf"), "--timeout takes a positive number of seconds up to 86400");
   refused(loopcert(callbacks + "--timeout 5 --watchdog 10"), "--watchdog must not be longer than --timeout");
+  // A watchdog longer than the default timeout is fine under a longer one,
+  // in loopcert and in each case process.
+  CHECK(loopcert(testloop() + "--case callbacks.call_soon.fifo_order --timeout 60 --watchdog 40").status ==
+        0);
   refused(loopcert(callbacks + "--jobs 2x"), "--jobs takes a positive whole number, not '2x'");
   // Each running case holds descriptors: 64 of them leave room for 8.
   refused(shell("ulimit -n 64 && '" + env("LOOPCERT") + "' " + callbacks + "-j 9"),
