@@ -93,9 +93,12 @@ void write_report_file(const std::string& path, const std::string& text) {
 
 bool same_report_path(const std::string& a, const std::string& b) {
   auto resolved = [](const std::string& path) {
+    // Absolute first: weakly_canonical() leaves "./r.x" and "r.x" apart
+    // when neither exists yet.
     std::error_code error;
-    auto canonical = std::filesystem::weakly_canonical(path, error);
-    return error ? std::filesystem::path(path).lexically_normal() : canonical;
+    std::filesystem::path absolute = std::filesystem::absolute(path, error);
+    std::filesystem::path canonical = std::filesystem::weakly_canonical(absolute, error);
+    return (error ? absolute : canonical).lexically_normal();
   };
   return resolved(a) == resolved(b);
 }
