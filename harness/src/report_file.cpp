@@ -44,8 +44,9 @@ void require_regular_or_absent(const std::string& path) {
 int open_temporary_beside(const std::string& path, std::string& temporary) {
   std::filesystem::path target(path);
   std::filesystem::path directory = target.parent_path();
-  temporary = (directory.empty() ? std::filesystem::path(".") : directory) /
-              ("." + target.filename().string() + ".XXXXXX");
+  std::string leaf = ".";  // appended, not "." + ...: GCC 12's -Wrestrict false positive at -O3
+  leaf.append(target.filename().string()).append(".XXXXXX");
+  temporary = (directory.empty() ? std::filesystem::path(".") : directory) / leaf;
   int fd = ::mkstemp(temporary.data());
   if (fd < 0) fail(path, "cannot create a file in its directory: " + errno_text());
   // mkstemp makes it 0600; a report is as readable as any file the user makes.

@@ -125,7 +125,8 @@ void write_case(std::ostringstream& out, const CaseRun& run, const AdapterInfo& 
   out << "      <properties>\n";
   std::string clauses;
   for (std::string_view clause : info.spec.clauses())
-    clauses += (clauses.empty() ? "" : ",") + std::string(clause);
+    clauses.append(clauses.empty() ? "" : ",")
+        .append(clause);  // not "," + ...: GCC 12's -Wrestrict false positive at -O3
   const char* indent = "        ";
   property(out, indent, "caseId", info.id);
   property(out, indent, "clauses", clauses);
