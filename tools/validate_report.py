@@ -81,6 +81,8 @@ def test_problems(tests, clauses):
             strongest = min(known, key=LEVEL_ORDER.index)
             if test["extra"]["level"] != strongest:
                 problems.append(f"test {name}: level is {test['extra']['level']} but its strongest clause is {strongest}")
+        if not name.startswith(test["extra"]["caseId"] + " ["):
+            problems.append(f"test {name}: the name does not start with its caseId {test['extra']['caseId']}")
         if "start" in test and "stop" in test and test["start"] > test["stop"]:
             problems.append(f"test {name}: start is after stop")
         problems += latency_problems(f"test {name}: latency", test["extra"].get("latency", {}))
@@ -92,7 +94,7 @@ def clause_table_problems(tests, table, clauses):
     cases_of = {}
     for test in tests:
         for tag in test["tags"]:
-            cases_of.setdefault(tag, {})[test["name"]] = test["status"]
+            cases_of.setdefault(tag, {})[test["extra"]["caseId"]] = test["status"]
     for clause_id, entry in table.items():
         if clause_id not in clauses:
             problems.append(f"clauses.{clause_id}: not a testable clause of spec/clauses.json")

@@ -1,6 +1,7 @@
 #include "loopcert/adapter_loader.hpp"
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include "options.hpp"
 
@@ -38,9 +39,14 @@ void check_contract(const pep3156::AdapterList& list, const std::string& where) 
 }
 
 const pep3156::AdapterList& load_adapter_library(const std::string& path) {
+  // dlopen() looks for a name without a slash only where the dynamic linker
+  // searches, never in the current directory; "--adapter libx.so" means the
+  // file here when there is one.
+  bool here = path.find('/') == std::string::npos && ::access(path.c_str(), F_OK) == 0;
+  std::string file = here ? "./" + path : path;
   // RTLD_LOCAL: the adapter's own symbols stay its own; the contract's
   // vocabulary comes from the one libpep3156 both sides link.
-  void* library = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  void* library = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (library == nullptr) throw UsageError("cannot load the adapter " + path + ": " + ::dlerror());
   void* symbol = ::dlsym(library, pep3156::kAdapterEntryPoint);
   if (symbol == nullptr) {

@@ -3,9 +3,12 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <stdexcept>
+
+#include "conformance/case.hpp"
 
 namespace loopcert {
 
@@ -56,6 +59,9 @@ void parse_budget(std::string_view text, Budgets& budgets) {
 }
 
 void load_budget_file(const std::string& path, Budgets& budgets) {
+  // A directory opens as a stream that reads nothing: no budget, no error.
+  if (std::filesystem::is_directory(path))
+    throw std::runtime_error("the budget file " + path + " is a directory");
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read the budget file " + path);
   std::string line;
@@ -69,6 +75,21 @@ void load_budget_file(const std::string& path, Budgets& budgets) {
     } catch (const std::invalid_argument& e) {
       throw std::runtime_error(path + ":" + std::to_string(number) + ": " + e.what());
     }
+  }
+}
+
+void check_budget_probes(const Budgets& budgets) {
+  constexpr std::string_view kPrefix = "latency.";
+  std::set<std::string, std::less<>> probes;
+  for (const auto& info : conformance::registered_cases()) {
+    if (info.id.rfind(kPrefix, 0) == 0) probes.insert(info.id.substr(kPrefix.size()));
+  }
+  for (const auto& [probe, stats] : budgets) {
+    if (probes.count(probe) > 0) continue;
+    std::string known;
+    for (const auto& p : probes) known += (known.empty() ? "" : ", ") + p;
+    throw std::invalid_argument("a budget names the probe '" + probe +
+                                "', which the kit does not measure; its probes are: " + known);
   }
 }
 

@@ -23,6 +23,11 @@ void parse_budget(std::string_view text, Budgets& budgets);
 /// Adds every line of a budget file; throws std::runtime_error.
 void load_budget_file(const std::string& path, Budgets& budgets);
 
+/// Throws std::invalid_argument when a budget names a probe the kit does
+/// not measure (a misspelling would otherwise never apply). The kit's
+/// probes are those of its latency cases: `latency.<probe>`.
+void check_budget_probes(const Budgets& budgets);
+
 /// "850ns", "50us", "2.5ms", "1.2s": a duration for people.
 std::string format_ns(std::int64_t ns);
 

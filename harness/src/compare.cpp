@@ -10,9 +10,15 @@ namespace loopcert {
 using nlohmann::json;
 
 namespace {
-std::map<std::string, json> tests_by_name(const json& report) {
+/// Tests keyed by case ID (extra.caseId; the name in reports older than it),
+/// so that reports of two loops compare case by case.
+std::map<std::string, json> tests_by_case_id(const json& report) {
   std::map<std::string, json> tests;
-  for (const auto& test : report.at("results").at("tests")) tests[test.at("name").get<std::string>()] = test;
+  for (const auto& test : report.at("results").at("tests")) {
+    const json& id =
+        test.contains("extra") ? test["extra"].value("caseId", test.at("name")) : test.at("name");
+    tests[id.get<std::string>()] = test;
+  }
   return tests;
 }
 
@@ -27,8 +33,8 @@ int verdict_rank(const std::string& verdict) {
 }
 
 void compare_cases(const json& old_report, const json& new_report, Comparison& c) {
-  auto before = tests_by_name(old_report);
-  auto after = tests_by_name(new_report);
+  auto before = tests_by_case_id(old_report);
+  auto after = tests_by_case_id(new_report);
   for (const auto& [name, old_test] : before) {
     auto now = after.find(name);
     if (now == after.end()) {

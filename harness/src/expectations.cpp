@@ -12,12 +12,18 @@ namespace loopcert {
 
 using conformance::Outcome;
 
-Expectations load_expectations(const std::string& path) {
+Expectations load_expectations(const std::string& path, const std::string& adapter) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read the expectations file " + path);
   Expectations expectations;
   try {
     nlohmann::json doc = nlohmann::json::parse(in);
+    // Another adapter's deviations would turn this one's gate green.
+    std::string for_adapter = doc.at("adapter").get<std::string>();
+    if (for_adapter != adapter) {
+      throw std::runtime_error("the file is for the adapter '" + for_adapter + "', not for '" + adapter +
+                               "'");
+    }
     for (const auto& [id, entry] : doc.at("expectations").items()) {
       std::string name = entry.at("outcome").get<std::string>();
       auto outcome = conformance::parse_outcome(name);

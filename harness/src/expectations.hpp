@@ -28,8 +28,10 @@ namespace loopcert {
 
 using Expectations = std::map<std::string, Expectation>;
 
-/// Throws std::runtime_error with a message naming the file on bad input.
-Expectations load_expectations(const std::string& path);
+/// The expectations of the file at `path`, which must name `adapter` (the
+/// loop under test) in its "adapter" field. Throws std::runtime_error with
+/// a message naming the file on bad input or another adapter's file.
+Expectations load_expectations(const std::string& path, const std::string& adapter);
 
 struct Gate {
   bool green = true;

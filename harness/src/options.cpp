@@ -1,9 +1,13 @@
 #include "options.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <limits>
 #include <set>
 #include <string_view>
+
+#include "report_file.hpp"
 
 namespace loopcert {
 
@@ -39,13 +43,28 @@ every deviation expected), 1 not, 2 usage or adapter-load error.
 )";
 
 namespace {
+/// The longest --timeout or --watchdog: a day is longer than any case
+/// needs, and far from where a deadline in nanoseconds overflows (~292
+/// years; "inf" overflowed and timed every case out at once).
+constexpr double kMaxSeconds = 86400;
+
 double to_seconds(const std::string& flag, const std::string& value) {
   char* end = nullptr;
   double seconds = std::strtod(value.c_str(), &end);
-  if (end == value.c_str() || *end != '\0' || !(seconds > 0)) {
-    throw UsageError(flag + " takes a positive number of seconds, not '" + value + "'");
+  if (end == value.c_str() || *end != '\0' || !(seconds > 0) || !(seconds <= kMaxSeconds)) {
+    throw UsageError(flag + " takes a positive number of seconds up to 86400 (a day), not '" + value + "'");
   }
   return seconds;
+}
+
+int to_job_count(const std::string& flag, const std::string& value) {
+  char* end = nullptr;
+  errno = 0;
+  long n = std::strtol(value.c_str(), &end, 10);
+  if (end == value.c_str() || *end != '\0' || errno != 0 || n <= 0 || n > std::numeric_limits<int>::max()) {
+    throw UsageError(flag + " takes a positive whole number, not '" + value + "'");
+  }
+  return static_cast<int>(n);
 }
 }  // namespace
 
@@ -70,12 +89,9 @@ Options parse_options(int argc, char** argv) {
     } else if (arg == "--list-loops") {
       o.list_loops = true;
     } else if (arg == "-j" || arg == "--jobs") {
-      std::string n = value(arg);
-      o.jobs = std::atoi(n.c_str());
-      if (o.jobs <= 0) throw UsageError(arg + " takes a positive number, not '" + n + "'");
+      o.jobs = to_job_count(arg, value(arg));
     } else if (arg.rfind("-j", 0) == 0 && arg.size() > 2) {
-      o.jobs = std::atoi(arg.c_str() + 2);
-      if (o.jobs <= 0) throw UsageError("-j takes a positive number, not '" + arg.substr(2) + "'");
+      o.jobs = to_job_count("-j", arg.substr(2));
     } else if (arg == "--timeout") {
       o.timeout_seconds = to_seconds(arg, value(arg));
     } else if (arg == "--watchdog") {
@@ -135,6 +151,18 @@ Options parse_options(int argc, char** argv) {
   }
   if (o.command != "compare" && !o.positional.empty()) {
     throw UsageError("unexpected argument '" + o.positional.front() + "'");
+  }
+  if (o.watchdog_seconds && *o.watchdog_seconds > o.timeout_seconds) {
+    throw UsageError("--watchdog must not be longer than --timeout: the case would be killed first");
+  }
+  try {
+    check_budget_probes(o.budgets);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (!o.report_path.empty() && !o.junit_path.empty() && same_report_path(o.report_path, o.junit_path)) {
+    throw UsageError("--report and --junit name the same file " + o.junit_path +
+                     ": one would overwrite the other");
   }
   if (o.command == "compare" && o.positional.size() != 2) {
     throw UsageError("compare takes two reports: loopcert compare OLD.json NEW.json");

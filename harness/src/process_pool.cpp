@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <system_error>
 
@@ -239,6 +241,18 @@ void run_in_processes(const PoolSettings& settings, const std::vector<std::strin
       ++i;
     }
   }
+}
+
+int max_jobs() {
+  constexpr rlim_t kFdsPerJob = 4;
+  constexpr rlim_t kFdsForLoopcert = 32;  // stdio, the signal pipe, the adapter, the reports
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) {
+    return std::numeric_limits<int>::max();
+  }
+  if (limit.rlim_cur <= kFdsForLoopcert + kFdsPerJob) return 1;
+  return static_cast<int>(
+      std::min<rlim_t>((limit.rlim_cur - kFdsForLoopcert) / kFdsPerJob, std::numeric_limits<int>::max()));
 }
 
 std::string self_executable(const char* argv0) {

@@ -49,6 +49,11 @@ void run_in_processes(const PoolSettings& settings, const std::vector<std::strin
                       const std::function<void(std::size_t)>& started,
                       const std::function<void(std::size_t, ChildOutcome)>& done);
 
+/// The most case processes the descriptor limit (RLIMIT_NOFILE) leaves room
+/// for: each running case holds the read ends of two pipes and spawning one
+/// briefly needs four, besides what loopcert itself keeps open.
+int max_jobs();
+
 /// This program's path, for re-executing itself.
 std::string self_executable(const char* argv0);
 

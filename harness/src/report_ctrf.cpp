@@ -6,13 +6,14 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
+#include <filesystem>
 #include <random>
 #include <stdexcept>
 #include <thread>
 
 #include "budgets.hpp"
 #include "pep3156/adapter.hpp"
+#include "report_file.hpp"
 
 namespace loopcert {
 
@@ -53,6 +54,13 @@ std::string case_trace(const CaseRun& run) {
   return trace;
 }
 
+std::string test_name(const AdapterInfo& adapter, std::string_view case_id) {
+  std::string library = std::filesystem::path(adapter.library).filename().string();
+  if (library.rfind("lib", 0) == 0) library.erase(0, 3);
+  if (auto so = library.find(".so"); so != std::string::npos) library.erase(so);
+  return std::string(case_id) + " [" + (library.empty() ? "" : library + "/") + adapter.name + "]";
+}
+
 namespace {
 json probe_json(const ProbeResult& probe) {
   const auto& s = probe.stats;
@@ -62,11 +70,12 @@ json probe_json(const ProbeResult& probe) {
   return j;
 }
 
-json test_json(const CaseRun& run) {
+json test_json(const CaseRun& run, const AdapterInfo& adapter) {
   const conformance::CaseInfo& info = *run.meta.info;
   json tags = json::array();
   for (std::string_view id : info.spec.clauses()) tags.push_back(std::string(id));
-  json extra{{"level", level_name(run.meta.level)},
+  json extra{{"caseId", info.id},
+             {"level", level_name(run.meta.level)},
              {"tier", tier_name(run.meta.tier)},
              {"advisory", run.meta.advisory}};
   if (run.expected) {
@@ -78,7 +87,7 @@ json test_json(const CaseRun& run) {
     for (const auto& probe : run.latency) latency[probe.stats.probe] = probe_json(probe);
     extra["latency"] = latency;
   }
-  json test{{"name", info.id},
+  json test{{"name", test_name(adapter, info.id)},
             {"status", ctrf_status(run.outcome)},
             {"rawStatus", conformance::outcome_name(run.outcome)},
             {"duration", run.duration_ms},
@@ -182,7 +191,7 @@ json ctrf_report(const RunRecord& record) {
   std::map<std::string, int> counts{
       {"passed", 0}, {"failed", 0}, {"skipped", 0}, {"pending", 0}, {"other", 0}};
   for (const CaseRun& run : record.runs) {
-    tests.push_back(test_json(run));
+    tests.push_back(test_json(run, record.adapter));
     ++counts[std::string(ctrf_status(run.outcome))];
     for (const auto& probe : run.latency) latency[probe.stats.probe] = probe_json(probe);
   }
@@ -223,15 +232,7 @@ json ctrf_report(const RunRecord& record) {
 }
 
 void write_json_file(const std::string& path, const json& document) {
-  std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary);
-    if (!out) throw std::runtime_error("cannot write " + temporary);
-    out << document.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
-    if (!out) throw std::runtime_error("cannot write " + temporary);
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0)
-    throw std::runtime_error("cannot rename " + temporary);
+  write_report_file(path, document.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
 }
 
 }  // namespace loopcert

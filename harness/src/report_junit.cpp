@@ -1,6 +1,7 @@
 #include "report_junit.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <sstream>
 #include <vector>
@@ -13,10 +14,46 @@ namespace loopcert {
 
 using conformance::Outcome;
 
+namespace {
+/// The length of the UTF-8 sequence starting text[at] when it encodes a
+/// character XML 1.0 allows (no overlong form, no surrogate, no U+FFFE or
+/// U+FFFF, nothing past U+10FFFF); 0 otherwise.
+std::size_t xml_char_length(std::string_view text, std::size_t at) {
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[at + i]); };
+  unsigned char lead = byte(0);
+  std::size_t length = lead < 0x80             ? 1
+                       : (lead & 0xe0) == 0xc0 ? 2
+                       : (lead & 0xf0) == 0xe0 ? 3
+                       : (lead & 0xf8) == 0xf0 ? 4
+                                               : 0;
+  if (length == 0 || at + length > text.size()) return 0;
+  std::uint32_t code = length == 1 ? lead : lead & (0x7f >> length);
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((byte(i) & 0xc0) != 0x80) return 0;
+    code = (code << 6) | (byte(i) & 0x3f);
+  }
+  static constexpr std::uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+  bool allowed = code >= kSmallest[length] && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) &&
+                 code != 0xfffe && code != 0xffff &&
+                 (code >= 0x20 || code == '\t' || code == '\n' || code == '\r');
+  return allowed ? length : 0;
+}
+}  // namespace
+
 std::string xml_escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t length = xml_char_length(text, i);
+    if (length == 0) {
+      // What XML cannot carry: an ASCII control character is dropped; a
+      // byte that is not valid UTF-8 (a case may print anything) becomes
+      // U+FFFD, as the CTRF report's JSON writer does.
+      if (static_cast<unsigned char>(text[i]) >= 0x80) out += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    char c = text[i];
     switch (c) {
       case '&':
         out += "&amp;";
@@ -34,9 +71,9 @@ std::string xml_escape(std::string_view text) {
         out += "&apos;";
         break;
       default:
-        // XML 1.0 carries no control characters but tab, newline and return.
-        if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r') out += c;
+        out.append(text, i, length);
     }
+    i += length;
   }
   return out;
 }
@@ -81,15 +118,17 @@ std::string latency_figures(const CaseRun& run) {
   return text;
 }
 
-void write_case(std::ostringstream& out, const CaseRun& run) {
+void write_case(std::ostringstream& out, const CaseRun& run, const AdapterInfo& adapter) {
   const auto& info = *run.meta.info;
-  out << "    <testcase classname=\"" << xml_escape(info.suite()) << "\" name=\"" << xml_escape(info.id)
-      << "\" time=\"" << seconds(run.duration_ms) << "\">\n";
+  out << "    <testcase classname=\"" << xml_escape(info.suite()) << "\" name=\""
+      << xml_escape(test_name(adapter, info.id)) << "\" time=\"" << seconds(run.duration_ms) << "\">\n";
   out << "      <properties>\n";
   std::string clauses;
   for (std::string_view clause : info.spec.clauses())
-    clauses += (clauses.empty() ? "" : ",") + std::string(clause);
+    clauses.append(clauses.empty() ? "" : ",")
+        .append(clause);  // not "," + ...: GCC 12's -Wrestrict false positive at -O3
   const char* indent = "        ";
+  property(out, indent, "caseId", info.id);
   property(out, indent, "clauses", clauses);
   property(out, indent, "rawStatus", conformance::outcome_name(run.outcome));
   property(out, indent, "level", level_name(run.meta.level));
@@ -153,7 +192,7 @@ std::string junit_report(const RunRecord& record) {
     property(out, "      ", "loopcert.contractVersion", std::to_string(pep3156::kAdapterContractVersion));
     property(out, "      ", "loopcert.verdict", verdict_name(record.verdict.kind));
     out << "    </properties>\n";
-    for (const CaseRun* run : runs) write_case(out, *run);
+    for (const CaseRun* run : runs) write_case(out, *run, record.adapter);
     out << "  </testsuite>\n";
   }
   out << "</testsuites>\n";

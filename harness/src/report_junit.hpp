@@ -14,7 +14,8 @@ namespace loopcert {
 
 std::string junit_report(const RunRecord& record);
 
-/// Escapes text for XML, dropping the characters XML 1.0 cannot carry.
+/// Escapes text for XML 1.0: control characters it cannot carry are
+/// dropped, bytes that are not valid UTF-8 become U+FFFD.
 std::string xml_escape(std::string_view text);
 
 }  // namespace loopcert

@@ -7,12 +7,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <thread>
 
 #include "budgets.hpp"
 #include "conformance/str.hpp"
 #include "report_ctrf.hpp"
+#include "report_file.hpp"
 #include "report_junit.hpp"
 #include "summary.hpp"
 
@@ -55,12 +55,6 @@ std::int64_t epoch_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-void write_text_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  if (!out) throw std::runtime_error("cannot write " + path);
 }
 
 std::vector<std::string> kit_case_ids() {
@@ -136,10 +130,20 @@ int run_kit(const Options& options, const pep3156::Adapter& adapter, const std::
   std::optional<Expectations> expectations;
   if (!options.expectations_path.empty()) {
     try {
-      expectations = load_expectations(options.expectations_path);
+      expectations = load_expectations(options.expectations_path, adapter.name);
     } catch (const std::runtime_error& e) {
       throw UsageError(e.what());
     }
+  }
+
+  if (options.jobs > max_jobs()) {
+    throw UsageError("--jobs " + std::to_string(options.jobs) +
+                     " needs more descriptors than the limit (ulimit -n) allows: at most " +
+                     std::to_string(max_jobs()) + " here");
+  }
+  // A report that cannot be written is found now, not after the run.
+  for (const std::string* path : {&options.report_path, &options.junit_path}) {
+    if (!path->empty()) check_report_path(*path);
   }
 
   RunRecord record;
@@ -163,8 +167,9 @@ int run_kit(const Options& options, const pep3156::Adapter& adapter, const std::
   }
 
   PoolSettings pool;
-  pool.jobs =
-      options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  pool.jobs = options.jobs > 0
+                  ? options.jobs
+                  : std::min(max_jobs(), static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   pool.timeout_seconds = options.timeout_seconds;
   pool.command = std::move(child_command);
   Progress progress(options.progress.value_or(::isatty(2) != 0), ::isatty(2) != 0, metas.size());
@@ -189,7 +194,7 @@ int run_kit(const Options& options, const pep3156::Adapter& adapter, const std::
   record.verdict = decide_verdict(record.runs, adapter.capabilities, record.cases_in_kit, registry);
 
   if (!options.report_path.empty()) write_json_file(options.report_path, ctrf_report(record));
-  if (!options.junit_path.empty()) write_text_file(options.junit_path, junit_report(record));
+  if (!options.junit_path.empty()) write_report_file(options.junit_path, junit_report(record));
   print_summary(stdout, record);
   std::fflush(stdout);
 

@@ -1,10 +1,12 @@
 // loopcert's parts, one by one, on made-up cases and reports.
 #include <doctest/doctest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "budgets.hpp"
@@ -16,6 +18,7 @@
 #include "options.hpp"
 #include "registry.hpp"
 #include "report_ctrf.hpp"
+#include "report_file.hpp"
 #include "report_junit.hpp"
 #include "run_command.hpp"
 #include "verdict.hpp"
@@ -181,6 +184,15 @@ TEST_CASE("budgets: parsing, units, and QUALITY_WARNING for a passed case over b
   std::remove(file.c_str());
   CHECK(format_ns(850) == "850ns");
   CHECK(format_ns(50'000) == "50us");
+
+  CHECK_THROWS_WITH_AS(load_budget_file(std::filesystem::temp_directory_path().string(), from_file),
+                       doctest::Contains("is a directory"), std::runtime_error);
+  CHECK_NOTHROW(check_budget_probes(from_file));
+  Budgets misspelled;
+  parse_budget("timer_latenes.p99=3ms", misspelled);
+  CHECK_THROWS_WITH_AS(check_budget_probes(misspelled),
+                       doctest::Contains("the probe 'timer_latenes', which the kit does not measure"),
+                       std::invalid_argument);
 }
 
 TEST_CASE("wire: failures and results survive the pipe; garbage is set aside") {
@@ -277,12 +289,15 @@ TEST_CASE("verdict: conforming, non-conforming by clause, advisory and embedded"
 }
 
 TEST_CASE("expectations: the gate is green only when every deviation is predicted") {
-  std::string file = temporary_file(R"({"expectations": {
+  std::string file = temporary_file(R"({"adapter": "uv", "expectations": {
       "s.fails": {"outcome": "FAIL", "reason": "known bug"},
       "s.passes": {"outcome": "FAIL", "reason": "fixed since"},
       "s.crashes": {"outcome": "FAIL", "reason": "was a failure"},
       "s.gone": {"outcome": "TIMEOUT", "reason": "case removed"}}})");
-  Expectations expectations = load_expectations(file);
+  Expectations expectations = load_expectations(file, "uv");
+  // Another adapter's file never gates this one.
+  CHECK_THROWS_WITH_AS(load_expectations(file, "epoll"),
+                       doctest::Contains("is for the adapter 'uv', not for 'epoll'"), std::runtime_error);
   std::remove(file.c_str());
   auto fails = a_case("s.fails", CaseSpec{"R-MUST"});
   auto passes = a_case("s.passes", CaseSpec{"R-MUST"});
@@ -303,9 +318,13 @@ TEST_CASE("expectations: the gate is green only when every deviation is predicte
   Expectations one{{"s.fails", Expectation{Outcome::fail, "known bug"}}};
   CHECK(apply_expectations(one, only_expected, {"s.fails"}).green);
 
-  std::string bad = temporary_file(R"({"expectations": {"s.x": {"outcome": "PASS", "reason": "no"}}})");
-  CHECK_THROWS_AS(load_expectations(bad), std::runtime_error);
+  std::string bad =
+      temporary_file(R"({"adapter": "uv", "expectations": {"s.x": {"outcome": "PASS", "reason": "no"}}})");
+  CHECK_THROWS_AS(load_expectations(bad, "uv"), std::runtime_error);
   std::remove(bad.c_str());
+  std::string unnamed = temporary_file(R"({"expectations": {}})");
+  CHECK_THROWS_WITH_AS(load_expectations(unnamed, "uv"), doctest::Contains("adapter"), std::runtime_error);
+  std::remove(unnamed.c_str());
 }
 
 TEST_CASE("lint: every rule, and the allow-uncovered list that may only shrink") {
@@ -446,11 +465,93 @@ TEST_CASE("compare: regressions in cases, clause coverage and latency; improveme
 
 TEST_CASE("reports: JUnit escapes and drops what XML cannot carry") {
   CHECK(xml_escape("a<b>&\"c'\x01\x1b[0m\t") == "a&lt;b&gt;&amp;&quot;c&apos;[0m\t");
+  // Valid UTF-8 passes through; what is not becomes U+FFFD, byte by byte.
+  CHECK(xml_escape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") ==
+        "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+  const std::string replacement = "\xEF\xBF\xBD";
+  CHECK(xml_escape("a\xff") == "a" + replacement);
+  CHECK(xml_escape("\xc3") == replacement);                                      // cut short
+  CHECK(xml_escape("\xc0\xaf") == replacement + replacement);                    // overlong '/'
+  CHECK(xml_escape("\xed\xa0\x80") == replacement + replacement + replacement);  // a surrogate
+  CHECK(xml_escape("\xef\xbf\xbe") == replacement + replacement + replacement);  // U+FFFE
   CHECK(ctrf_status(Outcome::quality_warning) == "passed");
   CHECK(ctrf_status(Outcome::timeout) == "failed");
   CHECK(ctrf_status(Outcome::unsupported) == "skipped");
   CHECK(ctrf_status(Outcome::unresolved) == "other");
   CHECK(iso8601_utc(0) == "1970-01-01T00:00:00Z");
+}
+
+namespace {
+/// A fresh directory, removed with everything in it when the test ends.
+struct ScratchDirectory {
+  std::filesystem::path path;
+  ScratchDirectory() {
+    char name[] = "/tmp/loopcert-unit-dir-XXXXXX";
+    REQUIRE(::mkdtemp(name) != nullptr);
+    path = name;
+  }
+  ~ScratchDirectory() { std::filesystem::remove_all(path); }
+  std::string operator/(const std::string& leaf) const { return (path / leaf).string(); }
+  std::size_t entries() const {
+    return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(path), {}));
+  }
+};
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+}  // namespace
+
+TEST_CASE("report files: a regular file is replaced, and nothing is left beside it") {
+  ScratchDirectory dir;
+  std::string report = dir / "report.json";
+  write_report_file(report, "first\n");
+  write_report_file(report, "second\n");
+  CHECK(read_text(report) == "second\n");
+  CHECK(dir.entries() == 1);
+  CHECK_NOTHROW(check_report_path(report));
+  CHECK_NOTHROW(check_report_path(dir / "not-yet.json"));
+  CHECK(dir.entries() == 1);
+}
+
+TEST_CASE("report files: a FIFO, a symlink or a directory is refused, never replaced") {
+  ScratchDirectory dir;
+  std::string fifo = dir / "fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::string target = dir / "target";
+  std::ofstream(target) << "kept";
+  std::string link = dir / "link";
+  std::filesystem::create_symlink(target, link);
+  std::string directory = dir / "directory";
+  std::filesystem::create_directory(directory);
+
+  for (const auto& [path, kind] :
+       {std::pair{fifo, "a FIFO"}, std::pair{link, "a symbolic link"}, std::pair{directory, "a directory"}}) {
+    CAPTURE(path);
+    CHECK_THROWS_WITH_AS(check_report_path(path), doctest::Contains(kind), std::runtime_error);
+    CHECK_THROWS_WITH_AS(write_report_file(path, "report"), doctest::Contains(kind), std::runtime_error);
+  }
+  CHECK(std::filesystem::is_fifo(fifo));
+  CHECK(std::filesystem::is_symlink(link));
+  CHECK(read_text(target) == "kept");
+  CHECK(std::filesystem::is_directory(directory));
+  CHECK(dir.entries() == 4);  // no temporary file beside any of them
+  CHECK_THROWS_WITH_AS(check_report_path("/dev/null"), doctest::Contains("a device"), std::runtime_error);
+}
+
+TEST_CASE("report files: a directory that does not exist or takes no file is found before the run") {
+  ScratchDirectory dir;
+  CHECK_THROWS_AS(check_report_path(dir / "missing/report.json"), std::runtime_error);
+  if (::geteuid() != 0) {  // root writes anywhere
+    std::filesystem::permissions(dir.path,
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+    CHECK_THROWS_WITH_AS(check_report_path(dir / "report.json"), doctest::Contains("Permission denied"),
+                         std::runtime_error);
+    std::filesystem::permissions(dir.path, std::filesystem::perms::owner_all);
+  }
+  CHECK(same_report_path(dir / "a/../x.json", dir / "x.json"));
+  CHECK_FALSE(same_report_path(dir / "x.json", dir / "y.json"));
 }
 
 TEST_CASE("fd table: a descriptor opened between two snapshots is named") {
@@ -476,7 +577,21 @@ TEST_CASE("options: bad command lines are usage errors") {
   CHECK_THROWS_AS(parse({"loopcert", "--frobnicate"}), UsageError);
   CHECK_THROWS_AS(parse({"loopcert", "--timeout", "soon"}), UsageError);
   CHECK_THROWS_AS(parse({"loopcert", "-j", "0"}), UsageError);
+  CHECK_THROWS_AS(parse({"loopcert", "--jobs", "2x"}), UsageError);
+  CHECK_THROWS_AS(parse({"loopcert", "-j2x"}), UsageError);
+  CHECK_THROWS_AS(parse({"loopcert", "-j", "99999999999"}), UsageError);
+  CHECK_THROWS_AS(parse({"loopcert", "--timeout", "inf"}), UsageError);
+  CHECK_THROWS_AS(parse({"loopcert", "--timeout", "1e10"}), UsageError);
+  CHECK_THROWS_AS(parse({"loopcert", "--timeout", "nan"}), UsageError);
+  CHECK(parse({"loopcert", "--timeout", "86400"}).timeout_seconds == 86400);
+  CHECK_THROWS_WITH_AS(parse({"loopcert", "--timeout", "5", "--watchdog", "6"}),
+                       doctest::Contains("--watchdog must not be longer than --timeout"), UsageError);
+  CHECK(parse({"loopcert", "--timeout", "5", "--watchdog", "5"}).watchdog() == 5);
+  CHECK_THROWS_AS(parse({"loopcert", "--budget", "call_soon_dispach.p99=1us"}), UsageError);
+  CHECK_THROWS_AS(parse({"loopcert", "--budget-file", "/tmp"}), UsageError);
   CHECK_THROWS_AS(parse({"loopcert", "compare", "only-one"}), UsageError);
   CHECK_THROWS_AS(parse({"loopcert", "--budget", "bad"}), UsageError);
   CHECK_THROWS_AS(parse({"loopcert", "--adapter"}), UsageError);
+  CHECK_THROWS_WITH_AS(parse({"loopcert", "--report", "r.x", "--junit", "./r.x"}),
+                       doctest::Contains("name the same file"), UsageError);
 }

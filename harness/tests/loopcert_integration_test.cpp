@@ -121,7 +121,14 @@ TEST_CASE("a failing loop: non-conforming, exit status 1, failures in both repor
   CHECK(has(run.out, "\nverdict: non-conforming\n"));
   CHECK(shell("python3 '" + env("LOOPCERT_SOURCE_DIR") + "/tools/validate_report.py' '" + report + "'")
             .status == 0);
-  CHECK(has(slurp(junit), "<failure type=\"FAIL\" message=\"conformance/cases/callbacks.cpp:"));
+  std::string xml = slurp(junit);
+  // The message starts with the failed check's file (relative to where it
+  // was compiled: ccache may make it "../../conformance/...").
+  CHECK(has(xml, "<failure type=\"FAIL\" message=\""));
+  CHECK(has(xml, "conformance/cases/callbacks"));
+  // Named with the loop they ran on, the ID a property of its own.
+  CHECK(has(xml, "name=\"callbacks.call_soon.fifo_order [loopcert_mutants/callsoon_lifo]\""));
+  CHECK(has(xml, "<property name=\"caseId\" value=\"callbacks.call_soon.fifo_order\"/>"));
   std::remove(report.c_str());
   std::remove(junit.c_str());
 }
@@ -135,15 +142,26 @@ TEST_CASE("expectations keep the gate green without counting as passes") {
   CHECK(has(run.out, "verdict: non-conforming"));  // still not conforming
   json r = read_json(report);
   for (const auto& test : r["results"]["tests"]) {
-    if (test["name"] == "callbacks.call_soon.fifo_order") {
+    if (test["extra"]["caseId"] == "callbacks.call_soon.fifo_order") {
+      CHECK(test["name"] == "callbacks.call_soon.fifo_order [loopcert_mutants/callsoon_lifo]");
       CHECK(test["status"] == "failed");
       CHECK(test["extra"]["expected"]["outcome"] == "FAIL");
     }
   }
   std::remove(report.c_str());
 
-  // The correct loop against the same file: three unexpected passes.
-  Result fixed = loopcert(testloop() + "--category callbacks " + lifo_expectations());
+  // The correct loop against the same file: it is another adapter's.
+  Result other = loopcert(testloop() + "--category callbacks " + lifo_expectations());
+  CHECK(other.status == 2);
+  CHECK(has(other.err, "is for the adapter 'callsoon_lifo', not for 'testloop'"));
+
+  // The same deviations expected of the correct loop: unexpected passes.
+  json file = read_json(env("LOOPCERT_SOURCE_DIR") + "/harness/tests/expectations/callsoon_lifo.json");
+  file["adapter"] = "testloop";
+  std::string for_testloop = scratch("testloop.expect.json");
+  std::ofstream(for_testloop) << file.dump();
+  Result fixed = loopcert(testloop() + "--category callbacks --expectations '" + for_testloop + "'");
+  std::remove(for_testloop.c_str());
   INFO(fixed.out);
   CHECK(fixed.status == 1);
   CHECK(has(fixed.out, "unexpected pass: callbacks.call_soon.fifo_order"));
@@ -200,6 +218,45 @@ TEST_CASE("usage and adapter-load errors exit with status 2 and say what is wron
   CHECK(has(loops.out, "testloop\t"));
 }
 
+TEST_CASE("--adapter NAME.so without a slash is the file in the current directory") {
+  std::string library = env("LOOPCERT_TESTLOOP");
+  auto slash = library.rfind('/');
+  Result here = shell("cd '" + library.substr(0, slash) + "' && '" + env("LOOPCERT") + "' --adapter '" +
+                      library.substr(slash + 1) + "' --case callbacks.call_soon.fifo_order");
+  INFO(here.out << here.err);
+  CHECK(here.status == 0);
+  CHECK(has(here.out, "verdict: conforming"));
+}
+
+TEST_CASE("bad run settings are refused before any case runs") {
+  std::string callbacks = testloop() + "--progress --case 'callbacks.call_soon.*' ";
+  auto refused = [](const Result& r, const std::string& why) {
+    INFO(r.out << r.err);
+    CHECK(r.status == 2);
+    CHECK(has(r.err, why));
+    CHECK_FALSE(has(r.err, "] PASS"));  // no case ran
+  };
+  std::string junit = scratch("kept.xml");
+  refused(loopcert(callbacks + "--junit '" + junit + "' --report /nonexistent-dir/r.json"),
+          "cannot write the report /nonexistent-dir/r.json");
+  CHECK_FALSE(std::ifstream(junit).good());
+  refused(loopcert(callbacks + "--report /dev/null"), "cannot write the report /dev/null: it is a device");
+  refused(loopcert(callbacks + "--report x.json --junit ./x.json"), "name the same file");
+  refused(loopcert(callbacks + "--timeout inf"), "--timeout takes a positive number of seconds up to 86400");
+  refused(loopcert(callbacks + "--timeout 5 --watchdog 10"), "--watchdog must not be longer than --timeout");
+  // A watchdog longer than the default timeout is fine under a longer one,
+  // in loopcert and in each case process.
+  CHECK(loopcert(testloop() + "--case callbacks.call_soon.fifo_order --timeout 60 --watchdog 40").status ==
+        0);
+  refused(loopcert(callbacks + "--jobs 2x"), "--jobs takes a positive whole number, not '2x'");
+  // Each running case holds descriptors: 64 of them leave room for 8.
+  refused(shell("ulimit -n 64 && '" + env("LOOPCERT") + "' " + callbacks + "-j 9"),
+          "--jobs 9 needs more descriptors than the limit (ulimit -n) allows: at most 8");
+  Result at_the_cap = shell("ulimit -n 64 && '" + env("LOOPCERT") + "' " + callbacks + "-j 8");
+  INFO(at_the_cap.out << at_the_cap.err);
+  CHECK(at_the_cap.status == 0);
+}
+
 TEST_CASE("compare: no regression against itself; a case that stops passing is one") {
   std::string before = scratch("before.json");
   std::string after = scratch("after.json");
@@ -219,8 +276,8 @@ TEST_CASE("compare: no regression against itself; a case that stops passing is o
   Result regressed = loopcert("compare '" + before + "' '" + after + "' --latency-threshold 1000");
   INFO(regressed.out);
   CHECK(regressed.status == 1);
-  CHECK(
-      has(regressed.out, "REGRESSION  case " + test["name"].get<std::string>() + " passed before, now FAIL"));
+  CHECK(has(regressed.out,
+            "REGRESSION  case " + test["extra"]["caseId"].get<std::string>() + " passed before, now FAIL"));
 
   CHECK(loopcert("compare '" + before + "' /nonexistent.json").status == 2);
   std::remove(before.c_str());

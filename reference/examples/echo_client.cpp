@@ -3,11 +3,15 @@
 //
 //   echo_client PORT TEXT...    connect to 127.0.0.1:PORT
 //
-// Exits with 0 if the echo is exactly what was sent.
+// Exits with 0 if the echo is exactly what was sent, 1 if it is not or the
+// connection fails (refused, say), 2 on a bad command line; each failure
+// with a message.
 #include <cstdio>
+#include <exception>
 #include <string>
 
 #include "pep3156/pep3156.hpp"
+#include "port_argument.hpp"
 #include "reference/reference.hpp"
 
 using namespace pep3156;
@@ -48,7 +52,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: echo_client PORT TEXT...\n");
     return 2;
   }
-  auto port = static_cast<std::uint16_t>(std::stoi(argv[1]));
+  auto port = parse_port(argv[1], 1);
+  if (!port) {
+    std::fprintf(stderr, "echo_client: PORT must be a number from 1 to 65535, not '%s'\n", argv[1]);
+    return 2;
+  }
   std::string message = argv[2];
   for (int i = 3; i < argc; ++i) message += std::string(" ") + argv[i];
 
@@ -56,8 +64,14 @@ int main(int argc, char** argv) {
   auto client = std::make_shared<EchoClient>(message);
   client->done = loop->create_future<void>();
 
-  // The factory may return a protocol made beforehand.
-  loop->run_until_complete(loop->create_connection([client] { return client; }, "127.0.0.1", port));
+  try {
+    // The factory may return a protocol made beforehand.
+    loop->run_until_complete(loop->create_connection([client] { return client; }, "127.0.0.1", *port));
+  } catch (const std::exception& e) {  // e.g. ConnectionRefusedError: nothing listens there
+    std::fprintf(stderr, "echo_client: cannot connect to 127.0.0.1:%u: %s\n", *port, e.what());
+    loop->close();
+    return 1;
+  }
   loop->run_until_complete(client->done);
   loop->close();
 

@@ -39,7 +39,10 @@ std::unique_ptr<Poller> make_poller(std::string_view name) {
     if (backend.name == name) return backend.make();
   }
   std::string available;
-  for (const Backend& backend : kBackends) available += " " + std::string(backend.name);
+  // Appended, not " " + std::string(...): GCC 12 at -O3 warns that
+  // operator+'s insert at the front may overlap itself (-Wrestrict, a false
+  // positive that stopped Release builds).
+  for (const Backend& backend : kBackends) available.append(" ").append(backend.name);
   throw ValueError("make_poller(): no poller named '" + std::string(name) + "' here (available:" + available +
                    ")");
 }

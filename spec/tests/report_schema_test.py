@@ -21,8 +21,8 @@ SCHEMA = validate_report.load_json(validate_report.SCHEMA)
 REGISTRY = validate_report.load_json(validate_report.REGISTRY)
 
 
-def case(report, name):
-    return next(t for t in report["results"]["tests"] if t["name"] == name)
+def case(report, case_id):
+    return next(t for t in report["results"]["tests"] if t["extra"]["caseId"] == case_id)
 
 
 def loopcert(report):

@@ -11,9 +11,10 @@
 
 namespace loopcert {
 
-/// Loads LIB.so and returns its list, checked against this kit's contract
-/// version. The library stays loaded for the life of the process. Throws
-/// UsageError with a message that says what to do.
+/// Loads LIB.so (a name without a slash: from the current directory when
+/// it is there, else from the dynamic linker's search path) and returns its
+/// list, checked against this kit's contract version. The library stays loaded for the life of the process.
+/// Throws UsageError with a message that says what to do.
 const pep3156::AdapterList& load_adapter_library(const std::string& path);
 
 /// Checks the list's and each adapter's contract version; throws UsageError.
