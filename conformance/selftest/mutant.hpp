@@ -18,7 +18,8 @@
 //   tolerated  the mutant does something the PEP allows (`clause` names the
 //              freedom): every case the base loop passes, it passes too
 //   crash      every case it runs ends as CRASH, and the run goes on
-//   timeout    a case it hangs ends as TIMEOUT (or the watchdog's FAIL)
+//   timeout    a case it hangs where no watchdog waits ends as TIMEOUT
+//   watchdog   a case it hangs while waiting for the loop ends as the watchdog's FAIL
 //   leak       a case ends as FAIL naming the leaked descriptor
 //   partial    an embedded loop: its start/stop/close cases are skipped, the
 //              rest pass, and the verdict is partially-conforming
@@ -40,7 +41,7 @@
 
 namespace conformance::selftest {
 
-enum class Expect { caught, tolerated, crash, timeout, leak, partial };
+enum class Expect { caught, tolerated, crash, timeout, watchdog, leak, partial };
 
 using LoopPtr = std::shared_ptr<pep3156::AbstractEventLoop>;
 using Wrap = LoopPtr (*)(LoopPtr correct);
@@ -50,7 +51,7 @@ struct Mutant {
   std::string name;
   Expect expect;
   /// The clause it breaks (caught) or whose freedom it uses (tolerated);
-  /// empty for the crash, timeout and leak mutants.
+  /// empty for the crash, timeout, watchdog and leak mutants.
   std::string clause;
   std::string description;
   /// Wraps a fresh correct loop into the mutant.

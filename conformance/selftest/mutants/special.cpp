@@ -33,8 +33,16 @@ class HangInRunForever final : public pep3156::ForwardingEventLoop {
     for (;;) ::pause();
   }
 };
-LOOPCERT_MUTANT({"hang_in_run_forever", Expect::timeout, "", "run_forever() never returns",
+LOOPCERT_MUTANT({"hang_in_run_forever", Expect::watchdog, "", "run_forever() never returns",
                  wrap<HangInRunForever>});
+
+/// Making a loop never returns: the case hangs before it waits for the loop,
+/// where no watchdog is armed, so only loopcert's hard timeout can end it.
+LoopPtr hang_making_the_loop(LoopPtr) {
+  for (;;) ::pause();
+}
+LOOPCERT_MUTANT({"hang_in_make_loop", Expect::timeout, "", "making a loop never returns",
+                 &hang_making_the_loop});
 
 /// Opens a descriptor per loop and never closes it.
 class LeakFdPerLoop final : public pep3156::ForwardingEventLoop {
