@@ -5,7 +5,7 @@
 file(READ "${INPUT}" content)
 file(WRITE "${OUTPUT}"
   "// Generated from ${INPUT} by harness/cmake/embed_json.cmake. Do not edit.\n"
-  "#include \"clauses_json.hpp\"\n\n"
+  "#include \"registry/clauses_json.hpp\"\n\n"
   "namespace loopcert {\n\n"
   "std::string_view embedded_clauses_json() noexcept {\n"
   "  static constexpr char json[] = R\"registry(${content})registry\";\n"

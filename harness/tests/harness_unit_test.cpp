@@ -9,20 +9,20 @@
 #include <filesystem>
 #include <fstream>
 
-#include "budgets.hpp"
-#include "case_meta.hpp"
-#include "compare.hpp"
-#include "expectations.hpp"
-#include "fd_table.hpp"
-#include "lint.hpp"
-#include "options.hpp"
-#include "registry.hpp"
-#include "report_ctrf.hpp"
-#include "report_file.hpp"
-#include "report_junit.hpp"
-#include "run_command.hpp"
-#include "verdict.hpp"
-#include "wire.hpp"
+#include "command/options.hpp"
+#include "judging/budgets.hpp"
+#include "judging/compare.hpp"
+#include "judging/expectations.hpp"
+#include "judging/verdict.hpp"
+#include "registry/case_meta.hpp"
+#include "registry/lint.hpp"
+#include "registry/registry.hpp"
+#include "reporting/report_ctrf.hpp"
+#include "reporting/report_file.hpp"
+#include "reporting/report_junit.hpp"
+#include "running/fd_table.hpp"
+#include "running/run_command.hpp"
+#include "running/wire.hpp"
 
 using namespace loopcert;
 using conformance::CaseInfo;

@@ -1,0 +1,46 @@
+// Expectations: an adapter's known deviations, kept as data
+// (harness/expectations/<adapter>.json), as web-platform-tests keeps its
+// per-implementation metadata:
+//
+//   {
+//     "adapter": "libuv",
+//     "expectations": {
+//       "timers.call_later.not_early_real_time": {
+//         "outcome": "FAIL", "reason": "uv_now() is cached per iteration (issue #12)"
+//       }
+//     }
+//   }
+//
+// They keep a CI gate green while a deviation is being fixed; they never
+// count as passes (the verdict ignores them). The gate fails on anything
+// the file does not predict: an unexpected failure, an outcome other than
+// the expected one, an unexpected pass (the entry is obsolete: delete it),
+// or an entry for a case the kit does not have.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "running/results.hpp"
+
+namespace loopcert {
+
+using Expectations = std::map<std::string, Expectation>;
+
+/// The expectations of the file at `path`, which must name `adapter` (the
+/// loop under test) in its "adapter" field. Throws std::runtime_error with
+/// a message naming the file on bad input or another adapter's file.
+Expectations load_expectations(const std::string& path, const std::string& adapter);
+
+struct Gate {
+  bool green = true;
+  std::vector<std::string> problems;
+};
+
+/// Attaches each run's expectation and checks the run against the file.
+/// `kit_case_ids` are every case the kit has (filtered or not).
+Gate apply_expectations(const Expectations& expectations, std::vector<CaseRun>& runs,
+                        const std::vector<std::string>& kit_case_ids);
+
+}  // namespace loopcert

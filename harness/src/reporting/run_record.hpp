@@ -1,0 +1,27 @@
+// Everything one run produced, as the reports and the summary read it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "judging/expectations.hpp"
+#include "judging/verdict.hpp"
+#include "registry/registry.hpp"
+#include "running/results.hpp"
+
+namespace loopcert {
+
+struct RunRecord {
+  AdapterInfo adapter;
+  std::vector<CaseRun> runs;  // in case-ID order
+  Verdict verdict;
+  /// Present when an expectations file was given.
+  std::optional<Gate> gate;
+  /// How many cases the kit has; more than runs.size() when filtered.
+  std::size_t cases_in_kit = 0;
+  std::int64_t start_ms = 0;
+  std::int64_t stop_ms = 0;
+  const Registry* registry = nullptr;
+};
+
+}  // namespace loopcert

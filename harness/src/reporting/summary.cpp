@@ -1,0 +1,128 @@
+#include "reporting/summary.hpp"
+
+#include <map>
+
+#include "judging/budgets.hpp"
+#include "reporting/report_ctrf.hpp"
+
+namespace loopcert {
+
+using conformance::Outcome;
+
+namespace {
+constexpr Outcome kColumns[] = {Outcome::pass,           Outcome::fail,        Outcome::timeout,
+                                Outcome::crash,          Outcome::unsupported, Outcome::unresolved,
+                                Outcome::quality_warning};
+
+/// The first line of `text`, at most `width` characters.
+std::string first_line(const std::string& text, std::size_t width) {
+  std::string line = text.substr(0, text.find('\n'));
+  return line.size() > width ? line.substr(0, width - 3) + "..." : line;
+}
+
+void print_table(std::FILE* out, const RunRecord& record) {
+  std::map<std::string, std::map<Outcome, int>> by_suite;
+  std::map<Outcome, int> total;
+  for (const CaseRun& run : record.runs) {
+    ++by_suite[std::string(run.meta.info->suite())][run.outcome];
+    ++total[run.outcome];
+  }
+  std::fprintf(out, "%-14s %5s %5s %5s %7s %5s %11s %10s %7s\n", "suite", "cases", "pass", "fail", "timeout",
+               "crash", "unsupported", "unresolved", "warning");
+  auto row = [out](const std::string& name, std::map<Outcome, int>& counts) {
+    int cases = 0;
+    for (auto& [outcome, n] : counts) cases += n;
+    std::fprintf(out, "%-14s %5d", name.c_str(), cases);
+    const int widths[] = {5, 5, 7, 5, 11, 10, 7};
+    for (std::size_t i = 0; i < std::size(kColumns); ++i)
+      std::fprintf(out, " %*d", widths[i], counts[kColumns[i]]);
+    std::fprintf(out, "\n");
+  };
+  for (auto& [suite, counts] : by_suite) row(suite, counts);
+  row("total", total);
+}
+
+void print_findings(std::FILE* out, const RunRecord& record) {
+  bool header = false;
+  for (const CaseRun& run : record.runs) {
+    if (run.outcome == Outcome::pass || run.outcome == Outcome::unsupported) continue;
+    if (!header) std::fprintf(out, "\nnot passed:\n");
+    header = true;
+    std::string note = run.meta.advisory ? " (advisory)" : "";
+    if (run.expected && run.expected->outcome == run.outcome)
+      note += " (expected: " + run.expected->reason + ")";
+    std::fprintf(out, "  %-15s %s%s\n      %s\n", std::string(conformance::outcome_name(run.outcome)).c_str(),
+                 run.meta.info->id.c_str(), note.c_str(), first_line(run.message, 200).c_str());
+  }
+}
+
+void print_latency(std::FILE* out, const RunRecord& record) {
+  bool header = false;
+  for (const CaseRun& run : record.runs) {
+    for (const ProbeResult& probe : run.latency) {
+      if (!header) {
+        std::fprintf(out,
+                     "\nlatency (measured, never deciding conformance):\n  %-22s %7s %9s %9s %9s %9s  %s\n",
+                     "probe", "count", "p50", "p90", "p99", "max", "budget");
+        header = true;
+      }
+      const auto& s = probe.stats;
+      std::string budget;
+      for (const auto& [stat, limit] : probe.budget) budget += stat + "<=" + format_ns(limit) + " ";
+      if (!probe.budget.empty()) budget += probe.over_budget ? "OVER" : "ok";
+      if (s.early > 0) budget += " (" + std::to_string(s.early) + " early)";
+      std::fprintf(out, "  %-22s %7lld %9s %9s %9s %9s  %s\n", s.probe.c_str(),
+                   static_cast<long long>(s.count), format_ns(s.p50).c_str(), format_ns(s.p90).c_str(),
+                   format_ns(s.p99).c_str(), format_ns(s.max).c_str(), budget.c_str());
+    }
+  }
+}
+}  // namespace
+
+void print_summary(std::FILE* out, const RunRecord& record) {
+  const auto& caps = record.adapter.capabilities;
+  std::fprintf(out, "loopcert %s: %s (%s)\n", std::string(kLoopcertVersion).c_str(),
+               record.adapter.name.c_str(), record.adapter.description.c_str());
+  std::string categories = category_list(caps.categories);
+  std::fprintf(out, "declares: %s; embedded: %s; clock resolution: %g s\n\n",
+               categories.empty() ? "no optional category" : categories.c_str(), caps.embedded ? "yes" : "no",
+               caps.clock_resolution);
+  print_table(out, record);
+  print_findings(out, record);
+  print_latency(out, record);
+  if (record.gate) {
+    std::fprintf(out, "\nexpectations: %s\n",
+                 record.gate->green ? "every deviation was expected" : "NOT MET");
+    for (const auto& problem : record.gate->problems) std::fprintf(out, "  %s\n", problem.c_str());
+  }
+  std::fprintf(out, "\n");
+  for (const auto& reason : record.verdict.reasons) std::fprintf(out, "- %s\n", reason.c_str());
+  std::fprintf(out, "verdict: %s\n", std::string(verdict_name(record.verdict.kind)).c_str());
+}
+
+void Progress::finished(const CaseRun& run) {
+  if (!enabled_) return;
+  ++finished_;
+  if (run.outcome == Outcome::pass || run.outcome == Outcome::quality_warning) {
+    ++passed_;
+  } else if (conformance::is_failure(run.outcome)) {
+    ++failed_;
+  } else {
+    ++other_;
+  }
+  std::string outcome(conformance::outcome_name(run.outcome));
+  if (terminal_) {
+    std::fprintf(stderr, "\r\033[K[%zu/%zu] %zu passed, %zu failed, %zu other  %s %s", finished_, total_,
+                 passed_, failed_, other_, outcome.c_str(), run.meta.info->id.c_str());
+  } else {
+    std::fprintf(stderr, "[%zu/%zu] %s %s (%lld ms)\n", finished_, total_, outcome.c_str(),
+                 run.meta.info->id.c_str(), static_cast<long long>(run.duration_ms));
+  }
+  std::fflush(stderr);
+}
+
+void Progress::done() {
+  if (enabled_ && terminal_) std::fprintf(stderr, "\r\033[K");
+}
+
+}  // namespace loopcert

@@ -1,0 +1,60 @@
+// Runs cases in child processes, several at once, each with a hard timeout.
+//
+// Each case is a fresh process (fork + exec of loopcert itself with
+// --run-one), in a process group of its own, so that:
+//   - a crash (a signal, abort(), exit() without a result) is that case's
+//     CRASH, and the run goes on;
+//   - a hang is killed (SIGKILL to the whole group) after the timeout and
+//     is that case's TIMEOUT;
+//   - whatever the loop prints lands in a pipe the runner keeps the tail
+//     of, never on loopcert's own stdout.
+// Results come back as JSON lines on a pipe of their own (wire.hpp).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "running/wire.hpp"
+
+namespace loopcert {
+
+struct PoolSettings {
+  /// Concurrent case processes.
+  int jobs = 1;
+  /// Hard timeout per case, in seconds.
+  double timeout_seconds = 60;
+  /// The program and arguments that run one case; the pool appends
+  /// "--run-one ID --result-fd N".
+  std::vector<std::string> command;
+};
+
+/// What one case process left behind.
+struct ChildOutcome {
+  ChildMessages messages;
+  /// The tail of what it wrote to stdout and stderr.
+  std::string output;
+  /// waitpid()'s status.
+  int wait_status = 0;
+  bool timed_out = false;
+  std::int64_t start_ms = 0;  // since the epoch
+  std::int64_t duration_ms = 0;
+};
+
+/// Runs every case in `case_ids`; calls `done(index, outcome)` as each
+/// finishes (in completion order) and `started(index)` as each starts.
+void run_in_processes(const PoolSettings& settings, const std::vector<std::string>& case_ids,
+                      const std::function<void(std::size_t)>& started,
+                      const std::function<void(std::size_t, ChildOutcome)>& done);
+
+/// The most case processes the descriptor limit (RLIMIT_NOFILE) leaves room
+/// for: each running case holds the read ends of two pipes and spawning one
+/// briefly needs four, besides what loopcert itself keeps open.
+int max_jobs();
+
+/// This program's path, for re-executing itself.
+std::string self_executable(const char* argv0);
+
+}  // namespace loopcert
