@@ -60,7 +60,7 @@ void check_client_socket(conformance::Context& ctx, bool given) {
   REQUIRE_THAT(number >= 0, "get_extra_info('socket') gives the connection's descriptor");
   UniqueFd peer = net_support::accept_from(listener);
   close_and_wait(ctx, *loop, *client);
-  check_closed_once(ctx, *loop, number, "the connection's socket", [&] {
+  check_closed_once(ctx, *loop, {number}, "the connection's socket", [&] {
     connection = {};
     forget_transport(*client);
   });
@@ -92,7 +92,7 @@ LOOPCERT_CASE("transports.descriptors.accepted_socket_closed_once",
   close_and_wait(ctx, *loop, *accepted);
   server->close();
   ctx.run_until_complete(*loop, server->wait_closed(), "wait_closed() of the server");
-  check_closed_once(ctx, *loop, number, "the accepted connection's socket", [&] {
+  check_closed_once(ctx, *loop, {number}, "the accepted connection's socket", [&] {
     server.reset();
     forget_transport(*accepted);
   });
@@ -128,7 +128,7 @@ void check_pipe_end(conformance::Context& ctx, bool read) {
   transport->close();
   run_until(
       ctx, *loop, [&] { return protocol->lost(); }, "connection_lost() after close()");
-  check_closed_once(ctx, *loop, number, read ? "the read pipe's end" : "the write pipe's end", [&] {
+  check_closed_once(ctx, *loop, {number}, read ? "the read pipe's end" : "the write pipe's end", [&] {
     transport.reset();
     forget_transport(*protocol);
   });

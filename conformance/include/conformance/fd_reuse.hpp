@@ -11,9 +11,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "conformance/conformance.hpp"
 #include "conformance/helpers.hpp"
@@ -27,19 +30,21 @@ inline bool is_open_fd(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
 class ReusedNumber {
  public:
   /// Runs `loop` until `number` is closed (the loop closes what it owns),
-  /// then opens a pipe whose write end takes that number.
-  ReusedNumber(Context& ctx, pep3156::AbstractEventLoop& loop, int number, std::string_view whose)
+  /// then opens a pipe whose write end takes that number; its read end goes
+  /// above `highest`, the highest number the case is about to reuse.
+  ReusedNumber(Context& ctx, pep3156::AbstractEventLoop& loop, int number, int highest,
+               std::string_view whose)
       : number_(number) {
     run_until(
         ctx, loop, [number] { return !is_open_fd(number); },
         str("the loop to close ", whose, " after connection_lost()"));
     int fds[2];
     REQUIRE_THAT(::pipe2(fds, O_CLOEXEC) == 0, "a fresh pipe");
-    // pipe2() may itself take the freed number: move both ends above it
-    // first, then put the write end on it.
+    // pipe2() may itself take a freed number: move both ends above them
+    // first, then put the write end on this one.
     UniqueFd read_end(fds[0]), write_end(fds[1]);
-    read_end_.reset(::fcntl(read_end.get(), F_DUPFD_CLOEXEC, number + 1));
-    UniqueFd high_write_end(::fcntl(write_end.get(), F_DUPFD_CLOEXEC, number + 1));
+    read_end_.reset(::fcntl(read_end.get(), F_DUPFD_CLOEXEC, highest + 1));
+    UniqueFd high_write_end(::fcntl(write_end.get(), F_DUPFD_CLOEXEC, highest + 1));
     read_end.reset();
     write_end.reset();
     placed_.reset(::fcntl(high_write_end.get(), F_DUPFD_CLOEXEC, number));
@@ -61,14 +66,17 @@ class ReusedNumber {
   UniqueFd placed_;
 };
 
-/// Once a transport holding descriptor `number` has called connection_lost():
-/// the loop closes the number, and never again. `release` drops every
-/// reference the case holds to the transport (so that its remains may go);
-/// the loop then runs on a while and is closed, with a fresh descriptor on
-/// the number all along.
-inline void check_closed_once(Context& ctx, pep3156::AbstractEventLoop& loop, int number,
+/// Once the transports holding descriptors `numbers` have called
+/// connection_lost(): the loop closes each number, and never again.
+/// `release` drops every reference the case holds to the transports (so
+/// that their remains may go); the loop then runs on a while and is closed,
+/// with a fresh descriptor on each number all along.
+inline void check_closed_once(Context& ctx, pep3156::AbstractEventLoop& loop, const std::vector<int>& numbers,
                               std::string_view whose, const std::function<void()>& release) {
-  ReusedNumber reused(ctx, loop, number, whose);
+  int highest = numbers.empty() ? 0 : *std::max_element(numbers.begin(), numbers.end());
+  std::vector<std::unique_ptr<ReusedNumber>> reused;
+  for (int number : numbers)
+    reused.push_back(std::make_unique<ReusedNumber>(ctx, loop, number, highest, whose));
   release();
   int left = 20;
   std::function<void()> step = [&] {
@@ -80,9 +88,9 @@ inline void check_closed_once(Context& ctx, pep3156::AbstractEventLoop& loop, in
   };
   loop.call_soon(step);
   ctx.run_forever(loop, "a few iterations and 20 ms more of the loop");
-  reused.check_intact("while the loop ran on");
+  for (const auto& each : reused) each->check_intact("while the loop ran on");
   loop.close();
-  reused.check_intact("after the loop was closed");
+  for (const auto& each : reused) each->check_intact("after the loop was closed");
 }
 
 }  // namespace conformance

@@ -2,6 +2,7 @@
 // after the transport closed it (when it may be someone else's descriptor).
 #include <unistd.h>
 
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -12,8 +13,8 @@ namespace {
 
 using namespace pep3156;
 
-/// Remembers the descriptor of every client connection and pipe transport
-/// it makes, and closes each number again when the loop is closed.
+/// Remembers the descriptor of every client connection, pipe transport and
+/// subprocess pipe it makes, and closes each number again when the loop is closed.
 class TransportFdsClosedAgainAtClose final : public ForwardingEventLoop {
  public:
   using ForwardingEventLoop::ForwardingEventLoop;
@@ -36,6 +37,18 @@ class TransportFdsClosedAgainAtClose final : public ForwardingEventLoop {
     stale_.push_back(pipe.fd());
     return inner().connect_write_pipe(std::move(factory), std::move(pipe));
   }
+  Future<SubprocessConnection> subprocess_exec(SubprocessProtocolFactory factory,
+                                               std::vector<std::string> args,
+                                               SubprocessOptions options) override {
+    auto starting = inner().subprocess_exec(std::move(factory), std::move(args), std::move(options));
+    starting.add_done_callback([this](Future<SubprocessConnection> done) {
+      if (done.cancelled() || done.exception()) return;
+      for (int fd : {0, 1, 2})
+        if (auto pipe = done.result().first->get_pipe_transport(fd))
+          stale_.push_back(pipe->get_extra_info<int>("pipe", -1));
+    });
+    return starting;
+  }
   void close() override {
     inner().close();
     for (int fd : std::exchange(stale_, {}))
@@ -45,9 +58,10 @@ class TransportFdsClosedAgainAtClose final : public ForwardingEventLoop {
  private:
   std::vector<int> stale_;
 };
-LOOPCERT_MUTANT({"transport_fds_closed_again_at_close", Expect::caught, "TR-CLOSE-CONNECTION-LOST-NONE",
-                 "closes each connection's and pipe's descriptor number again when the loop is closed",
-                 wrap<TransportFdsClosedAgainAtClose>});
+LOOPCERT_MUTANT(
+    {"transport_fds_closed_again_at_close", Expect::caught, "TR-CLOSE-CONNECTION-LOST-NONE",
+     "closes each connection's, pipe's and subprocess pipe's descriptor number again when the loop is closed",
+     wrap<TransportFdsClosedAgainAtClose>});
 
 }  // namespace
 }  // namespace conformance::selftest
