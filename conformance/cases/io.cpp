@@ -30,7 +30,8 @@ LOOPCERT_CASE("io.add_reader.level_triggered", clauses("LOOP-IO-READER-WHENEVER-
 
 LOOPCERT_CASE("io.add_reader.blocking_socket_left_alone", clauses("LOOP-IO-SOCKETS-ALWAYS")) {
   // A socket is always accepted, blocking or not, and watching it for
-  // readiness does not change its mode: the fd stays the caller's.
+  // readiness does not change its mode: the fd stays the caller's, as the
+  // caller configured it (decision D-IO-3).
   auto loop = ctx.new_loop();
   auto pair = socket_pair(/*nonblocking=*/false);
   int fd = pair.first.get();

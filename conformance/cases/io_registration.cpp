@@ -1,7 +1,7 @@
 // Registering and removing I/O callbacks (PEP 3156, "I/O Callbacks";
-// optional: Category io; decision D-IO-1): what descriptors are accepted
-// and left alone, replace and remove semantics, including removals and
-// replacements made while the fd is already known to be ready.
+// optional: Category io; decisions D-IO-1, D-IO-3): what descriptors are
+// accepted and left alone, replace and remove semantics, including
+// removals and replacements made while the fd is already known to be ready.
 #include <fcntl.h>
 #include <unistd.h>
 

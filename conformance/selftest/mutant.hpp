@@ -80,6 +80,47 @@ class TimerMutant : public pep3156::ForwardingEventLoop {
   }
 };
 
+/// The base of a mutant that changes what happens around callbacks: every
+/// callback the loop is given (call_soon, call_soon_threadsafe, timers,
+/// readers and writers, signal handlers) passes through `wrapped()` when
+/// it is scheduled or registered.
+class CallbackMutant : public TimerMutant {
+ public:
+  enum class Kind { soon, threadsafe, timer, io, signal };
+
+  using TimerMutant::add_reader;
+  using TimerMutant::add_signal_handler;
+  using TimerMutant::add_writer;
+  using TimerMutant::call_at;
+  using TimerMutant::call_soon;
+  using TimerMutant::call_soon_threadsafe;
+  using TimerMutant::TimerMutant;
+
+  pep3156::Handle call_soon(pep3156::Callback callback) override {
+    return inner().call_soon(wrapped(Kind::soon, std::move(callback)));
+  }
+  pep3156::Handle call_soon_threadsafe(pep3156::Callback callback) override {
+    return inner().call_soon_threadsafe(wrapped(Kind::threadsafe, std::move(callback)));
+  }
+  pep3156::TimerHandle call_at(double when, pep3156::Callback callback) override {
+    return inner().call_at(when, wrapped(Kind::timer, std::move(callback)));
+  }
+  void add_reader(int fd, pep3156::Callback callback) override {
+    inner().add_reader(fd, wrapped(Kind::io, std::move(callback)));
+  }
+  void add_writer(int fd, pep3156::Callback callback) override {
+    inner().add_writer(fd, wrapped(Kind::io, std::move(callback)));
+  }
+  void add_signal_handler(int sig, pep3156::Callback callback) override {
+    inner().add_signal_handler(sig, wrapped(Kind::signal, std::move(callback)));
+  }
+
+ protected:
+  /// What the loop runs instead of `callback` (called from the thread that
+  /// schedules it: another thread's, for Kind::threadsafe).
+  virtual pep3156::Callback wrapped(Kind kind, pep3156::Callback callback) = 0;
+};
+
 /// `declare` for a mutant that does not declare `category`.
 template <pep3156::Category category>
 pep3156::Capabilities without(pep3156::Capabilities base) {

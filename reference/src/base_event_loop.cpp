@@ -176,6 +176,10 @@ double BaseEventLoop::time() {
 }
 
 Handle BaseEventLoop::call_soon_threadsafe(Callback callback) {
+  // LOOP-CALLSOON-FIFO: it is "like call_soon()". From the thread running
+  // the loop it is call_soon(), so that its callback keeps its place among
+  // that thread's call_soon()s instead of waiting for the next poll.
+  if (loop_thread_.load() == std::this_thread::get_id()) return call_soon(std::move(callback));
   auto handle = make_recycled<HandleState>(std::move(callback));
   bool first_post;
   {
