@@ -174,6 +174,17 @@ LOOPCERT_MUTANT({"eager_task_start", Expect::caught, "CORO-ONLY-WHEN-LOOP-RUNS",
                  "create_task() runs the coroutine's first step at once, loop running or not",
                  wrap<EagerTasks>});
 
+/// A loop whose task factory wraps each standard Task in `Proxy`.
+template <class Proxy>
+class ProxiedTasks final : public pep3156::ForwardingEventLoop {
+ public:
+  explicit ProxiedTasks(LoopPtr inner) : ForwardingEventLoop(std::move(inner)) {
+    set_task_factory([](pep3156::AbstractEventLoop& loop, ErasedCoroutine coroutine) {
+      return FuturePtr(std::make_shared<Proxy>(pep3156::StandardTask::start(loop, std::move(coroutine))));
+    });
+  }
+};
+
 /// A Task whose cancel() says True and does nothing: the coroutine never
 /// hears of it.
 class CancelIgnoredTask final : public ProxyFuture {
@@ -181,18 +192,28 @@ class CancelIgnoredTask final : public ProxyFuture {
   using ProxyFuture::ProxyFuture;
   bool cancel() override { return !done(); }
 };
-class CancelIgnoringTasks final : public pep3156::ForwardingEventLoop {
- public:
-  explicit CancelIgnoringTasks(LoopPtr inner) : ForwardingEventLoop(std::move(inner)) {
-    set_task_factory([](pep3156::AbstractEventLoop& loop, ErasedCoroutine coroutine) {
-      return FuturePtr(
-          std::make_shared<CancelIgnoredTask>(pep3156::StandardTask::start(loop, std::move(coroutine))));
-    });
-  }
-};
 LOOPCERT_MUTANT({"task_cancel_ignored", Expect::caught, "TASK-CANCEL-THROWS",
                  "the task factory's Tasks return True from cancel() and never throw CancelledError",
-                 wrap<CancelIgnoringTasks>});
+                 wrap<ProxiedTasks<CancelIgnoredTask>>});
+
+/// "For Tasks ... the task may ignore or delay the cancellation attempt"
+/// (FUT-CANCEL-PENDING, decision D-CORO-6): a Task that throws the
+/// CancelledError in one loop iteration after cancel(), so that a Task
+/// cancelled before its first step runs that step first.
+class CancelDelayedTask final : public ProxyFuture {
+ public:
+  using ProxyFuture::ProxyFuture;
+  bool cancel() override {
+    if (done()) return false;
+    get_loop().call_soon([self = weak_from_this()] {
+      if (auto task = self.lock()) std::static_pointer_cast<CancelDelayedTask>(task)->ProxyFuture::cancel();
+    });
+    return true;
+  }
+};
+LOOPCERT_MUTANT({"task_cancel_delayed", Expect::tolerated, "FUT-CANCEL-PENDING",
+                 "the task factory's Tasks deliver a cancellation one loop iteration after cancel()",
+                 wrap<ProxiedTasks<CancelDelayedTask>>});
 
 }  // namespace
 }  // namespace conformance::selftest
