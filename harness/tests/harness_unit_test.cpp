@@ -15,6 +15,7 @@
 #include "expectations.hpp"
 #include "fd_table.hpp"
 #include "lint.hpp"
+#include "loopcert/adapter_loader.hpp"
 #include "options.hpp"
 #include "registry.hpp"
 #include "report_ctrf.hpp"
@@ -116,6 +117,18 @@ TEST_CASE("case_meta: level, tier, advisory and needs follow from the clauses") 
   CHECK(extension.extension == "D-ERR-6");
   auto unknown = describe_case(a_case("s.d", CaseSpec{"NOPE"}), registry());
   CHECK(unknown.unknown_clauses == std::vector<std::string>{"NOPE"});
+}
+
+TEST_CASE("adapter contract: a clock resolution beyond the cap is a usage error (D-CB-2)") {
+  auto make = []() -> std::shared_ptr<pep3156::AbstractEventLoop> { return nullptr; };
+  pep3156::Adapter adapter{.name = "coarse", .make_loop = make};
+  pep3156::AdapterList list{.adapters = &adapter, .count = 1};
+  adapter.capabilities.clock_resolution = kMaxClockResolution;
+  CHECK_NOTHROW(check_contract(list, "test"));
+  adapter.capabilities.clock_resolution = 0.5;
+  CHECK_THROWS_AS(check_contract(list, "test"), UsageError);
+  adapter.capabilities.clock_resolution = -1e-3;
+  CHECK_THROWS_AS(check_contract(list, "test"), UsageError);
 }
 
 TEST_CASE("case_meta: what makes a case not apply to a loop") {
