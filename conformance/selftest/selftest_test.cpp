@@ -40,10 +40,11 @@ struct Run {
   std::string output;
   json report;
 
-  /// Every case's raw outcome, by name.
+  /// Every case's raw outcome, by case ID (a test's name also names the
+  /// adapter, which differs between the base loop and a mutant).
   std::map<std::string, std::string> outcomes() const {
     std::map<std::string, std::string> by_name;
-    for (const auto& t : report["results"]["tests"]) by_name[t["name"]] = t["rawStatus"];
+    for (const auto& t : report["results"]["tests"]) by_name[t["extra"]["caseId"]] = t["rawStatus"];
     return by_name;
   }
   /// The cases naming `clause`.
