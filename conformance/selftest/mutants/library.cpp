@@ -196,24 +196,5 @@ LOOPCERT_MUTANT({"task_cancel_ignored", Expect::caught, "TASK-CANCEL-THROWS",
                  "the task factory's Tasks return True from cancel() and never throw CancelledError",
                  wrap<ProxiedTasks<CancelIgnoredTask>>});
 
-/// "For Tasks ... the task may ignore or delay the cancellation attempt"
-/// (FUT-CANCEL-PENDING, decision D-CORO-6): a Task that throws the
-/// CancelledError in one loop iteration after cancel(), so that a Task
-/// cancelled before its first step runs that step first.
-class CancelDelayedTask final : public ProxyFuture {
- public:
-  using ProxyFuture::ProxyFuture;
-  bool cancel() override {
-    if (done()) return false;
-    get_loop().call_soon([self = weak_from_this()] {
-      if (auto task = self.lock()) std::static_pointer_cast<CancelDelayedTask>(task)->ProxyFuture::cancel();
-    });
-    return true;
-  }
-};
-LOOPCERT_MUTANT({"task_cancel_delayed", Expect::tolerated, "FUT-CANCEL-PENDING",
-                 "the task factory's Tasks deliver a cancellation one loop iteration after cancel()",
-                 wrap<ProxiedTasks<CancelDelayedTask>>});
-
 }  // namespace
 }  // namespace conformance::selftest
