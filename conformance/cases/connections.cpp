@@ -178,10 +178,11 @@ LOOPCERT_CASE("connections.sock.uses_given_socket", clauses("LOOP-CONN-SOCK")) {
   close_connection(ctx, *loop, connection, *protocol);
 }
 
-LOOPCERT_CASE("connections.sock.with_host_or_port_is_error", clauses("LOOP-CONN-SOCK")) {
+LOOPCERT_CASE("connections.sock.with_host_or_port_is_error", clauses("LOOP-CONN-SOCK").extension("D-NET-2")) {
   // "If this is given, host and port must be explicitly set to None":
   // sock= with a host, or with a port, is an error (D-NET-2: of any kind,
-  // thrown or through the Future).
+  // thrown or through the Future). The sentence binds the caller: an
+  // extension.
   auto loop = ctx.new_loop();
   Listener listener = listen_on_loopback();
   struct Mix {

@@ -238,8 +238,10 @@ LOOPCERT_CASE("coroutines.wait.wraps_coroutines_in_tasks",
   }
 }
 
-LOOPCERT_CASE("coroutines.wait.empty_input_raises_value_error", clauses("WAIT-DONE-PENDING")) {
-  // Decision D-CORO-2: an empty set of Futures is a ValueError.
+LOOPCERT_CASE("coroutines.wait.empty_input_raises_value_error",
+              clauses("WAIT-DONE-PENDING").extension("D-CORO-2")) {
+  // Decision D-CORO-2: an empty set of Futures is a ValueError. asyncio's
+  // rule, not the PEP's: an extension.
   for (auto kind : kBothKinds) {
     auto loop = ctx.new_loop();
     CHECK_THAT(ctx.run_until_complete(*loop, start_task(kind, *loop, wait_on_nothing_raises_value_error()),

@@ -42,10 +42,11 @@ LOOPCERT_CASE("debug.slow_callback_duration.default", clauses("LOOP-DEBUG-SLOW-C
   CHECK_EQUAL(loop->slow_callback_duration, 0.25, "slow_callback_duration can be assigned");
 }
 
-LOOPCERT_CASE("debug.slow_callback.reported", clauses("LOOP-DEBUG-SLOW-CALLBACK")) {
+LOOPCERT_CASE("debug.slow_callback.reported", clauses("LOOP-DEBUG-SLOW-CALLBACK").extension("D-ERR-6")) {
   // Decision D-ERR-6: in debug mode a callback running longer than
   // slow_callback_duration is reported to the exception handler, with no
-  // exception. The callback busy-waits 0.15 s against a threshold of 0.01
+  // exception. The PEP only says "reported" (asyncio logs a warning), so
+  // this is an extension: advisory. The callback busy-waits 0.15 s against a threshold of 0.01
   // s: more than the default too.
   auto loop = ctx.new_loop();
   conformance::ExceptionLog log;

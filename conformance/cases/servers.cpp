@@ -236,9 +236,10 @@ LOOPCERT_CASE("servers.sock.serves_given_socket", clauses("LOOP-SERVER-SOCK")) {
   close_server(ctx, *loop, server, factory);
 }
 
-LOOPCERT_CASE("servers.sock.with_host_or_port_is_error", clauses("LOOP-SERVER-SOCK")) {
+LOOPCERT_CASE("servers.sock.with_host_or_port_is_error", clauses("LOOP-SERVER-SOCK").extension("D-NET-2")) {
   // "If this is given, host and port must be explicitly set to None"
   // (decision D-NET-2: an error of any kind, thrown or through the Future).
+  // The sentence binds the caller: an extension.
   auto loop = ctx.new_loop();
   for (int variant = 0; variant < 2; ++variant) {
     Listener listener = listen_on_loopback();

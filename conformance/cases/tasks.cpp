@@ -328,8 +328,9 @@ LOOPCERT_CASE("tasks.current_task.none_outside_a_task", clauses("TASK-CURRENT-TA
   }
 }
 
-LOOPCERT_CASE("tasks.all_tasks.lists_the_pending_tasks", clauses("TASK-ALL-TASKS")) {
-  // Decision D-CORO-3: "active" means not done, started or not.
+LOOPCERT_CASE("tasks.all_tasks.lists_the_pending_tasks", clauses("TASK-ALL-TASKS").extension("D-CORO-3")) {
+  // Decision D-CORO-3: "active" means not done, started or not. The PEP does
+  // not define "active" (asyncio's reading): an extension.
   for (auto kind : kBothKinds) {
     auto loop = ctx.new_loop();
     Future<void> release(*loop);

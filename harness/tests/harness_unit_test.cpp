@@ -23,6 +23,7 @@
 #include "running/fd_table.hpp"
 #include "running/run_command.hpp"
 #include "running/wire.hpp"
+#include "loopcert/adapter_loader.hpp"
 
 using namespace loopcert;
 using conformance::CaseInfo;
@@ -110,8 +111,24 @@ TEST_CASE("case_meta: level, tier, advisory and needs follow from the clauses") 
   auto io = describe_case(a_case("s.c", CaseSpec{"R-MUST", "IO-MUST"}), registry());
   CHECK(io.tier == Tier::optional_io);
   CHECK(pep3156::has(io.needs, pep3156::Category::io_callbacks));
+  auto extension = describe_case(a_case("s.e", CaseSpec{"R-MUST"}.extension("D-ERR-6")), registry());
+  CHECK(extension.level == Level::must);
+  CHECK(extension.advisory);
+  CHECK(extension.extension == "D-ERR-6");
   auto unknown = describe_case(a_case("s.d", CaseSpec{"NOPE"}), registry());
   CHECK(unknown.unknown_clauses == std::vector<std::string>{"NOPE"});
+}
+
+TEST_CASE("adapter contract: a clock resolution beyond the cap is a usage error (D-CB-2)") {
+  auto make = []() -> std::shared_ptr<pep3156::AbstractEventLoop> { return nullptr; };
+  pep3156::Adapter adapter{.name = "coarse", .make_loop = make};
+  pep3156::AdapterList list{.adapters = &adapter, .count = 1};
+  adapter.capabilities.clock_resolution = kMaxClockResolution;
+  CHECK_NOTHROW(check_contract(list, "test"));
+  adapter.capabilities.clock_resolution = 0.5;
+  CHECK_THROWS_AS(check_contract(list, "test"), UsageError);
+  adapter.capabilities.clock_resolution = -1e-3;
+  CHECK_THROWS_AS(check_contract(list, "test"), UsageError);
 }
 
 TEST_CASE("case_meta: what makes a case not apply to a loop") {
@@ -340,8 +357,12 @@ TEST_CASE("lint: every rule, and the allow-uncovered list that may only shrink")
       a_case("s.draft", CaseSpec{"DRAFT-X"}),
       a_case("s.extra", CaseSpec{"X-MUST"}),
       a_case("s.none", CaseSpec{}),
+      a_case("s.extension", CaseSpec{"R-MUST"}.extension("D-ERR-6")),
+      a_case("s.bad_extension", CaseSpec{"R-MUST"}.extension("asyncio")),
   };
   auto problems = lint_cases(cases, registry(), std::nullopt);
+  CHECK_FALSE(contains(problems, "case s.extension:"));
+  CHECK(contains(problems, "case s.bad_extension: .extension(\"asyncio\") names no decision"));
   CHECK(contains(problems, "duplicate case ID"));
   CHECK(contains(problems, "case Bad-ID: the ID must be dotted lower-case"));
   CHECK(contains(problems, "unknown clause NO-SUCH"));

@@ -18,6 +18,9 @@
 //                                     the category (the NotImplementedError cases)
 //   .tolerance()                      the case names only MAY clauses and asserts
 //                                     that every allowed behaviour is accepted
+//   .extension("D-ERR-6")             the case asserts a reading that goes beyond
+//                                     the PEP's text (the decision says which):
+//                                     advisory, reported as an extension
 #pragma once
 
 #include <initializer_list>
@@ -52,17 +55,26 @@ class CaseSpec {
     copy.tolerance_ = true;
     return copy;
   }
+  CaseSpec extension(std::string_view decision) const {
+    CaseSpec copy = *this;
+    copy.extension_ = decision;
+    return copy;
+  }
 
   const std::vector<std::string_view>& clauses() const noexcept { return clauses_; }
   pep3156::Category needed() const noexcept { return needs_; }
   pep3156::Category only_without() const noexcept { return only_without_; }
   bool is_tolerance() const noexcept { return tolerance_; }
+  /// The decision (spec/decisions.md) whose reading beyond the PEP's text
+  /// the case asserts; empty for a case that asserts only the PEP's text.
+  std::string_view extension() const noexcept { return extension_; }
 
  private:
   std::vector<std::string_view> clauses_;
   pep3156::Category needs_{};
   pep3156::Category only_without_{};
   bool tolerance_ = false;
+  std::string_view extension_;
 };
 
 /// The clause IDs a case checks (at least one).

@@ -1,4 +1,6 @@
 // Mutants of close() and is_closed().
+#include <utility>
+
 #include "../mutant.hpp"
 
 namespace conformance::selftest {
@@ -45,26 +47,47 @@ class NeverClosed final : public pep3156::ForwardingEventLoop {
 LOOPCERT_MUTANT({"is_closed_false", Expect::caught, "LOOP-ISCLOSED", "is_closed() is always false",
                  wrap<NeverClosed>});
 
-/// close() from a callback of the running loop is accepted without a word.
-class CloseWhileRunningAccepted final : public pep3156::ForwardingEventLoop {
+/// close() from a callback of the running loop raises, and ends the run
+/// too: the loop is not left whole after refusing (decision D-LIFE-1).
+class CloseWhileRunningStops final : public pep3156::ForwardingEventLoop {
  public:
   using ForwardingEventLoop::ForwardingEventLoop;
   void close() override {
     if (inner().is_running()) {
-      closed_while_running_ = true;
+      inner().stop();
+      throw pep3156::RuntimeError("close() while running");
+    }
+    ForwardingEventLoop::close();
+  }
+};
+LOOPCERT_MUTANT({"close_while_running_stops", Expect::caught, "LOOP-CLOSE-NOT-WHILE-RUNNING",
+                 "close() from a running loop's callback raises, and stops the loop as well",
+                 wrap<CloseWhileRunningStops>});
+
+/// "This should not be called while the event loop is running" binds the
+/// caller: a loop that accepts close() then and closes once the run has
+/// ended takes a freedom the PEP leaves it.
+class CloseWhileRunningDeferred final : public pep3156::ForwardingEventLoop {
+ public:
+  using ForwardingEventLoop::ForwardingEventLoop;
+  void close() override {
+    if (inner().is_running()) {
+      close_after_run_ = true;
       return;
     }
     ForwardingEventLoop::close();
   }
-  bool is_closed() const override { return closed_while_running_ || inner().is_closed(); }
-  ~CloseWhileRunningAccepted() override { ForwardingEventLoop::close(); }
+  void run_forever() override {
+    inner().run_forever();
+    if (std::exchange(close_after_run_, false)) ForwardingEventLoop::close();
+  }
 
  private:
-  bool closed_while_running_ = false;
+  bool close_after_run_ = false;
 };
-LOOPCERT_MUTANT({"close_while_running_accepted", Expect::caught, "LOOP-CLOSE-NOT-WHILE-RUNNING",
-                 "close() from a running loop's callback neither raises nor refuses",
-                 wrap<CloseWhileRunningAccepted>});
+LOOPCERT_MUTANT({"close_while_running_deferred", Expect::tolerated, "LOOP-CLOSE-NOT-WHILE-RUNNING",
+                 "close() from a running loop's callback takes effect once the run has ended",
+                 wrap<CloseWhileRunningDeferred>});
 
 /// A closed loop silently accepts run_forever() (which returns at once) and
 /// call_soon() (whose callback never runs).

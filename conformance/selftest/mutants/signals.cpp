@@ -76,6 +76,21 @@ LOOPCERT_MUTANT({"invalid_signals_ignored", Expect::caught, "LOOP-SIGNAL-VALUEER
                  "add_signal_handler() ignores invalid and uncatchable signals instead of raising ValueError",
                  wrap<InvalidSignalsIgnored>});
 
+/// RuntimeError, asyncio's answer, for an uncatchable signal, where the add
+/// sentence says ValueError (decision D-SIG-1: that sentence wins).
+class UncatchableRuntimeError final : public pep3156::ForwardingEventLoop {
+ public:
+  using ForwardingEventLoop::add_signal_handler;
+  using ForwardingEventLoop::ForwardingEventLoop;
+  void add_signal_handler(int sig, Callback callback) override {
+    if (sig == SIGKILL || sig == SIGSTOP) throw pep3156::RuntimeError("cannot catch this signal");
+    inner().add_signal_handler(sig, std::move(callback));
+  }
+};
+LOOPCERT_MUTANT({"uncatchable_signal_runtime_error", Expect::caught, "LOOP-SIGNAL-VALUEERROR",
+                 "add_signal_handler(SIGKILL) raises RuntimeError instead of ValueError",
+                 wrap<UncatchableRuntimeError>});
+
 /// Declares no signals, yet add_signal_handler() neither works nor refuses.
 class SignalsSilentlyMissing final : public pep3156::ForwardingEventLoop {
  public:

@@ -9,6 +9,7 @@
 // behaviour it breaks.
 #include <unistd.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -45,9 +46,15 @@ class StreamShim : public Protocol, public Transport, public std::enable_shared_
   using Transport::get_extra_info;
   using WriteTransport::write;
 
-  StreamShim(AbstractEventLoop& loop, std::shared_ptr<Protocol> user)
-      : loop_(loop), original_(user), user_(std::move(user)) {}
+  /// Which end of a connection the shim's protocol is.
+  enum class Side { client, server };
+
+  StreamShim(AbstractEventLoop& loop, std::shared_ptr<Protocol> user, Side side)
+      : side_(side), loop_(loop), original_(user), user_(std::move(user)) {}
   std::shared_ptr<Protocol> original() const { return original_.lock(); }
+  /// Called once create_connection()'s Future has completed with this
+  /// shim's pair (never for a server's connections).
+  virtual void pair_returned() {}
 
   // The protocol side, called by the correct loop's transport.
   void connection_made(std::shared_ptr<BaseTransport> transport) override {
@@ -91,6 +98,7 @@ class StreamShim : public Protocol, public Transport, public std::enable_shared_
   /// it delivered again, or one byte if it delivered none.
   std::string stale_data() const { return last_chunk_.empty() ? std::string("x") : last_chunk_; }
 
+  const Side side_;
   AbstractEventLoop& loop_;
   std::weak_ptr<Protocol> original_;  // the pair's protocol, for create_connection()'s result
   std::shared_ptr<Protocol> user_;    // null once connection_lost() has been forwarded
@@ -107,36 +115,44 @@ class StreamShimLoop final : public ForwardingEventLoop {
 
   Future<StreamConnection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port,
                                              ConnectionOptions options) override {
-    return shim_pair(
-        inner().create_connection(shimmed(std::move(factory)), std::move(host), port, std::move(options)));
+    return shim_pair(inner().create_connection(shimmed(std::move(factory), StreamShim::Side::client),
+                                               std::move(host), port, std::move(options)));
   }
   Future<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host, std::uint16_t port,
                                                 ServerOptions options) override {
-    return inner().create_server(shimmed(std::move(factory)), std::move(host), port, std::move(options));
+    return inner().create_server(shimmed(std::move(factory), StreamShim::Side::server), std::move(host), port,
+                                 std::move(options));
   }
   Future<StreamConnection> create_unix_connection(ProtocolFactory factory, std::string path,
                                                   ConnectionOptions options) override {
-    return shim_pair(
-        inner().create_unix_connection(shimmed(std::move(factory)), std::move(path), std::move(options)));
+    return shim_pair(inner().create_unix_connection(shimmed(std::move(factory), StreamShim::Side::client),
+                                                    std::move(path), std::move(options)));
   }
   Future<std::shared_ptr<Server>> create_unix_server(ProtocolFactory factory, std::string path,
                                                      ServerOptions options) override {
-    return inner().create_unix_server(shimmed(std::move(factory)), std::move(path), std::move(options));
+    return inner().create_unix_server(shimmed(std::move(factory), StreamShim::Side::server), std::move(path),
+                                      std::move(options));
   }
 
  private:
-  ProtocolFactory shimmed(ProtocolFactory factory) {
-    return [this, factory = std::move(factory)]() -> std::shared_ptr<Protocol> {
+  ProtocolFactory shimmed(ProtocolFactory factory, StreamShim::Side side) {
+    return [this, factory = std::move(factory), side]() -> std::shared_ptr<Protocol> {
       auto user = factory();
       if (!user) return nullptr;  // the correct loop rejects it
-      return std::make_shared<S>(*this, std::move(user));
+      return std::make_shared<S>(*this, std::move(user), side);
     };
   }
   Future<StreamConnection> shim_pair(const Future<StreamConnection>& inner_pair) {
-    return mapped(*this, inner_pair, [](const StreamConnection& pair) {
+    auto outer = mapped(*this, inner_pair, [](const StreamConnection& pair) {
       auto shim = std::dynamic_pointer_cast<S>(pair.second);
       return StreamConnection{shim, shim->original()};
     });
+    // Registered before the caller can add its own: it runs first.
+    outer.add_done_callback([](Future<StreamConnection> done) {
+      if (!done.cancelled() && !done.exception())
+        std::dynamic_pointer_cast<S>(done.result().first)->pair_returned();
+    });
+    return outer;
   }
 };
 
@@ -220,6 +236,82 @@ class CloseDropsBuffer final : public StreamShim {
 LOOPCERT_MUTANT({"stream_close_drops_buffer", Expect::caught, "TR-CLOSE-FLUSHES",
                  "close() discards the write buffer, as abort() does",
                  wrap<StreamShimLoop<CloseDropsBuffer>>});
+
+// can_write_eof() answers True on every transport, TLS ones included, whose
+// write_eof() raises (TR-CAN-WRITE-EOF: "False if it does not").
+class CanWriteEofAlways final : public StreamShim {
+ public:
+  using StreamShim::StreamShim;
+  bool can_write_eof() const override { return true; }
+};
+LOOPCERT_MUTANT({"stream_can_write_eof_always_true", Expect::caught, "TR-CAN-WRITE-EOF",
+                 "can_write_eof() is True on a TLS transport that cannot write EOF",
+                 wrap<StreamShimLoop<CanWriteEofAlways>>});
+
+// A high-water mark of 0 "causes pause_writing() to be called whenever the
+// buffer becomes non-empty" (TR-LIMITS-HIGH-ZERO); this transport keeps its
+// default marks instead, so it pauses only once its default mark is passed.
+class HighZeroIgnored final : public StreamShim {
+ public:
+  using StreamShim::StreamShim;
+  void set_write_buffer_limits(std::optional<std::size_t> high, std::optional<std::size_t> low) override {
+    if (high == std::size_t{0}) return;
+    StreamShim::set_write_buffer_limits(high, low);
+  }
+};
+LOOPCERT_MUTANT({"stream_high_zero_ignored", Expect::caught, "TR-LIMITS-HIGH-ZERO",
+                 "set_write_buffer_limits(0) keeps the default marks",
+                 wrap<StreamShimLoop<HighZeroIgnored>>});
+
+// "When the coroutine completes, the protocol's connection_made() method
+// has not yet been called" (LOOP-CONN-CONNECTION-MADE-TIMING, decision
+// D-NET-1): a client connection's connection_made() comes one iteration
+// after create_connection()'s Future completed (and so after the code
+// awaiting it resumed), or at once if another protocol call comes first:
+// still exactly once and before any other call.
+class ConnectionMadeAfterCompletion final : public StreamShim {
+ public:
+  using StreamShim::StreamShim;
+  void connection_made(std::shared_ptr<BaseTransport> transport) override {
+    inner_ = std::dynamic_pointer_cast<Transport>(std::move(transport));
+    if (side_ == Side::server) make();
+  }
+  void pair_returned() override {
+    loop_.call_soon([self = std::static_pointer_cast<ConnectionMadeAfterCompletion>(shared_from_this())] {
+      self->make();
+    });
+  }
+  void data_received(BytesView data) override {
+    make();
+    StreamShim::data_received(data);
+  }
+  bool eof_received() override {
+    make();
+    return StreamShim::eof_received();
+  }
+  void pause_writing() override {
+    make();
+    StreamShim::pause_writing();
+  }
+  void resume_writing() override {
+    make();
+    StreamShim::resume_writing();
+  }
+  void connection_lost(std::exception_ptr exc) override {
+    make();
+    StreamShim::connection_lost(exc);
+  }
+
+ private:
+  void make() {
+    if (std::exchange(made_, true) || !user_) return;
+    user_->connection_made(shared_from_this());
+  }
+  bool made_ = false;
+};
+LOOPCERT_MUTANT({"connection_made_after_completion", Expect::tolerated, "LOOP-CONN-CONNECTION-MADE-TIMING",
+                 "calls a client's connection_made() only after create_connection() completed",
+                 wrap<StreamShimLoop<ConnectionMadeAfterCompletion>>});
 
 // --- Datagrams --------------------------------------------------------------------------
 
@@ -359,6 +451,76 @@ class FdClosedTwice final : public DatagramShim {
 LOOPCERT_MUTANT({"datagram_fd_closed_twice", Expect::caught, "TR-DGRAM-CLOSE",
                  "closes a lost endpoint's descriptor number again later, by then another endpoint's socket",
                  wrap<DatagramShimLoop<FdClosedTwice>>});
+
+// --- Subprocesses -----------------------------------------------------------------------
+
+// "If (as is the more common case) the subprocess exits and thereby
+// implicitly closes all pipes, the calling order is undefined" (decision
+// D-PIPE-4): a protocol shim that passes pipe_connection_lost() and
+// connection_lost() on one loop iteration late, in their order, so that a
+// process_exited() of the same iteration overtakes them.
+class SubprocessExitFirst final : public SubprocessProtocol,
+                                  public std::enable_shared_from_this<SubprocessExitFirst> {
+ public:
+  SubprocessExitFirst(AbstractEventLoop& loop, std::shared_ptr<SubprocessProtocol> user)
+      : loop_(loop), user_(std::move(user)) {}
+  std::shared_ptr<SubprocessProtocol> user() const { return user_; }
+
+  void connection_made(std::shared_ptr<BaseTransport> transport) override {
+    user_->connection_made(std::move(transport));
+  }
+  void pipe_data_received(int fd, BytesView data) override { user_->pipe_data_received(fd, data); }
+  void process_exited() override { user_->process_exited(); }
+  void pause_writing() override { user_->pause_writing(); }
+  void resume_writing() override { user_->resume_writing(); }
+  void pipe_connection_lost(int fd, std::exception_ptr exc) override {
+    later([fd, exc](SubprocessProtocol& user) { user.pipe_connection_lost(fd, exc); });
+  }
+  void connection_lost(std::exception_ptr exc) override {
+    later([exc](SubprocessProtocol& user) { user.connection_lost(exc); });
+  }
+
+ private:
+  void later(std::function<void(SubprocessProtocol&)> call) {
+    loop_.call_soon([self = shared_from_this(), call = std::move(call)] { call(*self->user_); });
+  }
+  AbstractEventLoop& loop_;
+  std::shared_ptr<SubprocessProtocol> user_;
+};
+
+class SubprocessExitFirstLoop final : public ForwardingEventLoop {
+ public:
+  using ForwardingEventLoop::ForwardingEventLoop;
+  Future<SubprocessConnection> subprocess_shell(SubprocessProtocolFactory factory, std::string command,
+                                                SubprocessOptions options) override {
+    return unshimmed(
+        inner().subprocess_shell(shimmed(std::move(factory)), std::move(command), std::move(options)));
+  }
+  Future<SubprocessConnection> subprocess_exec(SubprocessProtocolFactory factory,
+                                               std::vector<std::string> args,
+                                               SubprocessOptions options) override {
+    return unshimmed(
+        inner().subprocess_exec(shimmed(std::move(factory)), std::move(args), std::move(options)));
+  }
+
+ private:
+  SubprocessProtocolFactory shimmed(SubprocessProtocolFactory factory) {
+    return [this, factory = std::move(factory)]() -> std::shared_ptr<SubprocessProtocol> {
+      auto user = factory();
+      if (!user) return nullptr;
+      return std::make_shared<SubprocessExitFirst>(*this, std::move(user));
+    };
+  }
+  Future<SubprocessConnection> unshimmed(const Future<SubprocessConnection>& inner_pair) {
+    return mapped(*this, inner_pair, [](const SubprocessConnection& pair) {
+      return SubprocessConnection{pair.first,
+                                  std::dynamic_pointer_cast<SubprocessExitFirst>(pair.second)->user()};
+    });
+  }
+};
+LOOPCERT_MUTANT({"subprocess_exit_before_pipes_lost", Expect::tolerated, "PROTO-SUBPROC-ORDER-UNDEFINED",
+                 "process_exited() overtakes the pipe_connection_lost() calls of the same iteration",
+                 wrap<SubprocessExitFirstLoop>});
 
 }  // namespace
 }  // namespace conformance::selftest

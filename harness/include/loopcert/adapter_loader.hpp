@@ -11,13 +11,20 @@
 
 namespace loopcert {
 
+/// The coarsest clock_resolution an adapter may declare (decision D-CB-2):
+/// a system timer tick (Windows' 15.6 ms) fits, while the kit's 100 ms
+/// timers still show a loop early by more than a fifth of their delay.
+inline constexpr double kMaxClockResolution = 0.02;
+
 /// Loads LIB.so (a name without a slash: from the current directory when
 /// it is there, else from the dynamic linker's search path) and returns its
 /// list, checked against this kit's contract version. The library stays loaded for the life of the process.
 /// Throws UsageError with a message that says what to do.
 const pep3156::AdapterList& load_adapter_library(const std::string& path);
 
-/// Checks the list's and each adapter's contract version; throws UsageError.
+/// Checks the list's and each adapter's contract version, name, make_loop
+/// and declared clock resolution (at most kMaxClockResolution); throws
+/// UsageError.
 void check_contract(const pep3156::AdapterList& list, const std::string& where);
 
 /// The adapter named `name`, or the only one if `name` is empty; throws

@@ -3,6 +3,8 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <string>
+
 #include "command/options.hpp"
 
 namespace loopcert {
@@ -35,6 +37,12 @@ void check_contract(const pep3156::AdapterList& list, const std::string& where) 
     }
     if (name.empty()) throw UsageError(where + ": adapter #" + std::to_string(i) + " has no name");
     if (a.make_loop == nullptr) throw UsageError(where + ": adapter '" + name + "' has no make_loop");
+    double resolution = a.capabilities.clock_resolution;
+    if (!(resolution >= 0 && resolution <= kMaxClockResolution)) {
+      throw UsageError(where + ": adapter '" + name + "' declares a clock resolution of " +
+                       std::to_string(resolution) + " s; the kit accepts 0 to " +
+                       std::to_string(kMaxClockResolution) + " s (decision D-CB-2)");
+    }
   }
 }
 

@@ -95,8 +95,9 @@ Verdict decide_verdict(const std::vector<CaseRun>& runs, const pep3156::Capabili
                               " (checked to raise NotImplementedError instead)");
   }
   if (!advisory.empty()) {
-    verdict.reasons.push_back("advisory cases (no MUST clause) that did not pass, not counted: " +
-                              listing(advisory));
+    verdict.reasons.push_back(
+        "advisory cases (no MUST clause, or an extension) that did not pass, not counted: " +
+        listing(advisory));
   }
   if (!slow.empty()) verdict.reasons.push_back("over a latency budget (QUALITY_WARNING): " + listing(slow));
   if (runs.size() < cases_in_kit) {

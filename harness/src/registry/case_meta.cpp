@@ -66,6 +66,9 @@ CaseMeta describe_case(const conformance::CaseInfo& info, const Registry& regist
     if (clause->tier == Tier::required_except_embedded) meta.exempt_if_embedded = true;
     if (auto category = tier_category(clause->tier)) meta.needs = meta.needs | *category;
   }
+  // An extension asserts more than the PEP's text: never decisive.
+  meta.extension = info.spec.extension();
+  if (!meta.extension.empty()) meta.advisory = true;
   return meta;
 }
 

@@ -18,8 +18,12 @@ struct CaseMeta {
   Level level = Level::may;
   /// The most demanding tier among its clauses (optional-* first).
   Tier tier = Tier::extra;
-  /// No MUST clause: a failure is a warning, never non-conformance.
+  /// No MUST clause, or an extension: a failure is a warning, never
+  /// non-conformance.
   bool advisory = true;
+  /// The decision whose reading beyond the PEP's text the case asserts
+  /// (.extension()); empty otherwise.
+  std::string extension;
   /// Names a required-except-embedded clause: skipped for embedded loops.
   bool exempt_if_embedded = false;
   /// Optional categories the loop must declare (from the tiers, plus needs()).

@@ -72,6 +72,12 @@ void lint_one(const conformance::CaseInfo& info, const Registry& registry,
   if (info.spec.is_tolerance() && !any_may) {
     problems.push_back(where(info) + ": is marked .tolerance() but names no MAY clause");
   }
+  static const std::regex decision_id("D-[A-Z]+-[0-9]+");
+  std::string extension(info.spec.extension());
+  if (!extension.empty() && !std::regex_match(extension, decision_id)) {
+    problems.push_back(where(info) + ": .extension(\"" + extension +
+                       "\") names no decision; give the ID of the spec/decisions.md entry (D-AREA-N)");
+  }
 }
 }  // namespace
 

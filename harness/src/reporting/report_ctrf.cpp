@@ -78,6 +78,7 @@ json test_json(const CaseRun& run, const AdapterInfo& adapter) {
              {"level", level_name(run.meta.level)},
              {"tier", tier_name(run.meta.tier)},
              {"advisory", run.meta.advisory}};
+  if (!run.meta.extension.empty()) extra["extension"] = run.meta.extension;
   if (run.expected) {
     extra["expected"] = {{"outcome", conformance::outcome_name(run.expected->outcome)},
                          {"reason", run.expected->reason}};

@@ -134,6 +134,7 @@ void write_case(std::ostringstream& out, const CaseRun& run, const AdapterInfo& 
   property(out, indent, "level", level_name(run.meta.level));
   property(out, indent, "tier", tier_name(run.meta.tier));
   property(out, indent, "advisory", run.meta.advisory ? "true" : "false");
+  if (!run.meta.extension.empty()) property(out, indent, "extension", run.meta.extension);
   if (run.expected) {
     property(out, indent, "expected",
              std::string(conformance::outcome_name(run.expected->outcome)) + ": " + run.expected->reason);

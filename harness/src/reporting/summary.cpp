@@ -48,7 +48,9 @@ void print_findings(std::FILE* out, const RunRecord& record) {
     if (run.outcome == Outcome::pass || run.outcome == Outcome::unsupported) continue;
     if (!header) std::fprintf(out, "\nnot passed:\n");
     header = true;
-    std::string note = run.meta.advisory ? " (advisory)" : "";
+    std::string note = !run.meta.extension.empty() ? " (advisory: extension " + run.meta.extension + ")"
+                       : run.meta.advisory         ? " (advisory)"
+                                                   : "";
     if (run.expected && run.expected->outcome == run.outcome)
       note += " (expected: " + run.expected->reason + ")";
     std::fprintf(out, "  %-15s %s%s\n      %s\n", std::string(conformance::outcome_name(run.outcome)).c_str(),
