@@ -68,6 +68,14 @@ void wait_writable(int fd) {
   if (ready == 0) throw std::system_error(EAGAIN, std::generic_category(), "write: no room for 10 s");
 }
 
+bool readable_now(int fd) {
+  pollfd readable{fd, POLLIN, 0};
+  int ready;
+  while ((ready = ::poll(&readable, 1, 0)) < 0 && errno == EINTR) {
+  }
+  return ready == 1;
+}
+
 std::int64_t now_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())

@@ -52,6 +52,10 @@ void write_all(int fd, const void* data, std::size_t size);
 /// read); throws std::system_error.
 void wait_writable(int fd);
 
+/// Whether fd is readable now (data, the end of the stream, or a pending
+/// connection): an EAGAIN then was spurious, and the read worth retrying.
+bool readable_now(int fd);
+
 /// A monotonic clock in nanoseconds, for latency samples.
 std::int64_t now_ns() noexcept;
 

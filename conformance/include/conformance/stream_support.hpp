@@ -562,8 +562,9 @@ inline std::string read_available(int fd, bool& eof) {
     ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
     if (n > 0) {
       out.append(buffer, static_cast<std::size_t>(n));
-    } else if (n < 0 && errno == EINTR) {
-      continue;
+    } else if (n < 0 && (errno == EINTR ||
+                         ((errno == EAGAIN || errno == EWOULDBLOCK) && conformance::readable_now(fd)))) {
+      continue;  // a spurious failure: the data is still there
     } else {
       if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) eof = true;
       return out;
