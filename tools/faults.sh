@@ -37,7 +37,7 @@ for loop in $("$loopcert" --adapter "$adapter" --list-loops | cut -f1); do
   "$loopcert" --adapter "$adapter" --loop "$loop" --faults "$spec" | tee "$out"
   code=$?
   set -e
-  passed=$(sed -n 's/^total: *//p' "$out" | head -n 1)
+  passed=$(awk '/^total /{print $3 " of " $2 " cases passed"; exit}' "$out")
   verdict=$(tail -n 1 "$out" | sed -n 's/^verdict: //p')
   rm -f "$out"
   [ "$code" -eq 0 ] && [ -n "$verdict" ] || status=1
