@@ -8,8 +8,9 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 ADAPTER ?=
+FAULT_SEED ?= 1
 
-.PHONY: all bootstrap configure build test certify asan tsan sanitize bench lint format clean
+.PHONY: all bootstrap configure build test certify faults asan tsan sanitize bench lint format clean
 
 all: build
 
@@ -27,6 +28,11 @@ test: build
 
 certify: build
 	@sh tools/certify.sh $(BUILD_DIR) $(ADAPTER)
+
+# The kit on every poller and the checksum soak, under the fault shim
+# (EINTR, EAGAIN, short counts, EMFILE): FAULT_SEED=N changes the seed.
+faults: build
+	@sh tools/faults.sh $(BUILD_DIR) $(FAULT_SEED)
 
 # The tests under AddressSanitizer + UndefinedBehaviorSanitizer, and under
 # ThreadSanitizer, each in a build directory of its own.

@@ -1,6 +1,7 @@
 #include "conformance/fixtures.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -48,10 +49,31 @@ void write_all(int fd, const void* data, std::size_t size) {
   while (size > 0) {
     ssize_t n = ::write(fd, next, size);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      wait_writable(fd);
+      continue;
+    }
     if (n < 0) throw_errno("write");
     next += n;
     size -= static_cast<std::size_t>(n);
   }
+}
+
+void wait_writable(int fd) {
+  pollfd writable{fd, POLLOUT, 0};
+  int ready;
+  while ((ready = ::poll(&writable, 1, 10000)) < 0 && errno == EINTR) {
+  }
+  if (ready < 0) throw_errno("poll");
+  if (ready == 0) throw std::system_error(EAGAIN, std::generic_category(), "write: no room for 10 s");
+}
+
+bool readable_now(int fd) {
+  pollfd readable{fd, POLLIN, 0};
+  int ready;
+  while ((ready = ::poll(&readable, 1, 0)) < 0 && errno == EINTR) {
+  }
+  return ready == 1;
 }
 
 std::int64_t now_ns() noexcept {

@@ -122,8 +122,16 @@ inline std::uint16_t unused_port(int family = AF_INET) {
   return local_address(udp_socket(family).get()).port();
 }
 
+/// Sends one datagram from a non-blocking socket, waiting for room in its
+/// send buffer after EAGAIN.
 inline void send_datagram(int fd, std::string_view payload, const SocketAddress& to) {
-  if (::sendto(fd, payload.data(), payload.size(), 0, to.data(), to.size()) < 0) throw_errno("sendto");
+  while (::sendto(fd, payload.data(), payload.size(), 0, to.data(), to.size()) < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      conformance::wait_writable(fd);
+    } else if (errno != EINTR) {
+      throw_errno("sendto");
+    }
+  }
 }
 
 /// One datagram waiting on fd, if any (never blocks).

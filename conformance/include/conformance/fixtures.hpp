@@ -43,8 +43,18 @@ SocketPair socket_pair(bool nonblocking = true);
 /// Whether O_NONBLOCK is set on fd.
 bool is_nonblocking(int fd);
 
-/// Writes every byte or throws std::system_error.
+/// Writes every byte or throws std::system_error: retries EINTR and short
+/// writes, and on a non-blocking fd waits for room after EAGAIN.
 void write_all(int fd, const void* data, std::size_t size);
+
+/// Waits until a non-blocking fd has room again after EAGAIN from a write
+/// (at most 10 s, a safety net: the cases write little, to peers that
+/// read); throws std::system_error.
+void wait_writable(int fd);
+
+/// Whether fd is readable now (data, the end of the stream, or a pending
+/// connection): an EAGAIN then was spurious, and the read worth retrying.
+bool readable_now(int fd);
 
 /// A monotonic clock in nanoseconds, for latency samples.
 std::int64_t now_ns() noexcept;

@@ -98,8 +98,14 @@ inline UniqueFd connect_to(std::uint16_t port, std::uint32_t host = INADDR_LOOPB
 }
 
 /// accept() on a non-blocking listener: an invalid UniqueFd if nobody waits.
+/// A pending connection is accepted even when accept() fails spuriously
+/// (EINTR, EAGAIN) or is short of descriptors for a moment (a few tries).
 inline UniqueFd accept_from(const Listener& listener) {
-  return UniqueFd(::accept4(listener.fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+  for (int tries = 0; tries < 10; ++tries) {
+    UniqueFd fd(::accept4(listener.fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (fd || !conformance::readable_now(listener.fd.get())) return fd;
+  }
+  return UniqueFd();
 }
 
 /// Appends what a non-blocking fd has to `into`; returns false once the
@@ -112,8 +118,11 @@ inline bool drain(int fd, std::string& into) {
       into.append(buffer, static_cast<std::size_t>(n));
     } else if (n == 0) {
       return false;
+    } else if (errno == EINTR ||
+               ((errno == EAGAIN || errno == EWOULDBLOCK) && conformance::readable_now(fd))) {
+      continue;  // a spurious failure: the data is still there
     } else {
-      return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+      return errno == EAGAIN || errno == EWOULDBLOCK;
     }
   }
 }

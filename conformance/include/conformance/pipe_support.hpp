@@ -53,8 +53,9 @@ inline std::string read_available(int fd, bool& eof) {
     } else if (n == 0) {
       eof = true;
       return data;
-    } else if (errno != EINTR) {
-      return data;
+    } else if (errno != EINTR &&
+               !((errno == EAGAIN || errno == EWOULDBLOCK) && conformance::readable_now(fd))) {
+      return data;  // nothing more now (a spurious EAGAIN is retried)
     }
   }
 }

@@ -518,8 +518,12 @@ inline RawPair connect_raw(conformance::Context& ctx, pep3156::AbstractEventLoop
                              "127.0.0.1", ntohs(address.sin_port)),
       "create_connection() to a listening socket");
   // The connection is complete in the listener's backlog: accept() returns
-  // at once.
-  pair.peer.reset(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  // at once, unless interrupted (EINTR) or short of descriptors for a
+  // moment (EMFILE, ENFILE: a few more tries).
+  for (int tries = 0; !pair.peer && tries < 10; ++tries) {
+    pair.peer.reset(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (!pair.peer && errno != EINTR && errno != EMFILE && errno != ENFILE) break;
+  }
   if (!pair.peer) ctx.unresolved("accept() failed");
   run_until(
       ctx, loop, [&] { return client->made(); }, "connection_made() on a new connection");
@@ -558,8 +562,9 @@ inline std::string read_available(int fd, bool& eof) {
     ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
     if (n > 0) {
       out.append(buffer, static_cast<std::size_t>(n));
-    } else if (n < 0 && errno == EINTR) {
-      continue;
+    } else if (n < 0 && (errno == EINTR ||
+                         ((errno == EAGAIN || errno == EWOULDBLOCK) && conformance::readable_now(fd)))) {
+      continue;  // a spurious failure: the data is still there
     } else {
       if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) eof = true;
       return out;

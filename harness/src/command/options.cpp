@@ -37,6 +37,8 @@ run options:
   --budget P.S=V          latency budget, e.g. call_soon_dispatch.p99=50us (repeatable)
   --budget-file FILE      one budget per line
   --progress, --no-progress   the progress line on stderr (default: on a terminal)
+  --faults SPEC           run the case processes under the fault shim, e.g.
+                          seed=7,rate=0.05,kinds=eintr+eagain+short+emfile
 
 exit status: 0 conforming (or partially conforming, or with --expectations:
 every deviation expected), 1 not, 2 usage or adapter-load error.
@@ -126,6 +128,8 @@ Options parse_options(int argc, char** argv) {
       o.progress = true;
     } else if (arg == "--no-progress") {
       o.progress = false;
+    } else if (arg == "--faults") {
+      o.faults = value(arg);
     } else if (arg == "--allow-uncovered") {
       o.allow_uncovered_path = value(arg);
     } else if (arg == "--sources") {

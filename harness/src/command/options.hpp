@@ -39,6 +39,7 @@ struct Options {
   std::string expectations_path;  // --expectations
   Budgets budgets;                // --budget, --budget-file
   std::optional<bool> progress;   // --progress / --no-progress; default: stderr is a terminal
+  std::string faults;             // --faults SPEC: the case processes run under the fault shim
 
   std::string allow_uncovered_path;  // lint --allow-uncovered
   std::string case_sources_dir;      // lint --sources

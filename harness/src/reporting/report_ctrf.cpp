@@ -210,6 +210,7 @@ json ctrf_report(const RunRecord& record) {
       {"verdictReasons", reasons},
       {"clauses", clauses_json(record, filtered)},
       {"latency", latency}};
+  if (!record.faults.empty()) loopcert["faults"] = record.faults;
   if (record.gate) loopcert["gate"] = {{"green", record.gate->green}, {"problems", record.gate->problems}};
   return {{"reportFormat", "CTRF"},
           {"specVersion", "0.0.0"},

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "judging/expectations.hpp"
@@ -22,6 +23,8 @@ struct RunRecord {
   std::int64_t start_ms = 0;
   std::int64_t stop_ms = 0;
   const Registry* registry = nullptr;
+  /// The fault shim's configuration (--faults), empty when it was off.
+  std::string faults;
 };
 
 }  // namespace loopcert

@@ -89,6 +89,8 @@ void print_summary(std::FILE* out, const RunRecord& record) {
   std::fprintf(out, "declares: %s; embedded: %s; clock resolution: %g s\n\n",
                categories.empty() ? "no optional category" : categories.c_str(), caps.embedded ? "yes" : "no",
                caps.clock_resolution);
+  if (!record.faults.empty())
+    std::fprintf(out, "faults: the case processes ran under the fault shim (%s)\n\n", record.faults.c_str());
   print_table(out, record);
   print_findings(out, record);
   print_latency(out, record);

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <limits>
 #include <stdexcept>
+#include <string_view>
 #include <system_error>
 
 namespace loopcert {
@@ -95,6 +96,29 @@ struct Running {
   std::int64_t start_ms;
 };
 
+/// loopcert's environment with `extra`'s NAME=VALUE entries in place of the
+/// variables they name.
+std::vector<std::string> case_environment(const std::vector<std::string>& extra) {
+  std::vector<std::string> entries;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    bool replaced = std::any_of(extra.begin(), extra.end(), [&](const std::string& x) {
+      return entry.substr(0, entry.find('=') + 1) == std::string_view(x).substr(0, x.find('=') + 1);
+    });
+    if (!replaced) entries.emplace_back(entry);
+  }
+  entries.insert(entries.end(), extra.begin(), extra.end());
+  return entries;
+}
+
+/// Pointers to `strings`, null-terminated, as execve() takes them.
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  for (auto& s : strings) pointers.push_back(s.data());
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
 Running spawn(const PoolSettings& settings, std::size_t index, const std::string& case_id) {
   int results[2];
   int output[2];
@@ -102,9 +126,9 @@ Running spawn(const PoolSettings& settings, std::size_t index, const std::string
   make_pipe(output);
   std::vector<std::string> args = settings.command;
   args.insert(args.end(), {"--run-one", case_id, "--result-fd", std::to_string(results[1])});
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  std::vector<char*> argv = c_strings(args);
+  std::vector<std::string> environment = case_environment(settings.environment);
+  std::vector<char*> envp = c_strings(environment);
 
   pid_t pid = ::fork();
   if (pid < 0) throw_errno("fork");
@@ -116,7 +140,7 @@ Running spawn(const PoolSettings& settings, std::size_t index, const std::string
     ::dup2(output[1], 1);
     ::dup2(output[1], 2);
     ::fcntl(results[1], F_SETFD, 0);  // the result pipe survives exec
-    ::execv(argv[0], argv.data());
+    ::execve(argv[0], argv.data(), envp.data());
     const char message[] = "loopcert: cannot execute the case process\n";
     [[maybe_unused]] ssize_t ignored = ::write(2, message, sizeof message - 1);
     ::_exit(127);

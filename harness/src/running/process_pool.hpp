@@ -29,6 +29,9 @@ struct PoolSettings {
   /// The program and arguments that run one case; the pool appends
   /// "--run-one ID --result-fd N".
   std::vector<std::string> command;
+  /// NAME=VALUE entries the case processes get on top of loopcert's own
+  /// environment (replacing a variable of the same name).
+  std::vector<std::string> environment;
 };
 
 /// What one case process left behind.

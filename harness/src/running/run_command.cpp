@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -123,6 +124,21 @@ void judge(CaseRun& run, const ChildOutcome& child, double timeout_seconds) {
   }
 }
 
+namespace {
+/// The environment that puts a case process under the fault shim
+/// (harness/faults/), which is built next to loopcert: faults/ beside the
+/// executable. loopcert itself stays out of it: a run tests the loop, not
+/// the runner.
+std::vector<std::string> fault_environment(const std::string& spec, const std::string& loopcert) {
+  std::string shim = loopcert.substr(0, loopcert.rfind('/') + 1) + "faults/libloopcert_faults.so";
+  if (::access(shim.c_str(), R_OK) != 0)
+    throw UsageError("--faults needs the fault shim, not found at " + shim + " (build loopcert_faults)");
+  const char* preload = std::getenv("LD_PRELOAD");
+  std::string preloads = preload != nullptr && *preload != '\0' ? std::string(preload) + ":" + shim : shim;
+  return {"LD_PRELOAD=" + preloads, "PEP3156_FAULTS=" + spec};
+}
+}  // namespace
+
 int run_kit(const Options& options, const pep3156::Adapter& adapter, const std::string& library,
             std::vector<std::string> child_command) {
   const Registry& registry = Registry::embedded();
@@ -172,6 +188,10 @@ int run_kit(const Options& options, const pep3156::Adapter& adapter, const std::
                   : std::min(max_jobs(), static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   pool.timeout_seconds = options.timeout_seconds;
   pool.command = std::move(child_command);
+  if (!options.faults.empty()) {
+    pool.environment = fault_environment(options.faults, pool.command.front());
+    record.faults = options.faults;
+  }
   Progress progress(options.progress.value_or(::isatty(2) != 0), ::isatty(2) != 0, metas.size());
   for (const CaseRun& run : record.runs) {
     if (run.outcome == Outcome::unsupported) progress.finished(run);

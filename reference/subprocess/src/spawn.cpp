@@ -105,7 +105,11 @@ void close_between(unsigned low, unsigned high, int max_fd) {
 /// The child's end: errno through the error pipe, and exit.
 [[noreturn]] void fail(int error_pipe, Step step) noexcept {
   ChildFailure failure{step, errno};
-  [[maybe_unused]] ssize_t written = ::write(error_pipe, &failure, sizeof failure);
+  // A signal may interrupt the write (the parent's handlers are still in
+  // place): lost, the failure would pass for a successful exec
+  // (LOOP-SUBPROC-EXEC).
+  while (::write(error_pipe, &failure, sizeof failure) < 0 && errno == EINTR) {
+  }
   ::_exit(127);
 }
 
@@ -271,11 +275,19 @@ SpawnedChild spawn(const std::vector<std::string>& args, const SubprocessOptions
   pid_t pid = fork_child(plan, error_write.fd());
   error_write.reset();  // the child's copy is the only one left: it closes at exec
   for (Socket& end : child_ends) end.reset();
+  // A failed exec is an exception (LOOP-SUBPROC-EXEC): the child writes
+  // its failure in one write(), but read() may return it in pieces, so
+  // read to the end of the pipe (closed at exec) or of the record.
   ChildFailure failure;
-  ssize_t got;
-  while ((got = ::read(error_read.fd(), &failure, sizeof failure)) < 0 && errno == EINTR) {
+  auto* record = reinterpret_cast<char*>(&failure);
+  std::size_t got = 0;
+  while (got < sizeof failure) {
+    ssize_t n = ::read(error_read.fd(), record + got, sizeof failure - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
   }
-  if (got == static_cast<ssize_t>(sizeof failure)) {
+  if (got == sizeof failure) {
     reap_failed_child(pid);
     throw_errno(failure.error, describe(failure, program, options));
   }
