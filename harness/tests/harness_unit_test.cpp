@@ -14,6 +14,7 @@
 #include "judging/compare.hpp"
 #include "judging/expectations.hpp"
 #include "judging/verdict.hpp"
+#include "loopcert/adapter_loader.hpp"
 #include "registry/case_meta.hpp"
 #include "registry/lint.hpp"
 #include "registry/registry.hpp"
@@ -23,7 +24,6 @@
 #include "running/fd_table.hpp"
 #include "running/run_command.hpp"
 #include "running/wire.hpp"
-#include "loopcert/adapter_loader.hpp"
 
 using namespace loopcert;
 using conformance::CaseInfo;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <functional>
 #include <memory>
 #include <string>
@@ -53,9 +54,17 @@ class ReusedNumber {
 
   /// Checks that the fresh descriptor is still open and still the pipe's.
   void check_intact(std::string_view after) const {
-    bool intact = is_open_fd(number_) && ::write(number_, "x", 1) == 1;
+    // A signal may interrupt either call (or the fault shim may say it
+    // did): retried, since only a closed or foreign descriptor matters here.
+    auto retried = [](auto call) {
+      ssize_t n;
+      do n = call();
+      while (n == -1 && errno == EINTR);
+      return n;
+    };
     char got = 0;
-    intact = intact && ::read(read_end_.get(), &got, 1) == 1 && got == 'x';
+    bool intact = is_open_fd(number_) && retried([&] { return ::write(number_, "x", 1); }) == 1 &&
+                  retried([&] { return ::read(read_end_.get(), &got, 1); }) == 1 && got == 'x';
     CHECK_THAT(intact, str("the descriptor that took the freed number is intact ", after,
                            ": the loop closed its own only once"));
   }

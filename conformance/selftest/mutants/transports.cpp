@@ -27,6 +27,11 @@ using namespace pep3156;
 template <class Pair, class Map>
 Future<Pair> mapped(AbstractEventLoop& loop, const Future<Pair>& inner, Map map) {
   Future<Pair> outer(loop);
+  // Cancelling the caller's Future cancels the loop's, as a faithful wrapper
+  // must: otherwise the loop would go on with a connection nobody awaits.
+  outer.add_done_callback([inner](Future<Pair> done) mutable {
+    if (done.cancelled()) inner.cancel();
+  });
   inner.add_done_callback([outer, map](Future<Pair> done) mutable {
     if (done.cancelled()) {
       outer.cancel();
