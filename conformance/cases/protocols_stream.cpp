@@ -285,7 +285,9 @@ LOOPCERT_CASE("protocols.eof_received.default_returns_false", clauses("PROTO-EOF
 
 LOOPCERT_CASE("protocols.eof_received.tls_return_value_ignored", clauses("PROTO-EOF-TLS-IGNORED")) {
   // Over TLS the transport closes at the end of the stream even when
-  // eof_received() returns true (TLS cannot half-close).
+  // eof_received() returns true: the PEP ignores the return value there,
+  // since TLS closes the connection on a "closure alert" (whether a TLS
+  // transport can send one with write_eof() is another matter, D-NET-5).
   net_support::TestPki pki(ctx);
   auto loop = ctx.new_loop();
   auto client = std::make_shared<RecordingProtocol>();
