@@ -6,7 +6,10 @@ namespace {
 const pep3156::Adapter* chosen = nullptr;
 }
 
-void set_adapter(const pep3156::Adapter& adapter) { chosen = &adapter; }
+void set_adapter(const pep3156::Adapter& adapter) {
+  chosen = &adapter;
+  if (adapter.prepare_process != nullptr) adapter.prepare_process();
+}
 
 const pep3156::Adapter& adapter() { return *chosen; }
 

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <pep3156/adapter.hpp>
 #include <sstream>
 #include <string>
 
@@ -202,7 +203,10 @@ TEST_CASE("usage and adapter-load errors exit with status 2 and say what is wron
 
   Result wrong = loopcert("--adapter '" + env("LOOPCERT_WRONG_VERSION") + "'");
   CHECK(wrong.status == 2);
-  CHECK(has(wrong.err, "was built against adapter contract version 2, but this loopcert speaks version 1"));
+  CHECK(has(wrong.err, "was built against adapter contract version " +
+                           std::to_string(pep3156::kAdapterContractVersion + 1) +
+                           ", but this loopcert speaks version " +
+                           std::to_string(pep3156::kAdapterContractVersion)));
 
   Result no_loop = loopcert(testloop() + "--loop nosuch");
   CHECK(no_loop.status == 2);

@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
+#include <string>
 
 #include "pep3156/exception_context.hpp"
+#include "pep3156/policy.hpp"
 #include "per_thread_recycling_allocator.hpp"
 
 namespace pep3156::reference {
@@ -48,6 +51,9 @@ std::optional<nanoseconds> BaseEventLoop::compute_timeout() {
 }
 
 void BaseEventLoop::move_due_timers_to_ready() {
+  // A library's timers (schedule_expired_timer() keeps them in deadline order).
+  for (auto& timer : expired_) ready_.push_back(std::move(timer));
+  expired_.clear();
   // LOOP-CALLLATER-ONCE: a timer is due when time() has reached its
   // deadline, with no tolerance, so no timer ever runs early (asyncio
   // grants a clock-resolution tolerance; we need none).
@@ -146,12 +152,35 @@ void BaseEventLoop::close() {
   while (waking_ > 0) std::this_thread::yield();
   ready_.clear();
   timers_.clear();
+  expired_.clear();
   close_io();
   shutdown_default_executor();  // LOOP-CLOSE-RELEASES
 }
 
 void BaseEventLoop::check_open(const char* method) const {
   if (closed_) throw RuntimeError(std::string(method) + ": the event loop is closed");
+}
+
+void BaseEventLoop::check_fd(int fd) {
+  if (fd < 0) throw ValueError("invalid file descriptor " + std::to_string(fd));
+}
+
+void BaseEventLoop::check_signal(int sig) {
+  // sigfillset() leaves out the signals glibc reserves for its threads
+  // (32 and 33); sigismember() rejects numbers that are not signals.
+  sigset_t valid;
+  sigfillset(&valid);
+  if (sig <= 0 || sig >= NSIG || sigismember(&valid, sig) != 1) {
+    throw ValueError("invalid signal number " + std::to_string(sig));
+  }
+  if (sig == SIGKILL || sig == SIGSTOP) {
+    throw ValueError("signal " + std::to_string(sig) + " cannot be caught");
+  }
+}
+
+void BaseEventLoop::check_main_thread(const char* method) {
+  if (!is_main_thread())
+    throw RuntimeError(std::string(method) + ": signals are handled on the main thread only");
 }
 
 // --- Callbacks -------------------------------------------------------------------
@@ -203,6 +232,15 @@ Handle BaseEventLoop::call_soon_threadsafe(Callback callback) {
     --waking_;
   }
   return Handle(std::move(handle));
+}
+
+void BaseEventLoop::schedule_expired_timer(std::shared_ptr<TimerHandleState> timer) {
+  // Earliest deadline first, as the heap gives the loop's own timers; after
+  // the timers of the same deadline, whose order the PEP leaves open
+  // (LOOP-CALLLATER-SAME-TIME-UNORDERED), so a tie keeps the library's.
+  auto later = std::upper_bound(expired_.begin(), expired_.end(), timer->when(),
+                                [](double when, const auto& other) { return when < other->when(); });
+  expired_.insert(later, std::move(timer));
 }
 
 bool BaseEventLoop::take_threadsafe_callbacks() {

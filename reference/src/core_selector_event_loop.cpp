@@ -7,27 +7,15 @@
 #include <system_error>
 
 #include "pep3156/exception_context.hpp"
-#include "pep3156/policy.hpp"
 #include "signal_handlers.hpp"
 
 namespace pep3156::reference {
 
 namespace {
-void check_fd(int fd) {
-  if (fd < 0) throw ValueError("invalid file descriptor " + std::to_string(fd));
-}
-
 [[noreturn]] void no_networking(const char* method) {
   throw NotImplementedError(
       std::string(method) +
       ": CoreSelectorEventLoop has no networking; use SelectorEventLoop (reference/full)");
-}
-
-void check_main_thread(const char* method) {
-  // LOOP-SIGNAL-RUNTIMEERROR: signals are per process, so only the main
-  // thread's loop handles them (as in asyncio).
-  if (!is_main_thread())
-    throw RuntimeError(std::string(method) + ": signals are handled on the main thread only");
 }
 }  // namespace
 
@@ -211,7 +199,7 @@ void CoreSelectorEventLoop::forget_closed_fd(int fd) {
 // --- Signals ---------------------------------------------------------------------------
 
 void CoreSelectorEventLoop::add_signal_handler(int sig, Callback callback) {
-  SignalHandlers::check_signal(sig);
+  check_signal(sig);
   check_open("add_signal_handler()");
   check_main_thread("add_signal_handler()");
   if (!signals_) {
@@ -227,7 +215,7 @@ void CoreSelectorEventLoop::add_signal_handler(int sig, Callback callback) {
 }
 
 bool CoreSelectorEventLoop::remove_signal_handler(int sig) {
-  SignalHandlers::check_signal(sig);
+  check_signal(sig);
   if (is_closed()) return false;
   check_main_thread("remove_signal_handler()");
   return signals_ && signals_->remove(sig);

@@ -58,19 +58,6 @@ SignalHandlers::~SignalHandlers() {
   ::close(write_fd_);
 }
 
-void SignalHandlers::check_signal(int sig) {
-  // sigfillset() leaves out the signals glibc reserves for its threads
-  // (32 and 33); sigismember() rejects numbers that are not signals.
-  sigset_t valid;
-  sigfillset(&valid);
-  if (sig <= 0 || sig >= NSIG || sigismember(&valid, sig) != 1) {
-    throw ValueError("invalid signal number " + std::to_string(sig));
-  }
-  if (sig == SIGKILL || sig == SIGSTOP) {
-    throw ValueError("signal " + std::to_string(sig) + " cannot be caught");
-  }
-}
-
 void SignalHandlers::add(int sig, std::shared_ptr<HandleState> handle) {
   int owner = -1;
   if (!owners.pipe_of[sig].compare_exchange_strong(owner, write_fd_) && owner != write_fd_) {

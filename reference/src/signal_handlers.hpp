@@ -34,11 +34,6 @@ class SignalHandlers {
   SignalHandlers(const SignalHandlers&) = delete;
   SignalHandlers& operator=(const SignalHandlers&) = delete;
 
-  /// ValueError unless `sig` is a valid signal number that can be caught
-  /// (not SIGKILL or SIGSTOP, nor the ones the C library reserves)
-  /// (LOOP-SIGNAL-VALUEERROR).
-  static void check_signal(int sig);
-
   /// The pipe's read end, for the loop to watch.
   int read_fd() const noexcept { return read_fd_; }
 

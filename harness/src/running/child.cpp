@@ -50,6 +50,8 @@ int run_one_case(std::string_view case_id, const pep3156::Adapter& adapter, doub
   // PEP3156_DEBUG itself before it makes a loop (decision D-ERR-4).
   ::unsetenv("PEP3156_DEBUG");
   PipeSink sink(result_fd);
+  // What the library opens once per process is not the case's to release.
+  if (adapter.prepare_process != nullptr) adapter.prepare_process();
   FdTable before = snapshot_fds();
   conformance::Context ctx(adapter, conformance::ContextSettings{watchdog_seconds}, sink);
   ctx.execute(info->body);

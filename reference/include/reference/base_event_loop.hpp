@@ -93,12 +93,34 @@ class BaseEventLoop : public AbstractEventLoop {
   /// signal callbacks are Handles that run again each time they fire.
   void schedule(std::shared_ptr<HandleState> handle) { ready_.push_back(std::move(handle)); }
 
+  /// For a loop whose timers are its library's (an adapter overrides
+  /// call_at() to arm one): the library's expiry hands the handle here
+  /// instead of running it. The timers that expire during one poll_for_io()
+  /// join the ready queue in deadline order, whatever order the library
+  /// fired them in (libuv fires two timers of one millisecond in the order
+  /// they were started), and run in step 5 like every other callback.
+  void schedule_expired_timer(std::shared_ptr<TimerHandleState> timer);
+
   /// Moves the callbacks other threads posted into the ready queue; false
   /// if there were none.
   bool take_threadsafe_callbacks();
 
   /// RuntimeError naming `method` if the loop is closed.
   void check_open(const char* method) const;
+
+  // The argument checks of the optional categories, the same for every
+  // loop kind, whatever watches the fds and signals.
+
+  /// ValueError for a negative fd (add_reader() and friends).
+  static void check_fd(int fd);
+  /// ValueError unless `sig` is a valid signal number that can be caught:
+  /// not SIGKILL or SIGSTOP (D-SIG-1), nor one the C library reserves
+  /// (LOOP-SIGNAL-VALUEERROR).
+  static void check_signal(int sig);
+  /// RuntimeError naming `method` off the main thread: signals belong to
+  /// the process, so only the main thread's loop handles them
+  /// (LOOP-SIGNAL-RUNTIMEERROR, as in asyncio).
+  static void check_main_thread(const char* method);
 
  private:
   void run_once();
@@ -112,6 +134,7 @@ class BaseEventLoop : public AbstractEventLoop {
 
   ReadyQueue ready_;
   TimerQueue timers_;
+  std::vector<std::shared_ptr<TimerHandleState>> expired_;  // see schedule_expired_timer()
   bool running_ = false;
   bool stopping_ = false;
   // The thread running the loop (no thread while stopped), for debug mode's

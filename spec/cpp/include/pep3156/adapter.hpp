@@ -31,7 +31,7 @@ namespace pep3156 {
 
 /// Bumped whenever AbstractEventLoop, the vocabulary or this struct changes
 /// in a way that breaks a compiled adapter.
-inline constexpr int kAdapterContractVersion = 1;
+inline constexpr int kAdapterContractVersion = 2;
 
 struct Adapter {
   /// Must be kAdapterContractVersion of the headers the adapter was built with.
@@ -47,6 +47,12 @@ struct Adapter {
   /// Optional: the loop's own policy; null means DefaultEventLoopPolicy over
   /// make_loop.
   std::shared_ptr<AbstractEventLoopPolicy> (*make_policy)() = nullptr;
+  /// Optional: called once per process, before anything else of the
+  /// adapter and before the kit notes which descriptors are open, for what
+  /// a library opens once per process and keeps until exit (libuv's signal
+  /// pipe). What it opens is not a leak; what make_loop() opens and close()
+  /// does not release is. null: nothing to prepare.
+  void (*prepare_process)() = nullptr;
 };
 
 struct AdapterList {
