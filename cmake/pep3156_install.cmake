@@ -57,6 +57,13 @@ function(pep3156_install_headers include_dir)
   install(DIRECTORY ${include_dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")
 endfunction()
 
+# An adapter library loopcert and loopbench load (harness/adapters/), in
+# lib/pep3156/adapters/: `loopcert --adapter PREFIX/lib/pep3156/adapters/lib<target>.so`.
+function(pep3156_install_adapter target)
+  pep3156_install_rpath(${target} ${PEP3156_INSTALL_ADAPTERDIR})
+  install(TARGETS ${target} LIBRARY DESTINATION ${PEP3156_INSTALL_ADAPTERDIR})
+endfunction()
+
 # A program of the package, in bin/: exported as pep3156::<target>, so a
 # project can run the installed one from its own tests
 # (add_test(... COMMAND pep3156::loopcert --adapter ...)).

@@ -18,6 +18,8 @@
 #    line from `pkg-config pep3156-reference` and certifies it with the
 #    installed loopcert on the networking suites, then once under --faults,
 #    which must find the installed shim.
+# 4. Runs the installed loopbench once, which must load the installed
+#    reference adapter.
 # Each run must print "verdict: conforming" (ctest -V puts "1: " before it).
 set -eu
 build_dir=$(cd "$1" && pwd)
@@ -85,3 +87,10 @@ adapter=$work/libreference_poll_adapter.so
 # shellcheck disable=SC2086
 certify pkg-config-module "$loopcert" --adapter "$adapter" -j2 --no-progress $networking
 certify pkg-config-faults "$loopcert" --adapter "$adapter" -j2 --no-progress --faults seed=1 --category sockets
+
+echo "== the installed loopbench runs the installed reference adapter by default"
+"$prefix/bin/loopbench" --benchmark_min_time=0.001 "--benchmark_filter=^wake_up/loop" >"$work/loopbench.txt" 2>&1
+grep "^adapter_library: $prefix/" "$work/loopbench.txt" || {
+  cat "$work/loopbench.txt"
+  exit 1
+}
