@@ -2,29 +2,35 @@
 # The install_out_of_tree_adapter test: what a user of the installed package
 # does, from a build of this repository.
 #
-#   sh tools/test_install.sh BUILD_DIR WORK_DIR CXX
+#   sh tools/test_install.sh BUILD_DIR WORK_DIR CXX [FLAGS]
+#
+# FLAGS: compiler flags for the example's builds, compiling and linking
+# (a sanitizer build's -fsanitize=...).
 #
 # 1. `cmake --install BUILD_DIR` into a scratch prefix, then moves the
 #    prefix: nothing installed may depend on where it was installed (RPATHs
 #    are $ORIGIN-relative, the CMake package and the .pc files find their
 #    prefix from where they lie, loopcert finds its fault shim from its own).
-# 2. Copies examples/adapter out of the source tree and builds it against
+# 2. Compiles every installed header (one file including them all) with
+#    the prefix's include/ alone: none includes a header left uninstalled.
+# 3. Copies examples/adapter out of the source tree and builds it against
 #    the prefix with find_package(pep3156): the adapter module and the
 #    static-route binary. The installed loopcert (the example's ctest
 #    `certify`, pep3156::loopcert) certifies the module on the whole kit;
 #    the static-route binary runs the networking suites.
-# 3. Checks every .pc file (its Requires resolve, its -l flags name
+# 4. Checks every .pc file (its Requires resolve, its -l flags name
 #    installed libraries), builds the adapter again with a bare compiler
 #    line from `pkg-config pep3156-reference` and certifies it with the
 #    installed loopcert on the networking suites, then once under --faults,
 #    which must find the installed shim.
-# 4. Runs the installed loopbench once, which must load the installed
+# 5. Runs the installed loopbench once, which must load the installed
 #    reference adapter.
 # Each run must print "verdict: conforming" (ctest -V puts "1: " before it).
 set -eu
 build_dir=$(cd "$1" && pwd)
 work=$2
 cxx=$3
+flags=${4:-}
 source_dir=$(cd "$(dirname "$0")/.." && pwd)
 # Where a wrong link line or a missing library shows first: every suite
 # that opens sockets, pipes or processes, TLS included (connections, servers).
@@ -52,8 +58,15 @@ prefix=$work/prefix
 loopcert=$prefix/bin/loopcert
 cp -R "$source_dir/examples/adapter" "$work/source"
 
+echo "== every installed header finds what it includes in the prefix"
+(cd "$prefix/include" && find . -name '*.hpp' | sort | sed 's|^\./\(.*\)|#include "\1"|') >"$work/all_headers.cpp"
+# shellcheck disable=SC2086 # $flags is a list of flags
+"$cxx" $flags -std=c++20 -Wall -Wextra -Werror -fsyntax-only -I"$prefix/include" "$work/all_headers.cpp"
+echo "$(wc -l <"$work/all_headers.cpp") headers"
+
 echo "== find_package(pep3156): the adapter module and the static route"
-cmake -S "$work/source" -B "$work/with-cmake" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER="$cxx" >/dev/null
+cmake -S "$work/source" -B "$work/with-cmake" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER="$cxx" \
+  -DCMAKE_CXX_FLAGS="$flags" >/dev/null
 cmake --build "$work/with-cmake" -j2 >/dev/null
 certify cmake-module ctest --test-dir "$work/with-cmake" -R "^certify$" -V
 # shellcheck disable=SC2086 # $networking is a list of arguments
@@ -81,8 +94,8 @@ adapter=$work/libreference_poll_adapter.so
 # The .pc files give include and library paths; where to find the
 # libraries at run time is the user's choice: here an RPATH.
 # --no-undefined: the link line pkg-config gives is complete.
-# shellcheck disable=SC2046 # pkg-config's output is a list of flags
-"$cxx" -std=c++20 -Wall -Wextra -Werror -shared -fPIC -o "$adapter" "$work/source/reference_poll_adapter.cpp" \
+# shellcheck disable=SC2046,SC2086 # pkg-config's output and $flags are lists of flags
+"$cxx" $flags -std=c++20 -Wall -Wextra -Werror -shared -fPIC -o "$adapter" "$work/source/reference_poll_adapter.cpp" \
   $(pkg-config --cflags --libs pep3156-reference) -Wl,--no-undefined -Wl,-rpath,"$libdir"
 # shellcheck disable=SC2086
 certify pkg-config-module "$loopcert" --adapter "$adapter" -j2 --no-progress $networking
