@@ -1,6 +1,8 @@
 # The front door. On a fresh Debian 12 machine:
 #   make certify   install what is missing, build, certify the reference loop
 #   make test      install what is missing, build, run every test
+#   make install   build, then install headers, libraries, loopcert and the
+#                  CMake and pkg-config packages under PREFIX (/usr/local)
 # Every target runs tools/bootstrap.sh first; it does nothing when the
 # packages are present.
 
@@ -9,8 +11,9 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 ADAPTER ?=
 FAULT_SEED ?= 1
+PREFIX ?= /usr/local
 
-.PHONY: all bootstrap configure build test certify faults asan tsan sanitize bench lint format clean
+.PHONY: all bootstrap configure build test install certify faults asan tsan sanitize bench lint format clean
 
 all: build
 
@@ -25,6 +28,9 @@ build: configure
 
 test: build
 	@ctest --test-dir $(BUILD_DIR) -j $(JOBS) --output-on-failure
+
+install: build
+	@cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 certify: build
 	@sh tools/certify.sh $(BUILD_DIR) $(ADAPTER)

@@ -5,7 +5,9 @@
 //
 //   loopbench [--adapter LIB.so] [--loop NAME] [--list-loops] [--benchmark_...]
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,7 +23,8 @@ const char* const kUsage =
     R"(usage: loopbench [--adapter LIB.so] [--loop NAME] [--list-loops] [benchmark flags]
 
   --adapter LIB.so  a shared library exporting pep3156_adapters()
-                    (default: the reference loop's adapter of this build,
+                    (default: the reference loop's adapter, installed
+                    beside an installed loopbench, else of this build:
                     )" LOOPBENCH_DEFAULT_ADAPTER R"()
   --loop NAME       which of its loops (default: the first it lists)
   --list-loops      print the library's loops and exit
@@ -37,8 +40,22 @@ void print_usage() {
   benchmark::PrintDefaultHelp();
 }
 
+/// The reference loop's adapter: an installed loopbench finds the installed
+/// one from its own folder (LOOPBENCH_INSTALLED_ADAPTER, the way from bin/);
+/// in the build tree, where that is not, the one of this build.
+std::string default_adapter() {
+  char self[PATH_MAX];
+  ssize_t length = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (length > 0) {
+    std::string folder(self, static_cast<std::size_t>(length));
+    std::string installed = folder.substr(0, folder.rfind('/') + 1) + LOOPBENCH_INSTALLED_ADAPTER;
+    if (::access(installed.c_str(), R_OK) == 0) return installed;
+  }
+  return LOOPBENCH_DEFAULT_ADAPTER;
+}
+
 struct Options {
-  std::string adapter_path = LOOPBENCH_DEFAULT_ADAPTER;
+  std::string adapter_path = default_adapter();
   std::string loop_name;
   bool list_loops = false;
   long iterations = 0;

@@ -125,14 +125,24 @@ void judge(CaseRun& run, const ChildOutcome& child, double timeout_seconds) {
 }
 
 namespace {
-/// The environment that puts a case process under the fault shim
-/// (harness/faults/), which is built next to loopcert: faults/ beside the
-/// executable. loopcert itself stays out of it: a run tests the loop, not
-/// the runner.
+/// The fault shim (harness/faults/): built in faults/ beside the loopcert
+/// executable, installed in LOOPCERT_INSTALLED_FAULTS_DIR from bin/ (the
+/// package's lib/pep3156/faults/). Throws UsageError naming both places.
+std::string fault_shim(const std::string& loopcert) {
+  const std::string folder = loopcert.substr(0, loopcert.rfind('/') + 1);
+  const std::string built = folder + "faults/libloopcert_faults.so";
+  const std::string installed = folder + LOOPCERT_INSTALLED_FAULTS_DIR "/libloopcert_faults.so";
+  for (const std::string& shim : {built, installed}) {
+    if (::access(shim.c_str(), R_OK) == 0) return shim;
+  }
+  throw UsageError("--faults needs the fault shim, not found at " + built + " nor " + installed +
+                   " (build loopcert_faults)");
+}
+
+/// The environment that puts a case process under the fault shim. loopcert
+/// itself stays out of it: a run tests the loop, not the runner.
 std::vector<std::string> fault_environment(const std::string& spec, const std::string& loopcert) {
-  std::string shim = loopcert.substr(0, loopcert.rfind('/') + 1) + "faults/libloopcert_faults.so";
-  if (::access(shim.c_str(), R_OK) != 0)
-    throw UsageError("--faults needs the fault shim, not found at " + shim + " (build loopcert_faults)");
+  const std::string shim = fault_shim(loopcert);
   const char* preload = std::getenv("LD_PRELOAD");
   std::string preloads = preload != nullptr && *preload != '\0' ? std::string(preload) + ":" + shim : shim;
   return {"LD_PRELOAD=" + preloads, "PEP3156_FAULTS=" + spec};
