@@ -46,6 +46,9 @@ LibevCoreLoop::~LibevCoreLoop() {
 // --- Steps 2 and 3 of an iteration --------------------------------------------------
 
 void LibevCoreLoop::poll_for_io(std::optional<nanoseconds> timeout) {
+  // An fd closed behind our back would abort libev (see
+  // forget_changed_fds_closed()); its report is then ready to run.
+  if (forget_changed_fds_closed()) timeout = nanoseconds::zero();
   // One libev iteration. Its watchers' callbacks (on_*() below) only queue
   // Handles, which run in step 5, after ev_run() has returned.
   if (timeout == nanoseconds::zero()) {

@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "reference/base_event_loop.hpp"
 #include "reference/readiness_transports.hpp"
@@ -94,6 +95,7 @@ class LibevCoreLoop : public pep3156::reference::BaseEventLoop {
   void watch(IoWatches& watches, int fd, int direction, Callback callback);
   bool unwatch(IoWatches& watches, int fd) noexcept;
   void forget_closed_fd(int fd);
+  bool forget_changed_fds_closed();
   bool remove_signal(int sig) noexcept;
 
   struct ev_loop* loop_;
@@ -102,6 +104,7 @@ class LibevCoreLoop : public pep3156::reference::BaseEventLoop {
   std::unordered_map<LibevTimer*, std::shared_ptr<LibevTimer>> armed_timers_;
   IoWatches readers_;
   IoWatches writers_;
+  std::vector<int> changed_fds_;  // fds whose watchers libev must tell the kernel about
   std::unordered_map<int, std::unique_ptr<Watch<ev_signal>>> signals_;
 };
 

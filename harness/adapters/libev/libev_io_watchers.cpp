@@ -6,10 +6,21 @@
 // copy already queued does not run (LOOP-IO-ADD-REPLACES). libev never
 // changes an fd's flags and never closes it.
 //
-// An fd closed while watched: libev finds out when it next tells the
-// kernel (epoll_ctl() EBADF, poll()'s POLLNVAL, select()'s EBADF), stops
-// every watcher of the fd and fires them with EV_ERROR (ev.c fd_kill()).
-// The loop then drops the fd and reports it, as the reference loop does.
+// An fd closed while watched (the caller's mistake, D-IO-2): libev 4.33
+// aborts the process when the kernel tells it so, with assert()s Debian's
+// build keeps: epoll_ctl()'s EBADF when libev (re)registers the fd
+// ("libev: I/O watcher with invalid fd found in epoll_ctl", ev_epoll.c:134)
+// and poll()'s POLLNVAL ("libev: poll found invalid fd in poll set",
+// ev_poll.c:121). Only select() survives it: libev stops every watcher of
+// the fd and fires them with EV_ERROR (ev.c fd_ebadf(), fd_kill()). So
+// before each ev_run() the loop checks the fds whose watchers changed since
+// the last one, which are those libev is about to hand to the kernel, and
+// drops a closed one itself; EV_ERROR is handled the same way. An fd closed
+// after libev has polled it is dropped silently by epoll; on poll() it
+// still aborts (checking every fd before every poll would cost a syscall
+// per fd per iteration).
+#include <fcntl.h>
+
 #include <cerrno>
 #include <string>
 #include <system_error>
@@ -54,6 +65,7 @@ void LibevCoreLoop::watch(IoWatches& watches, int fd, int direction, Callback ca
   ev_io_init(&watch->watcher, &on_io, fd, direction);
   watch->watcher.data = watch.get();
   ev_io_start(loop_, &watch->watcher);
+  changed_fds_.push_back(fd);
 }
 
 bool LibevCoreLoop::unwatch(IoWatches& watches, int fd) noexcept {
@@ -64,7 +76,21 @@ bool LibevCoreLoop::unwatch(IoWatches& watches, int fd) noexcept {
   ev_io_stop(loop_, &it->second->watcher);
   it->second->handle->cancel();
   watches.erase(it);
+  // The other direction's watcher, if any, makes libev re-register fd.
+  if (readers_.contains(fd) || writers_.contains(fd)) changed_fds_.push_back(fd);
   return true;
+}
+
+bool LibevCoreLoop::forget_changed_fds_closed() {
+  bool forgot = false;
+  for (int fd : std::exchange(changed_fds_, {})) {
+    bool watched = readers_.contains(fd) || writers_.contains(fd);
+    if (watched && fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+      forget_closed_fd(fd);
+      forgot = true;
+    }
+  }
+  return forgot;
 }
 
 void LibevCoreLoop::on_io(struct ev_loop* loop, ev_io* watcher, int revents) {
