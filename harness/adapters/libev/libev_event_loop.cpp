@@ -65,7 +65,7 @@ void LibevCoreLoop::poll_for_io(std::optional<nanoseconds> timeout) {
   ev_timer_stop(loop_, &wait_bound_);
 }
 
-void LibevCoreLoop::on_wake_up(struct ev_loop* loop, ev_async*, int) {
+void LibevCoreLoop::on_wake_up(struct ev_loop* loop, ev_async*, int) noexcept {
   // libev clears the async's "sent" flag before it calls us, so a post
   // made from here on sends again: taking the posts after is safe
   // (BaseEventLoop::wake_up()'s contract).
@@ -95,7 +95,7 @@ TimerHandle LibevCoreLoop::call_at(double when, Callback callback) {
   return TimerHandle(std::move(timer));
 }
 
-void LibevCoreLoop::on_timer(struct ev_loop* loop, ev_timer* watcher, int) {
+void LibevCoreLoop::on_timer(struct ev_loop* loop, ev_timer* watcher, int) noexcept {
   auto& self = *static_cast<LibevCoreLoop*>(ev_userdata(loop));
   auto armed = self.armed_timers_.extract(static_cast<LibevTimer*>(watcher->data));
   // libev fires the timers due in one iteration in its own order; the base

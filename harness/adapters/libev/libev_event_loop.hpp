@@ -86,10 +86,13 @@ class LibevCoreLoop : public pep3156::reference::BaseEventLoop {
   void wake_up() noexcept override;
   void close_io() noexcept override;
 
-  static void on_timer(struct ev_loop* loop, ev_timer* watcher, int revents);
-  static void on_wake_up(struct ev_loop* loop, ev_async* watcher, int revents);
-  static void on_io(struct ev_loop* loop, ev_io* watcher, int revents);
-  static void on_signal(struct ev_loop* loop, ev_signal* watcher, int revents);
+  // libev's watcher callbacks. noexcept: they only queue Handles, and if
+  // that ever threw (bad_alloc), unwinding through ev_run()'s C frames
+  // would be undefined; terminating is not.
+  static void on_timer(struct ev_loop* loop, ev_timer* watcher, int revents) noexcept;
+  static void on_wake_up(struct ev_loop* loop, ev_async* watcher, int revents) noexcept;
+  static void on_io(struct ev_loop* loop, ev_io* watcher, int revents) noexcept;
+  static void on_signal(struct ev_loop* loop, ev_signal* watcher, int revents) noexcept;
 
   void disarm(LibevTimer& timer) noexcept;
   void watch(IoWatches& watches, int fd, int direction, Callback callback);

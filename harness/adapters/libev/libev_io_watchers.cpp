@@ -93,7 +93,7 @@ bool LibevCoreLoop::forget_changed_fds_closed() {
   return forgot;
 }
 
-void LibevCoreLoop::on_io(struct ev_loop* loop, ev_io* watcher, int revents) {
+void LibevCoreLoop::on_io(struct ev_loop* loop, ev_io* watcher, int revents) noexcept {
   auto& self = *static_cast<LibevCoreLoop*>(ev_userdata(loop));
   if (revents & EV_ERROR) {
     self.forget_closed_fd(watcher->fd);  // frees `watcher`: nothing after this

@@ -65,7 +65,7 @@ bool LibevCoreLoop::remove_signal(int sig) noexcept {
   return true;
 }
 
-void LibevCoreLoop::on_signal(struct ev_loop* loop, ev_signal* watcher, int) {
+void LibevCoreLoop::on_signal(struct ev_loop* loop, ev_signal* watcher, int) noexcept {
   static_cast<LibevCoreLoop*>(ev_userdata(loop))
       ->schedule(static_cast<Watch<ev_signal>*>(watcher->data)->handle);
 }
