@@ -47,8 +47,8 @@ LibevCoreLoop::~LibevCoreLoop() {
 
 void LibevCoreLoop::poll_for_io(std::optional<nanoseconds> timeout) {
   // An fd closed behind our back would abort libev (see
-  // forget_changed_fds_closed()); its report is then ready to run.
-  if (forget_changed_fds_closed()) timeout = nanoseconds::zero();
+  // forget_closed_fds()); its report is then ready to run.
+  if (forget_closed_fds()) timeout = nanoseconds::zero();
   // One libev iteration. Its watchers' callbacks (on_*() below) only queue
   // Handles, which run in step 5, after ev_run() has returned.
   if (timeout == nanoseconds::zero()) {

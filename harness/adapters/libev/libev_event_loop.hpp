@@ -98,7 +98,7 @@ class LibevCoreLoop : public pep3156::reference::BaseEventLoop {
   void watch(IoWatches& watches, int fd, int direction, Callback callback);
   bool unwatch(IoWatches& watches, int fd) noexcept;
   void forget_closed_fd(int fd);
-  bool forget_changed_fds_closed();
+  bool forget_closed_fds();
   bool remove_signal(int sig) noexcept;
 
   struct ev_loop* loop_;

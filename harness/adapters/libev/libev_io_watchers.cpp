@@ -10,15 +10,15 @@
 // aborts the process when the kernel tells it so, with assert()s Debian's
 // build keeps: epoll_ctl()'s EBADF when libev (re)registers the fd
 // ("libev: I/O watcher with invalid fd found in epoll_ctl", ev_epoll.c:134)
-// and poll()'s POLLNVAL ("libev: poll found invalid fd in poll set",
-// ev_poll.c:121). Only select() survives it: libev stops every watcher of
-// the fd and fires them with EV_ERROR (ev.c fd_ebadf(), fd_kill()). So
-// before each ev_run() the loop checks the fds whose watchers changed since
-// the last one, which are those libev is about to hand to the kernel, and
-// drops a closed one itself; EV_ERROR is handled the same way. An fd closed
-// after libev has polled it is dropped silently by epoll; on poll() it
-// still aborts (checking every fd before every poll would cost a syscall
-// per fd per iteration).
+// and poll()'s POLLNVAL for any fd in the set ("libev: poll found invalid
+// fd in poll set", ev_poll.c:121). select() survives it: libev stops every
+// watcher of the fd and fires them with EV_ERROR (ev.c fd_ebadf(),
+// fd_kill()). epoll forgets a closed fd by itself, and libev only calls
+// epoll_ctl() for fds whose watchers changed. So before each ev_run() the
+// loop checks the fds libev is about to hand to the kernel, and drops a
+// closed one itself, as it does on EV_ERROR: on epoll and select those whose
+// watchers changed since the last ev_run(), on poll every watched fd (one
+// fcntl() each per iteration: the price of not aborting).
 #include <fcntl.h>
 
 #include <cerrno>
@@ -81,9 +81,15 @@ bool LibevCoreLoop::unwatch(IoWatches& watches, int fd) noexcept {
   return true;
 }
 
-bool LibevCoreLoop::forget_changed_fds_closed() {
+bool LibevCoreLoop::forget_closed_fds() {
+  std::vector<int> suspects = std::exchange(changed_fds_, {});
+  if (ev_backend(loop_) == EVBACKEND_POLL) {
+    for (IoWatches* watches : {&readers_, &writers_}) {
+      for (const auto& [fd, watch] : *watches) suspects.push_back(fd);
+    }
+  }
   bool forgot = false;
-  for (int fd : std::exchange(changed_fds_, {})) {
+  for (int fd : suspects) {
     bool watched = readers_.contains(fd) || writers_.contains(fd);
     if (watched && fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
       forget_closed_fd(fd);
@@ -110,7 +116,7 @@ void LibevCoreLoop::forget_closed_fd(int fd) {
   call_soon([this, fd] {
     pep3156::ExceptionContext context;
     context.message = "fd " + std::to_string(fd) +
-                      " was closed while registered with the event loop; libev stopped its watchers";
+                      " was closed while registered with the event loop; its watchers were stopped";
     context.exception =
         std::make_exception_ptr(std::system_error(EBADF, std::generic_category(), context.message));
     context.socket = fd;
