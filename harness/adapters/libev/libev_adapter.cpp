@@ -4,6 +4,7 @@
 #include <ev.h>
 
 #include <array>
+#include <string>
 #include <vector>
 
 #include "libev_event_loop.hpp"
@@ -40,30 +41,31 @@ std::shared_ptr<pep3156::AbstractEventLoop> make_loop() {
 
 struct Backend {
   unsigned flag;
-  pep3156::Adapter adapter;
+  const char* flag_name;
+  const char* name;
+  std::shared_ptr<pep3156::AbstractEventLoop> (*make_loop)();
 };
 
-const std::array<Backend, 3> kBackends{{
-    {EVBACKEND_EPOLL,
-     {.name = "epoll",
-      .description = "libev 4.33 ev_loop_new(EVBACKEND_EPOLL)",
-      .make_loop = &make_loop<EVBACKEND_EPOLL>}},
-    {EVBACKEND_POLL,
-     {.name = "poll",
-      .description = "libev 4.33 ev_loop_new(EVBACKEND_POLL)",
-      .make_loop = &make_loop<EVBACKEND_POLL>}},
-    {EVBACKEND_SELECT,
-     {.name = "select",
-      .description = "libev 4.33 ev_loop_new(EVBACKEND_SELECT)",
-      .make_loop = &make_loop<EVBACKEND_SELECT>}},
+constexpr std::array<Backend, 3> kBackends{{
+    {EVBACKEND_EPOLL, "EVBACKEND_EPOLL", "epoll", &make_loop<EVBACKEND_EPOLL>},
+    {EVBACKEND_POLL, "EVBACKEND_POLL", "poll", &make_loop<EVBACKEND_POLL>},
+    {EVBACKEND_SELECT, "EVBACKEND_SELECT", "select", &make_loop<EVBACKEND_SELECT>},
 }};
 
 std::vector<pep3156::Adapter> available_adapters() {
+  // The version of the libev this process runs on, not the one it was built with.
+  static std::array<std::string, kBackends.size()> descriptions;
   std::vector<pep3156::Adapter> adapters;
-  for (const Backend& backend : kBackends) {
+  for (std::size_t i = 0; i < kBackends.size(); ++i) {
+    const Backend& backend = kBackends[i];
     if ((ev_supported_backends() & backend.flag) == 0) continue;
-    pep3156::Adapter adapter = backend.adapter;
+    descriptions[i] = "libev " + std::to_string(ev_version_major()) + "." +
+                      std::to_string(ev_version_minor()) + " ev_loop_new(" + backend.flag_name + ")";
+    pep3156::Adapter adapter;
+    adapter.name = backend.name;
+    adapter.description = descriptions[i].c_str();
     adapter.capabilities = loopcert_libev::libev_capabilities();
+    adapter.make_loop = backend.make_loop;
     adapters.push_back(adapter);
   }
   return adapters;
