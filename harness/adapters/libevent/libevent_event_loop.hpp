@@ -27,6 +27,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "reference/base_event_loop.hpp"
 
@@ -39,6 +40,18 @@ struct EventFree {
 using EventPtr = std::unique_ptr<event, EventFree>;
 
 class LibeventTimer;
+
+/// Something of the networking layers that holds libevent objects of the
+/// loop's base (a bufferevent, a listener): attached while it does, so that
+/// close() can release it before the base goes (event_base_free() would
+/// leave it dangling). release() must detach it.
+class LoopResource {
+ public:
+  virtual void release() noexcept = 0;
+
+ protected:
+  ~LoopResource() = default;
+};
 
 class LibeventEventLoop : public reference::BaseEventLoop {
  public:
@@ -87,6 +100,13 @@ class LibeventEventLoop : public reference::BaseEventLoop {
 
   /// The event_base, for the networking layers built on it.
   event_base* base() const noexcept { return base_; }
+  void attach(LoopResource* resource) { resources_.insert(resource); }
+  void detach(LoopResource* resource) noexcept { resources_.erase(resource); }
+
+  /// Done once `fd` is ready for `what` (EV_READ or EV_WRITE): a one-shot
+  /// libevent event, deleted as soon as the Future is done (cancelled
+  /// included). For the sock_*() methods.
+  Future<void> when_ready(int fd, short what);
 
  private:
   friend class LibeventTimer;
@@ -109,6 +129,7 @@ class LibeventEventLoop : public reference::BaseEventLoop {
   static void on_watch_fired(evutil_socket_t, short, void* watch);
   static void on_wake(evutil_socket_t, short, void* loop);
   static void on_timer(evutil_socket_t, short, void* timer);
+  static void on_fd_ready(evutil_socket_t, short, void* wait);
   void disarm(LibeventTimer* timer) noexcept;
 
   event_base* base_ = nullptr;
@@ -121,6 +142,17 @@ class LibeventEventLoop : public reference::BaseEventLoop {
   // The armed timers, owned here until they fire or are cancelled (the
   // libevent event holds a raw pointer to its state).
   std::unordered_map<LibeventTimer*, std::shared_ptr<LibeventTimer>> armed_timers_;
+  // when_ready()'s events, by a number of their own: a Future's done
+  // callback may outlive its entry, and an address could be reused.
+  struct FdWait {
+    LibeventEventLoop* loop;
+    std::uint64_t id;
+    FuturePtr future;
+    EventPtr ev;
+  };
+  std::unordered_map<std::uint64_t, std::unique_ptr<FdWait>> fd_waits_;
+  std::uint64_t next_fd_wait_ = 0;
+  std::unordered_set<LoopResource*> resources_;
 };
 
 }  // namespace pep3156::libevent_adapter

@@ -14,9 +14,4 @@ Future<std::shared_ptr<Server>> LibeventEventLoop::create_server(ProtocolFactory
 Future<DatagramConnection> LibeventEventLoop::create_datagram_endpoint(DatagramProtocolFactory, DatagramOptions) {
   not_implemented("create_datagram_endpoint()");
 }
-Future<Bytes> LibeventEventLoop::sock_recv(int, std::size_t) { not_implemented("sock_recv()"); }
-Future<void> LibeventEventLoop::sock_sendall(int, Bytes) { not_implemented("sock_sendall()"); }
-Future<void> LibeventEventLoop::sock_connect(int, SocketAddress) { not_implemented("sock_connect()"); }
-Future<AcceptedSocket> LibeventEventLoop::sock_accept(int) { not_implemented("sock_accept()"); }
-
 }  // namespace pep3156::libevent_adapter
