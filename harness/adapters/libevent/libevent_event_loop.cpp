@@ -97,7 +97,7 @@ LibeventEventLoop::~LibeventEventLoop() {
 
 Capabilities LibeventEventLoop::declared_capabilities() {
   Capabilities capabilities;
-  capabilities.categories = Category::io_callbacks | Category::signals;
+  capabilities.categories = Category::io_callbacks | Category::signals | Category::unix_sockets;
   // libevent's timers count microseconds (timeval): a deadline is rounded
   // up to one, on a clock libevent truncates to one.
   capabilities.clock_resolution = 1e-6;

@@ -91,6 +91,10 @@ class LibeventEventLoop : public reference::BaseEventLoop {
                                              ConnectionOptions options = {}) override;
   Future<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host, std::uint16_t port,
                                                 ServerOptions options = {}) override;
+  Future<StreamConnection> create_unix_connection(ProtocolFactory factory, std::string path,
+                                                  ConnectionOptions options = {}) override;
+  Future<std::shared_ptr<Server>> create_unix_server(ProtocolFactory factory, std::string path,
+                                                     ServerOptions options = {}) override;
   Future<DatagramConnection> create_datagram_endpoint(DatagramProtocolFactory factory,
                                                       DatagramOptions options = {}) override;
   Future<Bytes> sock_recv(int fd, std::size_t n) override;
