@@ -2,6 +2,7 @@
 
 #include <event2/buffer.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <type_traits>
@@ -27,10 +28,16 @@ bool is_os_error(const std::exception_ptr& error) {
 
 }  // namespace
 
+void BuffereventFree::operator()(bufferevent* bev) const noexcept {
+  int fd = bufferevent_getfd(bev);
+  bufferevent_free(bev);
+  if (fd >= 0) ::close(fd);
+}
+
 BuffereventPtr make_bufferevent(LibeventEventLoop& loop, Socket fd) {
-  BuffereventPtr bev(bufferevent_socket_new(loop.base(), fd.fd(), BEV_OPT_CLOSE_ON_FREE));
+  BuffereventPtr bev(bufferevent_socket_new(loop.base(), fd.fd(), 0));
   if (!bev) throw RuntimeError("libevent: bufferevent_socket_new() failed");
-  fd.release();  // the bufferevent closes it now
+  fd.release();  // BuffereventFree closes it
   return bev;
 }
 
@@ -252,12 +259,35 @@ void BuffereventTransport<Interface>::write(BytesView data) {
   if (kind_ == StreamKind::read_pipe) throw NotImplementedError("write() on a read-pipe transport");
   if (eof_written_) throw RuntimeError("write() after write_eof()");  // TR-WRITE-AFTER-EOF
   if (data.empty()) return;                                           // write(b"") sends nothing
-  // Copied into the output evbuffer now; libevent sends it once writable.
+  if (get_write_buffer_size() == 0) {
+    // Nothing queued: straight to the kernel, as asyncio does, so that the
+    // buffer (and pause_writing()) only holds what the peer does not take.
+    std::size_t sent = 0;
+    if (!write_now(data, sent)) return;
+    data = data.subspan(sent);
+    if (data.empty()) return;
+  }
+  // The rest is copied into the output evbuffer; libevent sends it once
+  // the descriptor is writable.
   if (bufferevent_write(bev_.get(), data.data(), data.size()) != 0) {
     fatal_error(os_error(ENOMEM, "write"), "write failed");
     return;
   }
   maybe_pause_protocol();  // may call pause_writing() now (D-PROTO-2)
+}
+
+template <class Interface>
+bool BuffereventTransport<Interface>::write_now(BytesView data, std::size_t& sent) {
+  int fd = bufferevent_getfd(bev_.get());
+  ssize_t count = kind_ == StreamKind::socket ? ::send(fd, data.data(), data.size(), MSG_NOSIGNAL)
+                                              : ::write(fd, data.data(), data.size());
+  if (count >= 0) {
+    sent = static_cast<std::size_t>(count);
+  } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+    fatal_error(os_error(errno, "write"), "write failed");
+    return false;
+  }
+  return true;
 }
 
 template <class Interface>

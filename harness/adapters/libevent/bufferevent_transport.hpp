@@ -40,10 +40,16 @@
 
 namespace pep3156::libevent_adapter {
 
+/// Frees a socket bufferevent and closes its descriptor, now. Not
+/// BEV_OPT_CLOSE_ON_FREE: libevent 2.1 finalizes a freed bufferevent from
+/// its next loop iteration (bufferevent.c, bufferevent_decref_and_unlock_(),
+/// event_callback_finalize_many_()), so the descriptor would stay open until
+/// the loop runs again, and a peer waiting for EOF would wait for that.
+/// bufferevent_free() deletes its events at once, so closing after it is safe.
 struct BuffereventFree {
-  void operator()(bufferevent* bev) const noexcept { bufferevent_free(bev); }
+  void operator()(bufferevent* bev) const noexcept;
 };
-/// A socket bufferevent made with BEV_OPT_CLOSE_ON_FREE: it owns its fd.
+/// A socket bufferevent that owns its descriptor.
 using BuffereventPtr = std::unique_ptr<bufferevent, BuffereventFree>;
 
 /// A bufferevent owning `fd` (taken over), on the loop's base.
@@ -110,6 +116,9 @@ class BuffereventTransport final : public Interface,
   // The steps, from the ready queue.
   void deliver();
   void write_progress();
+  /// write() with nothing queued: what the kernel takes at once (`sent`);
+  /// false after an error, which ends the connection.
+  bool write_now(BytesView data, std::size_t& sent);
   void shutdown_write();
   void update_write_watermark();
   void maybe_pause_protocol();
