@@ -103,7 +103,10 @@ void BuffereventTransport<Interface>::release() noexcept {
   if (!bev_) return;
   bev_.reset();
   loop_.detach(this);
-  self_.reset();  // last: may destroy this
+  // The protocol too (it may hold what holds this transport), and the
+  // transport's hold on itself, last: either may destroy this.
+  auto protocol = std::move(protocol_);
+  auto self = std::move(self_);
 }
 
 template <class Interface>
@@ -279,8 +282,13 @@ void BuffereventTransport<Interface>::write(BytesView data) {
 template <class Interface>
 bool BuffereventTransport<Interface>::write_now(BytesView data, std::size_t& sent) {
   int fd = bufferevent_getfd(bev_.get());
-  ssize_t count = kind_ == StreamKind::socket ? ::send(fd, data.data(), data.size(), MSG_NOSIGNAL)
-                                              : ::write(fd, data.data(), data.size());
+  ssize_t count;
+  if (kind_ == StreamKind::socket) {
+    count = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+  } else {
+    SigpipeGuard no_sigpipe;
+    count = ::write(fd, data.data(), data.size());
+  }
   if (count >= 0) {
     sent = static_cast<std::size_t>(count);
   } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -434,7 +442,6 @@ void BuffereventTransport<Interface>::call_connection_lost(std::exception_ptr er
   }
   auto keep_alive = this->shared_from_this();
   release();
-  protocol_.reset();
   if (on_lost_) std::exchange(on_lost_, {})();
   if (failure) std::rethrow_exception(failure);
 }

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <system_error>
 
+#include "net_support.hpp"
 #include "pep3156/exception_context.hpp"
 
 namespace pep3156::libevent_adapter {
@@ -97,7 +98,8 @@ LibeventEventLoop::~LibeventEventLoop() {
 
 Capabilities LibeventEventLoop::declared_capabilities() {
   Capabilities capabilities;
-  capabilities.categories = Category::io_callbacks | Category::signals | Category::unix_sockets;
+  capabilities.categories = Category::io_callbacks | Category::signals | Category::unix_sockets |
+                            Category::pipes_subprocesses;
   // libevent's timers count microseconds (timeval): a deadline is rounded
   // up to one, on a clock libevent truncates to one.
   capabilities.clock_resolution = 1e-6;
@@ -118,7 +120,16 @@ void LibeventEventLoop::poll_for_io(std::optional<std::chrono::nanoseconds> time
     timeval wait = to_timeval(std::chrono::duration<double>(*timeout).count());
     event_add(poll_timeout_.get(), &wait);
   }
-  int result = event_base_loop(base_, flags);
+  int result;
+  if (resources_.empty()) {
+    result = event_base_loop(base_, flags);
+  } else {
+    // Bufferevents write with writev(): to a pipe or a socket whose peer is
+    // gone, that raises SIGPIPE, which would kill the process. EPIPE is
+    // what they must see (bufferevent_sock.c, bufferevent_writecb()).
+    SigpipeGuard no_sigpipe;
+    result = event_base_loop(base_, flags);
+  }
   if (bounded) event_del(poll_timeout_.get());
   // -1: the backend failed (select() on a descriptor closed while watched:
   // EBADF). The error reaches run_forever()'s caller, who may remove it.

@@ -4,6 +4,8 @@
 // through the loop's getaddrinfo() (evdns).
 #pragma once
 
+#include <signal.h>
+
 #include <exception>
 #include <memory>
 #include <string>
@@ -25,6 +27,22 @@ int socket_option(int fd, int option);
 /// never change a caller's descriptor).
 void require_nonblocking(int fd, const char* method);
 void set_nonblocking(int fd);
+
+/// Holds SIGPIPE back on this thread while it lives: a write() to a pipe
+/// (or libevent's writev() to a pipe or socket) whose reader is gone fails
+/// with EPIPE instead of killing the process. A SIGPIPE it caused is
+/// consumed; one that was pending before stays pending.
+class SigpipeGuard {
+ public:
+  SigpipeGuard() noexcept;
+  ~SigpipeGuard();
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+ private:
+  sigset_t previous_mask_;
+  bool pending_before_;
+};
 
 /// ValueError unless `family` is AF_UNSPEC, AF_INET or AF_INET6
 /// (LOOP-GAI-FAMILY-VALUES).
