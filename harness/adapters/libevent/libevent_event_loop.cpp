@@ -1,6 +1,7 @@
 // LibeventEventLoop: the loop's core on an event_base (see the header).
 #include "libevent_event_loop.hpp"
 
+#include <event2/dns.h>
 #include <event2/thread.h>
 
 #include <cerrno>
@@ -151,6 +152,9 @@ void LibeventEventLoop::close_io() noexcept {
   // Every event before its base; signal events restore the disposition
   // they found when deleted (signal.c, evsig_restore_handler_()).
   while (!resources_.empty()) (*resources_.begin())->release();
+  // Its nameserver sockets; pending lookups are cancelled (their callbacks
+  // see the loop closed and leave their Futures alone).
+  if (dns_) evdns_base_free(std::exchange(dns_, nullptr), 1);
   fd_waits_.clear();
   for (auto& [timer, owned] : armed_timers_) timer->ev.reset();
   armed_timers_.clear();

@@ -31,6 +31,8 @@
 
 #include "reference/base_event_loop.hpp"
 
+struct evdns_base;
+
 namespace pep3156::libevent_adapter {
 
 /// Frees a libevent event (event_free() deletes it first).
@@ -87,6 +89,9 @@ class LibeventEventLoop : public reference::BaseEventLoop {
 
   // --- Networking --------------------------------------------------------------------
 
+  /// evdns_getaddrinfo() (name_lookup.cpp).
+  Future<std::vector<AddrInfo>> getaddrinfo(std::string host, std::string port,
+                                            GetAddrInfoOptions options = {}) override;
   Future<StreamConnection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port,
                                              ConnectionOptions options = {}) override;
   Future<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host, std::uint16_t port,
@@ -144,6 +149,7 @@ class LibeventEventLoop : public reference::BaseEventLoop {
 
   event_base* base_ = nullptr;
   std::string method_;
+  evdns_base* dns_ = nullptr;  // made by the first getaddrinfo()
   EventPtr wake_event_;    // made active by wake_up() from other threads
   EventPtr poll_timeout_;  // bounds a finite poll_for_io() wait
   Watches readers_;
