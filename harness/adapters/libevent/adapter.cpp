@@ -1,6 +1,8 @@
 // The libevent adapter: one loop per backend libevent 2.1 offers on this
 // host (epoll, poll, select), each chosen with event_config_avoid_method()
 // and checked with event_base_get_method() (LibeventEventLoop's constructor).
+#include "pep3156/adapter.hpp"
+
 #include <event2/event.h>
 
 #include <array>
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "libevent_event_loop.hpp"
-#include "pep3156/adapter.hpp"
 
 namespace {
 

@@ -139,7 +139,8 @@ Coroutine<StreamConnection> connect_tcp(LibeventEventLoop& loop, ProtocolFactory
 }
 
 Coroutine<StreamConnection> connect_unix(LibeventEventLoop& loop, ProtocolFactory factory,
-                                         SocketAddress address, std::optional<reference::tls::ClientTls> tls) {
+                                         SocketAddress address,
+                                         std::optional<reference::tls::ClientTls> tls) {
   BuffereventPtr bev = co_await connect_socket(loop, open_socket(AF_UNIX, SOCK_STREAM, 0), address);
   co_return co_await start_stream(loop, std::move(bev), std::move(factory), std::move(tls));
 }
@@ -158,8 +159,8 @@ Future<StreamConnection> LibeventEventLoop::create_connection(ProtocolFactory fa
   if (options.sock) {
     // LOOP-CONN-SOCK
     Socket sock = take_caller_socket(options.sock, address_given, 0, "create_connection()");
-    return create_task(start_stream(*this, make_bufferevent(*this, std::move(sock)), std::move(factory),
-                                    std::move(tls)));
+    return create_task(
+        start_stream(*this, make_bufferevent(*this, std::move(sock)), std::move(factory), std::move(tls)));
   }
   if (!address_given) throw ValueError("create_connection(): host and port, or sock, are required");
   return create_task(
@@ -173,8 +174,8 @@ Future<StreamConnection> LibeventEventLoop::create_unix_connection(ProtocolFacto
   if (options.local_addr) throw ValueError("create_unix_connection(): local_addr is for internet sockets");
   if (options.sock) {
     Socket sock = take_caller_socket(options.sock, !path.empty(), AF_UNIX, "create_unix_connection()");
-    return create_task(start_stream(*this, make_bufferevent(*this, std::move(sock)), std::move(factory),
-                                    std::move(tls)));
+    return create_task(
+        start_stream(*this, make_bufferevent(*this, std::move(sock)), std::move(factory), std::move(tls)));
   }
   if (path.empty()) throw ValueError("create_unix_connection(): path or sock is required");
   SocketAddress address = SocketAddress::unix_path(path);

@@ -16,8 +16,8 @@ namespace pep3156::libevent_adapter {
 namespace {
 
 constexpr std::size_t kMaxDatagram = 64 * 1024;
-constexpr int kDatagramsPerStep = 16;                // then the other callbacks get a turn
-constexpr std::size_t kDefaultHigh = 64 * 1024;      // pause_writing() over this much queued
+constexpr int kDatagramsPerStep = 16;            // then the other callbacks get a turn
+constexpr std::size_t kDefaultHigh = 64 * 1024;  // pause_writing() over this much queued
 constexpr std::size_t kDefaultLow = kDefaultHigh / 4;
 
 bool would_block(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
@@ -30,7 +30,8 @@ class EventDatagramTransport final : public DatagramTransport,
  public:
   static std::shared_ptr<EventDatagramTransport> start(LibeventEventLoop& loop, Socket sock,
                                                        std::shared_ptr<DatagramProtocol> protocol,
-                                                       std::optional<SocketAddress> remote, Future<void> waiter) {
+                                                       std::optional<SocketAddress> remote,
+                                                       Future<void> waiter) {
     auto transport = std::make_shared<EventDatagramTransport>(Private{}, loop, std::move(sock),
                                                               std::move(protocol), std::move(remote));
     transport->self_ = transport;
@@ -38,8 +39,8 @@ class EventDatagramTransport final : public DatagramTransport,
     return transport;
   }
 
-  EventDatagramTransport(Private, LibeventEventLoop& loop, Socket sock, std::shared_ptr<DatagramProtocol> protocol,
-                         std::optional<SocketAddress> remote)
+  EventDatagramTransport(Private, LibeventEventLoop& loop, Socket sock,
+                         std::shared_ptr<DatagramProtocol> protocol, std::optional<SocketAddress> remote)
       : loop_(loop), sock_(std::move(sock)), protocol_(std::move(protocol)), remote_(std::move(remote)) {
     extra_["socket"] = sock_.fd();
     extra_["sockname"] = sock_.local_address();
@@ -64,7 +65,8 @@ class EventDatagramTransport final : public DatagramTransport,
       throw ValueError("sendto(): the endpoint is connected to " + remote_->to_string() + ", not " +
                        address->to_string());
     }
-    if (!address && !remote_) throw ValueError("sendto(): an endpoint that is not connected needs an address");
+    if (!address && !remote_)
+      throw ValueError("sendto(): an endpoint that is not connected needs an address");
     if (closing_) return;  // decision D-TR-2
     if (queue_.empty() && send_now(data, address)) return;
     queue_.push_back({Bytes(data.begin(), data.end()), address});
@@ -129,8 +131,8 @@ class EventDatagramTransport final : public DatagramTransport,
       Bytes buffer(kMaxDatagram);
       sockaddr_storage sender{};
       socklen_t length = sizeof sender;
-      ssize_t got = ::recvfrom(sock_.fd(), buffer.data(), buffer.size(), 0, reinterpret_cast<sockaddr*>(&sender),
-                               &length);
+      ssize_t got = ::recvfrom(sock_.fd(), buffer.data(), buffer.size(), 0,
+                               reinterpret_cast<sockaddr*>(&sender), &length);
       if (got < 0) {
         if (!would_block(errno)) error_received(errno, "recvfrom");
         return;
@@ -253,11 +255,13 @@ std::vector<Candidate> candidates(const std::vector<AddrInfo>& locals, const std
   for (const AddrInfo& local : locals) {
     if (remotes.empty()) result.push_back({local.family, local.protocol, local.address, {}});
     for (const AddrInfo& remote : remotes) {
-      if (local.family == remote.family) result.push_back({local.family, local.protocol, local.address, remote.address});
+      if (local.family == remote.family)
+        result.push_back({local.family, local.protocol, local.address, remote.address});
     }
   }
   if (locals.empty()) {
-    for (const AddrInfo& remote : remotes) result.push_back({remote.family, remote.protocol, {}, remote.address});
+    for (const AddrInfo& remote : remotes)
+      result.push_back({remote.family, remote.protocol, {}, remote.address});
   }
   return result;
 }
@@ -277,7 +281,8 @@ Coroutine<DatagramConnection> open_endpoint(LibeventEventLoop& loop, DatagramPro
     remotes = co_await resolve(loop, options.remote_addr->host, options.remote_addr->port, lookup);
   }
   std::vector<Candidate> tries = candidates(locals, remotes, options.family, options.proto);
-  if (tries.empty()) throw ValueError("create_datagram_endpoint(): local_addr and remote_addr share no family");
+  if (tries.empty())
+    throw ValueError("create_datagram_endpoint(): local_addr and remote_addr share no family");
 
   FailedAttempts failures;
   for (const Candidate& candidate : tries) {
@@ -285,7 +290,8 @@ Coroutine<DatagramConnection> open_endpoint(LibeventEventLoop& loop, DatagramPro
     try {
       sock = open_socket(candidate.family, SOCK_DGRAM, candidate.protocol);
       if (candidate.local) bind_to(sock.fd(), *candidate.local);  // LOOP-DGRAM-LOCAL-ADDR
-      if (candidate.remote) co_await loop.sock_connect(sock.fd(), *candidate.remote);  // LOOP-DGRAM-REMOTE-ADDR
+      if (candidate.remote)
+        co_await loop.sock_connect(sock.fd(), *candidate.remote);  // LOOP-DGRAM-REMOTE-ADDR
     } catch (const std::system_error&) {
       failures.add(candidate.remote ? *candidate.remote : candidate.local.value_or(SocketAddress()),
                    std::current_exception());
@@ -304,7 +310,7 @@ Coroutine<DatagramConnection> open_endpoint(LibeventEventLoop& loop, DatagramPro
 }  // namespace
 
 Future<DatagramConnection> LibeventEventLoop::create_datagram_endpoint(DatagramProtocolFactory factory,
-                                                                      DatagramOptions options) {
+                                                                       DatagramOptions options) {
   // Argument errors are thrown here (decision D-TIER-3).
   check_open("create_datagram_endpoint()");
   check_family(options.family, "create_datagram_endpoint()");

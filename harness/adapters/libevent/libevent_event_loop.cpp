@@ -16,7 +16,9 @@ namespace pep3156::libevent_adapter {
 
 namespace {
 
-[[noreturn]] void throw_errno(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
+[[noreturn]] void throw_errno(const char* what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
 
 /// Seconds as a timeval, rounded UP to the microsecond: libevent counts
 /// microseconds, and a deadline rounded down would let a timer fire before
@@ -79,7 +81,8 @@ LibeventEventLoop::LibeventEventLoop(const std::string& method) : method_(method
     throw RuntimeError("libevent: asked for the " + method + " backend, got " + got);
   }
   wake_event_.reset(event_new(base_, -1, 0, &LibeventEventLoop::on_wake, this));
-  poll_timeout_.reset(evtimer_new(base_, [](evutil_socket_t, short, void*) {}, nullptr));
+  poll_timeout_.reset(evtimer_new(
+      base_, [](evutil_socket_t, short, void*) {}, nullptr));
   if (!wake_event_ || !poll_timeout_) {
     close_io();
     throw RuntimeError("libevent: event_new() failed");
@@ -99,8 +102,8 @@ LibeventEventLoop::~LibeventEventLoop() {
 
 Capabilities LibeventEventLoop::declared_capabilities() {
   Capabilities capabilities;
-  capabilities.categories = Category::io_callbacks | Category::signals | Category::unix_sockets |
-                            Category::pipes_subprocesses;
+  capabilities.categories =
+      Category::io_callbacks | Category::signals | Category::unix_sockets | Category::pipes_subprocesses;
   // libevent's timers count microseconds (timeval): a deadline is rounded
   // up to one, on a clock libevent truncates to one.
   capabilities.clock_resolution = 1e-6;

@@ -106,7 +106,8 @@ class LibeventEventLoop : public reference::BaseEventLoop {
   Future<WritePipeConnection> connect_write_pipe(BaseProtocolFactory factory, Socket pipe) override;
   Future<SubprocessConnection> subprocess_shell(SubprocessProtocolFactory factory, std::string command,
                                                 SubprocessOptions options = {}) override;
-  Future<SubprocessConnection> subprocess_exec(SubprocessProtocolFactory factory, std::vector<std::string> args,
+  Future<SubprocessConnection> subprocess_exec(SubprocessProtocolFactory factory,
+                                               std::vector<std::string> args,
                                                SubprocessOptions options = {}) override;
   Future<Bytes> sock_recv(int fd, std::size_t n) override;
   Future<void> sock_sendall(int fd, Bytes data) override;
@@ -150,8 +151,8 @@ class LibeventEventLoop : public reference::BaseEventLoop {
   event_base* base_ = nullptr;
   std::string method_;
   evdns_base* dns_ = nullptr;  // made by the first getaddrinfo()
-  EventPtr wake_event_;    // made active by wake_up() from other threads
-  EventPtr poll_timeout_;  // bounds a finite poll_for_io() wait
+  EventPtr wake_event_;        // made active by wake_up() from other threads
+  EventPtr poll_timeout_;      // bounds a finite poll_for_io() wait
   Watches readers_;
   Watches writers_;
   Watches signals_;

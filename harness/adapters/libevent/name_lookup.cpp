@@ -56,7 +56,8 @@ std::vector<AddrInfo> rows_of(const evutil_addrinfo* list) {
 }
 
 /// The Future's outcome for evdns's or evutil's answer.
-void settle(Future<std::vector<AddrInfo>>& result, int error, const evutil_addrinfo* list, const std::string& what) {
+void settle(Future<std::vector<AddrInfo>>& result, int error, const evutil_addrinfo* list,
+            const std::string& what) {
   if (error == 0) {
     result.set_result(rows_of(list));
   } else if (error == EVUTIL_EAI_SYSTEM) {
@@ -111,7 +112,8 @@ Future<std::vector<AddrInfo>> LibeventEventLoop::getaddrinfo(std::string host, s
   auto lookup = std::make_shared<Lookup>(Lookup{this, create_future<std::vector<AddrInfo>>(), what});
   auto* handed_over = new std::shared_ptr<Lookup>(lookup);
   // The callback may run before this returns (/etc/hosts).
-  evdns_getaddrinfo_request* request = evdns_getaddrinfo(dns_, node, service, &hints, &on_resolved, handed_over);
+  evdns_getaddrinfo_request* request =
+      evdns_getaddrinfo(dns_, node, service, &hints, &on_resolved, handed_over);
   if (request != nullptr && !lookup->result.done()) lookup->request = request;
   lookup->result.state()->add_done_callback([lookup](const FuturePtr&) {
     if (lookup->request != nullptr) evdns_getaddrinfo_cancel(std::exchange(lookup->request, nullptr));

@@ -23,7 +23,8 @@ Socket open_socket(int family, int type, int protocol) {
 }
 
 void bind_to(int fd, const SocketAddress& address) {
-  if (::bind(fd, address.data(), address.size()) != 0) throw_os_error(errno, "bind(" + address.to_string() + ")");
+  if (::bind(fd, address.data(), address.size()) != 0)
+    throw_os_error(errno, "bind(" + address.to_string() + ")");
 }
 
 int socket_option(int fd, int option) {
@@ -94,7 +95,8 @@ Socket take_caller_socket(std::optional<Socket>& sock, bool address_given, int f
 }
 
 void report_error(AbstractEventLoop& loop, const std::string& message, std::exception_ptr error,
-                  std::shared_ptr<BaseTransport> transport, std::shared_ptr<BaseProtocol> protocol, int socket) {
+                  std::shared_ptr<BaseTransport> transport, std::shared_ptr<BaseProtocol> protocol,
+                  int socket) {
   ExceptionContext context;
   context.message = message;
   context.exception = std::move(error);

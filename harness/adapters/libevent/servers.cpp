@@ -44,9 +44,9 @@ class ListenerServer final : public Server,
       SocketAddress address = socket.local_address();
       // Backlog 0: listening already. The accepted sockets come
       // non-blocking and close-on-exec.
-      std::unique_ptr<evconnlistener, ListenerFree> listener(evconnlistener_new(
-          loop.base(), &ListenerServer::on_accept, server.get(), LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-          0, socket.fd()));
+      std::unique_ptr<evconnlistener, ListenerFree> listener(
+          evconnlistener_new(loop.base(), &ListenerServer::on_accept, server.get(),
+                             LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, socket.fd()));
       if (!listener) throw RuntimeError("libevent: evconnlistener_new() failed");
       socket.release();  // the listener closes it
       evconnlistener_set_error_cb(listener.get(), &ListenerServer::on_accept_error);
@@ -114,15 +114,16 @@ class ListenerServer final : public Server,
     auto* self = static_cast<ListenerServer*>(server);
     int error = EVUTIL_SOCKET_ERROR();
     evconnlistener_disable(listener);
-    self->loop_.call_soon([self = self->shared_from_this(), listener, error] { self->back_off(listener, error); });
+    self->loop_.call_soon(
+        [self = self->shared_from_this(), listener, error] { self->back_off(listener, error); });
   }
 
   void back_off(evconnlistener* listener, int error) {
     if (closed_) return;
     if (!starved_) {
       starved_ = true;
-      report_error(loop_, "accept() failed; retrying every 100 ms", os_error(error, "accept"), nullptr, nullptr,
-                   evconnlistener_get_fd(listener));
+      report_error(loop_, "accept() failed; retrying every 100 ms", os_error(error, "accept"), nullptr,
+                   nullptr, evconnlistener_get_fd(listener));
     }
     retry_ = loop_.call_later(kAcceptRetryDelay, [self = shared_from_this(), listener] {
       if (!self->closed_) evconnlistener_enable(listener);
@@ -219,14 +220,16 @@ std::vector<Socket> bind_listeners(const std::vector<AddrInfo>& infos, bool reus
 /// A Server listening on sockets already bound (listen() may still fail,
 /// through the Future).
 Coroutine<std::shared_ptr<Server>> serve(LibeventEventLoop& loop, std::vector<Socket> listening, int backlog,
-                                         ProtocolFactory factory, std::optional<reference::tls::ServerTls> tls,
+                                         ProtocolFactory factory,
+                                         std::optional<reference::tls::ServerTls> tls,
                                          Callback on_close = {}) {
   co_return ListenerServer::start(loop, std::move(listening), backlog,
-                                  stream_server(loop, std::move(factory), std::move(tls)), std::move(on_close));
+                                  stream_server(loop, std::move(factory), std::move(tls)),
+                                  std::move(on_close));
 }
 
-Coroutine<std::shared_ptr<Server>> serve_tcp(LibeventEventLoop& loop, ProtocolFactory factory, std::string host,
-                                             std::uint16_t port, ServerOptions options,
+Coroutine<std::shared_ptr<Server>> serve_tcp(LibeventEventLoop& loop, ProtocolFactory factory,
+                                             std::string host, std::uint16_t port, ServerOptions options,
                                              std::optional<reference::tls::ServerTls> tls) {
   // LOOP-SERVER-GAI-OPTIONS: SOCK_STREAM, protocol 0.
   auto infos = co_await resolve(loop, host, port, {options.family, SOCK_STREAM, 0, options.flags});
@@ -253,7 +256,8 @@ Callback socket_file_remover(const std::string& path) {
   if (::lstat(path.c_str(), &bound) != 0) return {};
   return [path, device = bound.st_dev, inode = bound.st_ino] {
     struct stat now {};
-    if (::lstat(path.c_str(), &now) == 0 && now.st_dev == device && now.st_ino == inode) ::unlink(path.c_str());
+    if (::lstat(path.c_str(), &now) == 0 && now.st_dev == device && now.st_ino == inode)
+      ::unlink(path.c_str());
   };
 }
 
@@ -283,24 +287,28 @@ Future<std::shared_ptr<Server>> LibeventEventLoop::create_server(ProtocolFactory
     // LOOP-SERVER-SOCK
     std::vector<Socket> listening;
     listening.push_back(take_caller_socket(options.sock, !host.empty() || port != 0, 0, "create_server()"));
-    return create_task(serve(*this, std::move(listening), options.backlog, std::move(factory), std::move(tls)));
+    return create_task(
+        serve(*this, std::move(listening), options.backlog, std::move(factory), std::move(tls)));
   }
   return create_task(
       serve_tcp(*this, std::move(factory), std::move(host), port, std::move(options), std::move(tls)));
 }
 
-Future<std::shared_ptr<Server>> LibeventEventLoop::create_unix_server(ProtocolFactory factory, std::string path,
+Future<std::shared_ptr<Server>> LibeventEventLoop::create_unix_server(ProtocolFactory factory,
+                                                                      std::string path,
                                                                       ServerOptions options) {
   check_open("create_unix_server()");
   auto tls = reference::tls::server_tls(options, "create_unix_server()");
   if (options.sock) {
     std::vector<Socket> listening;
     listening.push_back(take_caller_socket(options.sock, !path.empty(), AF_UNIX, "create_unix_server()"));
-    return create_task(serve(*this, std::move(listening), options.backlog, std::move(factory), std::move(tls)));
+    return create_task(
+        serve(*this, std::move(listening), options.backlog, std::move(factory), std::move(tls)));
   }
   if (path.empty()) throw ValueError("create_unix_server(): path or sock is required");
   SocketAddress::unix_path(path);  // ValueError if too long for a sockaddr_un
-  return create_task(serve_unix(*this, std::move(factory), std::move(path), std::move(options), std::move(tls)));
+  return create_task(
+      serve_unix(*this, std::move(factory), std::move(path), std::move(options), std::move(tls)));
 }
 
 }  // namespace pep3156::libevent_adapter

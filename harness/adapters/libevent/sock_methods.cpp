@@ -60,7 +60,8 @@ Coroutine<AcceptedSocket> accept(LibeventEventLoop& loop, int fd) {
     sockaddr_storage peer{};
     socklen_t length = sizeof peer;
     int conn = ::accept4(fd, reinterpret_cast<sockaddr*>(&peer), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (conn >= 0) co_return AcceptedSocket{Socket(conn), SocketAddress(reinterpret_cast<sockaddr*>(&peer), length)};
+    if (conn >= 0)
+      co_return AcceptedSocket{Socket(conn), SocketAddress(reinterpret_cast<sockaddr*>(&peer), length)};
     // A connection reset while queued is gone: wait for the next one.
     if (!would_block(errno) && errno != ECONNABORTED) throw_os_error(errno, "sock_accept()");
     co_await loop.when_ready(fd, EV_READ);

@@ -39,7 +39,8 @@ int pidfd_send_signal(int pidfd, int sig) {
 }
 
 void check_no_nul(const std::string& text, const char* what) {
-  if (text.find('\0') != std::string::npos) throw ValueError(std::string("subprocess: embedded NUL byte in ") + what);
+  if (text.find('\0') != std::string::npos)
+    throw ValueError(std::string("subprocess: embedded NUL byte in ") + what);
 }
 
 /// The argument errors the call raises (decision D-TIER-3).
@@ -132,7 +133,8 @@ Spawned spawn(const std::vector<std::string>& args, const SubprocessOptions& opt
         break;
       }
       case Stdio::Kind::devnull:
-        posix_spawn_file_actions_addopen(&plan.actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0);
+        posix_spawn_file_actions_addopen(&plan.actions, target, "/dev/null",
+                                         target == 0 ? O_RDONLY : O_WRONLY, 0);
         break;
       case Stdio::Kind::stdout_:
         posix_spawn_file_actions_adddup2(&plan.actions, 1, 2);
@@ -225,7 +227,8 @@ class Child final : public LoopResource {
   void watch(Callback on_exited) {
     on_exited_ = std::move(on_exited);
     exited_.reset(event_new(loop_.base(), pidfd_.fd(), EV_READ | EV_PERSIST, &on_readable, this));
-    if (!exited_ || event_add(exited_.get(), nullptr) != 0) throw RuntimeError("libevent: cannot watch a pidfd");
+    if (!exited_ || event_add(exited_.get(), nullptr) != 0)
+      throw RuntimeError("libevent: cannot watch a pidfd");
     loop_.attach(this);
   }
 
@@ -267,7 +270,7 @@ class Child final : public LoopResource {
       returncode_ = 255;
       return true;
     }
-    if (info.si_pid == 0) return false;  // still running
+    if (info.si_pid == 0) return false;                                           // still running
     returncode_ = info.si_code == CLD_EXITED ? info.si_status : -info.si_status;  // TR-SUBPROC-RETURNCODE
     return true;
   }
@@ -280,7 +283,8 @@ class Child final : public LoopResource {
   std::optional<int> returncode_;
 };
 
-class ProcessTransport final : public SubprocessTransport, public std::enable_shared_from_this<ProcessTransport> {
+class ProcessTransport final : public SubprocessTransport,
+                               public std::enable_shared_from_this<ProcessTransport> {
   struct Private {};
 
   /// The protocol of one pipe's transport: what happens on it goes to the
@@ -306,7 +310,8 @@ class ProcessTransport final : public SubprocessTransport, public std::enable_sh
  public:
   /// Spawns the child, puts transports on its pipes and calls
   /// connection_made(). From a loop callback.
-  static std::shared_ptr<ProcessTransport> start(LibeventEventLoop& loop, std::shared_ptr<SubprocessProtocol> protocol,
+  static std::shared_ptr<ProcessTransport> start(LibeventEventLoop& loop,
+                                                 std::shared_ptr<SubprocessProtocol> protocol,
                                                  const std::vector<std::string>& args,
                                                  const SubprocessOptions& options) {
     Spawned spawned = spawn(args, options);
@@ -398,7 +403,8 @@ Future<SubprocessConnection> LibeventEventLoop::subprocess_exec(SubprocessProtoc
 }
 
 Future<SubprocessConnection> LibeventEventLoop::subprocess_shell(SubprocessProtocolFactory factory,
-                                                                 std::string command, SubprocessOptions options) {
+                                                                 std::string command,
+                                                                 SubprocessOptions options) {
   // LOOP-SUBPROC-TYPES: subprocess_exec() of the shell; options.executable
   // replaces /bin/sh, as in Python.
   return subprocess_exec(std::move(factory), {"/bin/sh", "-c", std::move(command)}, std::move(options));
