@@ -1,0 +1,87 @@
+// What the libevent loop's networking methods share: raw socket calls the
+// library has no wrapper for (socket(), bind(), options), errors as the
+// PEP's exceptions, reports to the exception handler, and resolving a name
+// through the loop's getaddrinfo() (evdns).
+#pragma once
+
+#include <signal.h>
+
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pep3156/event_loop.hpp"
+
+namespace pep3156::libevent_adapter {
+
+/// std::system_error for `err` (an errno value), naming `what`.
+std::exception_ptr os_error(int err, const std::string& what);
+[[noreturn]] void throw_os_error(int err, const std::string& what);
+
+/// A non-blocking, close-on-exec socket (std::system_error if refused).
+Socket open_socket(int family, int type, int protocol);
+void bind_to(int fd, const SocketAddress& address);
+int socket_option(int fd, int option);
+/// ValueError unless `fd` is in non-blocking mode (the sock_*() methods
+/// never change a caller's descriptor).
+void require_nonblocking(int fd, const char* method);
+void set_nonblocking(int fd);
+
+/// Holds SIGPIPE back on this thread while it lives: a write() to a pipe
+/// (or libevent's writev() to a pipe or socket) whose reader is gone fails
+/// with EPIPE instead of killing the process. A SIGPIPE it caused is
+/// consumed; one that was pending before stays pending.
+class SigpipeGuard {
+ public:
+  SigpipeGuard() noexcept;
+  ~SigpipeGuard();
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+ private:
+  sigset_t previous_mask_;
+  bool pending_before_;
+};
+
+/// ValueError unless `family` is AF_UNSPEC, AF_INET or AF_INET6
+/// (LOOP-GAI-FAMILY-VALUES).
+void check_family(int family, const char* method);
+
+/// The caller's `sock=`, taken over and made non-blocking: ValueError if an
+/// address was given too (D-NET-2), or unless it is a stream socket (of
+/// `family`, unless 0).
+Socket take_caller_socket(std::optional<Socket>& sock, bool address_given, int family, const char* method);
+
+/// To the loop's exception handler (a protocol's exception, an accept()
+/// failure), with whatever context is known.
+void report_error(AbstractEventLoop& loop, const std::string& message, std::exception_ptr error,
+                  std::shared_ptr<BaseTransport> transport = nullptr,
+                  std::shared_ptr<BaseProtocol> protocol = nullptr, int socket = -1);
+
+/// factory(), TypeError if it makes nothing.
+template <class P>
+std::shared_ptr<P> make_protocol(const Factory<P>& factory) {
+  std::shared_ptr<P> protocol = factory();
+  if (!protocol) throw TypeError("the protocol factory returned no protocol");
+  return protocol;
+}
+
+/// loop.getaddrinfo(), std::system_error (EAI_NONAME) if nothing came back.
+Coroutine<std::vector<AddrInfo>> resolve(AbstractEventLoop& loop, std::string host, std::uint16_t port,
+                                         GetAddrInfoOptions options);
+
+/// Why each address tried failed: raise() rethrows the only failure as it
+/// was, or a std::system_error with the first errno naming them all.
+class FailedAttempts {
+ public:
+  void add(const SocketAddress& address, std::exception_ptr error);
+  [[noreturn]] void raise(const std::string& what) const;
+
+ private:
+  std::vector<std::exception_ptr> errors_;
+  std::string summary_;
+  std::error_code first_code_;
+};
+
+}  // namespace pep3156::libevent_adapter
