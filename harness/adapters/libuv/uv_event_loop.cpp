@@ -137,6 +137,8 @@ void UvEventLoop::schedule_from_uv(std::shared_ptr<HandleState> handle) {
 }
 
 void UvEventLoop::poll_for_io(std::optional<std::chrono::nanoseconds> timeout) {
+  // A report of a forgotten fd is ready: it must not wait.
+  if (!fds_to_check_.empty() && forget_closed_fds()) timeout = std::chrono::nanoseconds::zero();
   if (!timeout) {
     // Until something happens: libuv's own timers bound the wait.
     uv_run(&loop_, UV_RUN_ONCE);

@@ -33,6 +33,7 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "reference/base_event_loop.hpp"
 
@@ -102,6 +103,7 @@ class UvEventLoop final : public reference::BaseEventLoop {
 
  private:
   friend class ArmedTimer;
+  friend class FdWatcher;
 
   /// A libuv timer fired at or after its handle's deadline.
   void timer_expired(std::shared_ptr<TimerHandleState> timer);
@@ -112,12 +114,20 @@ class UvEventLoop final : public reference::BaseEventLoop {
 
   void watch(int fd, bool readable, Callback callback);
   bool unwatch(int fd, bool readable);
+  /// libuv hands a watcher's change to epoll_ctl() in the next uv_run(),
+  /// and abort()s if that fails (uv__io_poll(), src/unix/linux-core.c):
+  /// an fd closed behind the loop's back after add_reader() would kill the
+  /// process. So the fds whose watchers changed are checked first, and a
+  /// closed one is dropped, with a report to the exception handler. True
+  /// if one was.
+  bool forget_closed_fds();
 
   uv_loop_t loop_{};
   uv_async_t wake_up_{};     // call_soon_threadsafe()'s wake-up
   uv_timer_t wait_limit_{};  // bounds a finite wait of step 2
   bool io_closed_ = false;
   std::unordered_map<int, FdWatcher*> fds_;          // owned by libuv until closed
+  std::vector<int> fds_to_check_;                    // see forget_closed_fds()
   std::unordered_map<int, SignalWatcher*> signals_;  // likewise
 };
 

@@ -5,8 +5,10 @@
 #include <fcntl.h>
 
 #include <cerrno>
+#include <string>
 #include <system_error>
 
+#include "pep3156/exception_context.hpp"
 #include "uv_event_loop.hpp"
 #include "uv_handle.hpp"
 
@@ -46,6 +48,7 @@ class FdWatcher final : public UvHandleOwner {
     if (int status = uv_poll_start(&poll_, events, &FdWatcher::ready); status < 0) {
       throw_uv_error(status, "uv_poll_start()");
     }
+    loop_.fds_to_check_.push_back(poll_.io_watcher.fd);
   }
 
   void close() noexcept {
@@ -110,6 +113,29 @@ void UvEventLoop::watch(int fd, bool readable, Callback callback) {
       it != fds_.end() ? it->second : fds_.emplace(fd, new FdWatcher(*this, fd)).first->second;
   watcher->set(readable, std::make_shared<HandleState>(std::move(callback)));
   watcher->watch();
+}
+
+bool UvEventLoop::forget_closed_fds() {
+  bool forgot = false;
+  for (int fd : fds_to_check_) {
+    auto it = fds_.find(fd);
+    if (it == fds_.end() || fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    it->second->close();
+    fds_.erase(it);
+    forgot = true;
+    // Whoever waited on fd would wait forever: say so, from the ready queue.
+    call_soon([this, fd] {
+      ExceptionContext context;
+      context.message = "fd " + std::to_string(fd) +
+                        " was closed while registered with the event loop; its callbacks were removed";
+      context.exception =
+          std::make_exception_ptr(std::system_error(EBADF, std::generic_category(), context.message));
+      context.socket = fd;
+      call_exception_handler(context);
+    });
+  }
+  fds_to_check_.clear();
+  return forgot;
 }
 
 bool UvEventLoop::unwatch(int fd, bool readable) {
