@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "hold_back_sigpipe.hpp"
+#include "pep3156/exception_context.hpp"
 #include "uv_handle.hpp"
 
 namespace loopcert_libuv {
@@ -136,9 +138,21 @@ void UvEventLoop::schedule_from_uv(std::shared_ptr<HandleState> handle) {
   end_wait();
 }
 
+void UvEventLoop::report(const char* message, std::exception_ptr exception,
+                         std::shared_ptr<BaseTransport> transport, std::shared_ptr<BaseProtocol> protocol) {
+  ExceptionContext context;
+  context.message = message;
+  context.exception = std::move(exception);
+  context.transport = std::move(transport);
+  context.protocol = std::move(protocol);
+  call_exception_handler(context);
+}
+
 void UvEventLoop::poll_for_io(std::optional<std::chrono::nanoseconds> timeout) {
   // A report of a forgotten fd is ready: it must not wait.
   if (!fds_to_check_.empty() && forget_closed_fds()) timeout = std::chrono::nanoseconds::zero();
+  std::optional<HoldBackSigpipe> sigpipe;
+  if (queued_writes_ > 0) sigpipe.emplace();
   if (!timeout) {
     // Until something happens: libuv's own timers bound the wait.
     uv_run(&loop_, UV_RUN_ONCE);

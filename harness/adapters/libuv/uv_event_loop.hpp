@@ -66,6 +66,19 @@ class UvEventLoop final : public reference::BaseEventLoop {
   void schedule_from_uv(std::shared_ptr<HandleState> handle);
   /// For libuv callbacks that only need the current uv_run() to return.
   void end_wait() noexcept { uv_stop(&loop_); }
+  /// For libuv callbacks: `action` runs in the next step 5 (where it may
+  /// call protocols and resolve Futures).
+  void post(Callback action) { schedule_from_uv(std::make_shared<HandleState>(std::move(action))); }
+  /// Writes libuv has queued on this loop's streams: it makes them from
+  /// inside uv_run(), which then holds SIGPIPE back (hold_back_sigpipe.hpp).
+  void write_queued() noexcept { ++queued_writes_; }
+  void write_done() noexcept { --queued_writes_; }
+
+  /// Passes an error nobody awaits to the exception handler, with the
+  /// parties involved.
+  void report(const char* message, std::exception_ptr exception,
+              std::shared_ptr<BaseTransport> transport = nullptr,
+              std::shared_ptr<BaseProtocol> protocol = nullptr);
 
   // --- Timers: libuv's ------------------------------------------------------------
 
@@ -96,6 +109,10 @@ class UvEventLoop final : public reference::BaseEventLoop {
                                                 ServerOptions options = {}) override;
   Future<DatagramConnection> create_datagram_endpoint(DatagramProtocolFactory factory,
                                                       DatagramOptions options = {}) override;
+  Future<StreamConnection> create_unix_connection(ProtocolFactory factory, std::string path,
+                                                  ConnectionOptions options = {}) override;
+  Future<std::shared_ptr<Server>> create_unix_server(ProtocolFactory factory, std::string path,
+                                                     ServerOptions options = {}) override;
   Future<Bytes> sock_recv(int fd, std::size_t n) override;
   Future<void> sock_sendall(int fd, Bytes data) override;
   Future<void> sock_connect(int fd, SocketAddress address) override;
@@ -125,7 +142,7 @@ class UvEventLoop final : public reference::BaseEventLoop {
   uv_loop_t loop_{};
   uv_async_t wake_up_{};     // call_soon_threadsafe()'s wake-up
   uv_timer_t wait_limit_{};  // bounds a finite wait of step 2
-  bool io_closed_ = false;
+  std::size_t queued_writes_ = 0;
   std::unordered_map<int, FdWatcher*> fds_;          // owned by libuv until closed
   std::vector<int> fds_to_check_;                    // see forget_closed_fds()
   std::unordered_map<int, SignalWatcher*> signals_;  // likewise

@@ -10,6 +10,7 @@
 
 #include <uv.h>
 
+#include <cerrno>
 #include <string>
 #include <system_error>
 
@@ -36,6 +37,11 @@ class UvHandleOwner {
 /// contract raises for bad input.
 [[noreturn]] inline void throw_uv_error(int status, const std::string& what) {
   throw std::system_error(-status, std::generic_category(), what + ": " + uv_strerror(status));
+}
+
+/// errno (or `error`) as std::system_error.
+[[noreturn]] inline void throw_os_error(const std::string& what, int error = errno) {
+  throw std::system_error(error, std::generic_category(), what);
 }
 
 inline std::error_code uv_error_code(int status) { return {-status, std::generic_category()}; }
