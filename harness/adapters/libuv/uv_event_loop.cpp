@@ -29,7 +29,8 @@ UvEventLoop& loop_of(uv_handle_t* handle) { return *static_cast<UvEventLoop*>(ha
 
 Capabilities uv_capabilities() noexcept {
   Capabilities capabilities;
-  capabilities.categories = Category::io_callbacks | Category::signals;
+  capabilities.categories =
+      Category::io_callbacks | Category::signals | Category::unix_sockets | Category::pipes_subprocesses;
   // uv_timer_start() takes milliseconds (D-CB-2).
   capabilities.clock_resolution = kMillisecond;
   return capabilities;

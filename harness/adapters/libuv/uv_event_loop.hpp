@@ -113,6 +113,8 @@ class UvEventLoop final : public reference::BaseEventLoop {
                                                   ConnectionOptions options = {}) override;
   Future<std::shared_ptr<Server>> create_unix_server(ProtocolFactory factory, std::string path,
                                                      ServerOptions options = {}) override;
+  Future<ReadPipeConnection> connect_read_pipe(ProtocolFactory factory, Socket pipe) override;
+  Future<WritePipeConnection> connect_write_pipe(BaseProtocolFactory factory, Socket pipe) override;
   Future<Bytes> sock_recv(int fd, std::size_t n) override;
   Future<void> sock_sendall(int fd, Bytes data) override;
   Future<void> sock_connect(int fd, SocketAddress address) override;
