@@ -115,6 +115,11 @@ class UvEventLoop final : public reference::BaseEventLoop {
                                                      ServerOptions options = {}) override;
   Future<ReadPipeConnection> connect_read_pipe(ProtocolFactory factory, Socket pipe) override;
   Future<WritePipeConnection> connect_write_pipe(BaseProtocolFactory factory, Socket pipe) override;
+  Future<SubprocessConnection> subprocess_exec(SubprocessProtocolFactory factory,
+                                               std::vector<std::string> args,
+                                               SubprocessOptions options = {}) override;
+  Future<SubprocessConnection> subprocess_shell(SubprocessProtocolFactory factory, std::string command,
+                                                SubprocessOptions options = {}) override;
   Future<Bytes> sock_recv(int fd, std::size_t n) override;
   Future<void> sock_sendall(int fd, Bytes data) override;
   Future<void> sock_connect(int fd, SocketAddress address) override;

@@ -179,6 +179,18 @@ class UvStreamTransport final : public Interface,
   // --- What libuv says (no user code here) ---------------------------------------------
 
   void on_read(ssize_t nread, const uv_buf_t* buffer) override {
+    if (!reads()) {
+      // A write pipe's end that libuv can read (a socketpair): the reader
+      // went away. What is still queued can never be delivered: an error.
+      if (nread >= 0) return;
+      stop_reading();
+      loop_.post([self = this->shared_from_this()] {
+        self->force_close(self->writes_in_flight_ == 0
+                              ? nullptr
+                              : std::make_exception_ptr(std::system_error(uv_error_code(UV_EPIPE), "write")));
+      });
+      return;
+    }
     if (nread > 0) {
       unread_.insert(unread_.end(), reinterpret_cast<std::byte*>(buffer->base),
                      reinterpret_cast<std::byte*>(buffer->base) + nread);
@@ -235,8 +247,11 @@ class UvStreamTransport final : public Interface,
     if (waiter.valid() && !waiter.done()) waiter.set_result();
   }
 
+  /// Reads the read half; on a write pipe libuv can read (the socketpair
+  /// of a child's stdin), watches for the reader going away.
   void start_reading() {
-    if (!reads() || !made_ || closing_ || reading_paused_ || eof_seen_ || read_error_ || !stream_) return;
+    if (!made_ || closing_ || reading_paused_ || eof_seen_ || read_error_ || !stream_) return;
+    if (!reads() && !uv_is_readable(&stream_->stream)) return;
     uv_read_start(
         &stream_->stream,
         [](uv_handle_t* handle, std::size_t, uv_buf_t* buffer) {
@@ -249,7 +264,7 @@ class UvStreamTransport final : public Interface,
   }
 
   void stop_reading() {
-    if (stream_ && reads()) uv_read_stop(&stream_->stream);
+    if (stream_) uv_read_stop(&stream_->stream);
   }
 
   void schedule_delivery() {
