@@ -160,8 +160,10 @@ void UvEventLoop::poll_for_io(std::optional<std::chrono::nanoseconds> timeout) {
   } else if (*timeout == std::chrono::nanoseconds::zero()) {
     uv_run(&loop_, UV_RUN_NOWAIT);
   } else {
+    // Its expiry must end the wait even when it runs before libuv works
+    // out how long to block.
     uv_timer_start(
-        &wait_limit_, [](uv_timer_t*) {},
+        &wait_limit_, [](uv_timer_t* limit) { loop_of(reinterpret_cast<uv_handle_t*>(limit)).end_wait(); },
         milliseconds_rounded_up(std::chrono::duration<double>(*timeout).count()), 0);
     uv_run(&loop_, UV_RUN_ONCE);
     uv_timer_stop(&wait_limit_);

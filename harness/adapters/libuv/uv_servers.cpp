@@ -35,6 +35,7 @@ class Listener final : public UvHandleOwner {
   bool is_pipe = false;
 
   Listener() { handle.data = static_cast<UvHandleOwner*>(this); }
+  ~Listener() override;
   static Listener& of(uv_stream_t* stream) {
     return *static_cast<Listener*>(static_cast<UvHandleOwner*>(stream->data));
   }
@@ -73,6 +74,9 @@ class UvServer final : public Server, public std::enable_shared_from_this<UvServ
     finish_waiters_if_done();
     return waiter;
   }
+
+  /// A listener libuv freed: the loop closed under the server.
+  void forget(Listener* listener) noexcept { std::erase(listeners_, listener); }
 
   std::vector<ListeningSocket> sockets() const override {
     std::vector<ListeningSocket> result;
@@ -146,6 +150,10 @@ class UvServer final : public Server, public std::enable_shared_from_this<UvServ
   std::vector<Future<void>> waiters_;
   bool closed_ = false;
 };
+
+Listener::~Listener() {
+  if (server) server->forget(this);
+}
 
 /// A listener on a bound socket (TCP or UNIX), in a libuv handle.
 std::unique_ptr<Listener> listener_on(UvEventLoop& loop, Socket sock) {

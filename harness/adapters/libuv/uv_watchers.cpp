@@ -67,8 +67,12 @@ class FdWatcher final : public UvHandleOwner {
       // error; so do we, and watch again.
       self.schedule(self.reader_);
       self.schedule(self.writer_);
-      uv_poll_start(poll, (self.reader_ ? UV_READABLE : 0) | (self.writer_ ? UV_WRITABLE : 0),
-                    &FdWatcher::ready);
+      try {
+        self.watch();
+      } catch (const std::exception&) {
+        // Nothing may leave a libuv callback: the fd stays unwatched until
+        // its callbacks are added or removed again.
+      }
       return;
     }
     if (events & UV_READABLE) self.schedule(self.reader_);
