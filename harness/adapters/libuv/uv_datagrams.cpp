@@ -130,9 +130,11 @@ class UvDatagramTransport final : public DatagramTransport,
     if (!lost_scheduled_) schedule_connection_lost();
   }
 
+  /// The loop closed under the endpoint: nothing more will happen.
   void udp_gone() noexcept {
     udp_ = nullptr;
     closing_ = true;
+    lost_scheduled_ = true;
   }
 
  private:

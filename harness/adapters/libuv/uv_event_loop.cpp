@@ -179,13 +179,11 @@ void UvEventLoop::close_io() noexcept {
   uv_close(reinterpret_cast<uv_handle_t*>(&wait_limit_), nullptr);
   // Every other handle belongs to a UvHandleOwner: timers, fd and signal
   // watchers (closing a uv_signal_t restores SIG_DFL), transports, servers
-  // and processes, which tell their protocols first.
+  // and processes. Their protocols hear nothing more: the loop can run no
+  // callback any more. What outlives the loop (a Transport, a Server, a
+  // TimerHandle) learns from the owner's destructor that the handle is gone.
   uv_walk(
-      &loop_,
-      [](uv_handle_t* handle, void*) {
-        if (!uv_is_closing(handle)) static_cast<UvHandleOwner*>(handle->data)->on_loop_closing(handle);
-      },
-      nullptr);
+      &loop_, [](uv_handle_t* handle, void*) { UvHandleOwner::close_handle(handle); }, nullptr);
   // The close callbacks (and the cancelled requests') run in an iteration.
   // A callback's uv_stop() may end one early: run until nothing is left.
   while (uv_run(&loop_, UV_RUN_DEFAULT) != 0) {

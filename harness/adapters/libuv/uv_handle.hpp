@@ -21,9 +21,6 @@ class UvHandleOwner {
   virtual ~UvHandleOwner() = default;
   /// libuv's close callback ran: the handle is no longer used by libuv.
   virtual void on_handle_closed() noexcept { delete this; }
-  /// Closing the loop: stop whatever waits on this handle (a transport
-  /// tells its protocol), then uv_close() it. Default: just close.
-  virtual void on_loop_closing(uv_handle_t* handle) noexcept { close_handle(handle); }
 
   /// uv_close() with the callback that calls on_handle_closed(); once.
   static void close_handle(uv_handle_t* handle) noexcept {

@@ -6,7 +6,6 @@
 // The TCP listening sockets are made and bound here, then handed to libuv
 // with uv_tcp_open(): uv_tcp_bind() always sets SO_REUSEADDR
 // (uv__tcp_bind(), src/unix/tcp.c), and reuse_address=false must not.
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>

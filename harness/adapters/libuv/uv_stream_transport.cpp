@@ -5,7 +5,6 @@
 #include <array>
 #include <map>
 #include <string>
-#include <type_traits>
 
 #include "hold_back_sigpipe.hpp"
 #include "uv_write_limits.hpp"
@@ -16,12 +15,6 @@ namespace loopcert_libuv {
 
 UvStream::~UvStream() {
   if (events) events->on_stream_gone();
-}
-
-void UvStream::on_loop_closing(uv_handle_t* closing) noexcept {
-  // The loop closes under an open connection: its protocol hears nothing
-  // more (the loop can run no callback any more).
-  close_handle(closing);
 }
 
 int UvStream::fd() const noexcept {
@@ -224,8 +217,11 @@ class UvStreamTransport final : public Interface,
   }
 
   void on_stream_gone() noexcept override {
+    // The loop closed under the connection: nothing more will happen, and
+    // close() or abort() must not schedule anything on the closed loop.
     stream_ = nullptr;
     closing_ = true;
+    lost_scheduled_ = true;
   }
 
  private:

@@ -38,8 +38,8 @@ class UvStream final : public UvHandleOwner {
   std::shared_ptr<StreamEvents> events;  // the transport, once there is one
 
   UvStream() { handle.data = static_cast<UvHandleOwner*>(this); }
+  /// Tells the transport that its handle is gone.
   ~UvStream() override;
-  void on_loop_closing(uv_handle_t* closing) noexcept override;
 
   static UvStream& of(uv_handle_t* handle) {
     return *static_cast<UvStream*>(static_cast<UvHandleOwner*>(handle->data));
