@@ -83,6 +83,10 @@ void AsioEventLoop::close_io() noexcept {
   // Every Asio object goes while its io_context exists; then the context,
   // which closes its epoll fd, eventfd and timerfd and destroys the
   // handlers still pending, with what they hold (LOOP-CLOSE-RELEASES).
+  for (auto& resource : resources_) {
+    if (auto alive = resource.lock()) alive->release_io();
+  }
+  resources_.clear();
   for (auto& [fd, watch] : watches_) release(*watch);
   watches_.clear();
   signal_handlers_.clear();
@@ -91,6 +95,14 @@ void AsioEventLoop::close_io() noexcept {
   armed_timers_.clear();
   work_.reset();
   context_.reset();
+}
+
+void AsioEventLoop::track(std::weak_ptr<LoopResource> resource) {
+  // Forget the ones gone whenever the list doubles: amortised O(1).
+  if (resources_.size() == resources_.capacity()) {
+    std::erase_if(resources_, [](const auto& entry) { return entry.expired(); });
+  }
+  resources_.push_back(std::move(resource));
 }
 
 // --- Timers -----------------------------------------------------------------------
@@ -301,18 +313,6 @@ void AsioEventLoop::wait_for_signal() {
 }
 
 // --- Networking: not yet on Asio's sockets ----------------------------------------------
-
-pep3156::Future<pep3156::StreamConnection> AsioEventLoop::create_connection(pep3156::ProtocolFactory,
-                                                                            std::string, std::uint16_t,
-                                                                            pep3156::ConnectionOptions) {
-  not_implemented("create_connection()");
-}
-
-pep3156::Future<std::shared_ptr<pep3156::Server>> AsioEventLoop::create_server(pep3156::ProtocolFactory,
-                                                                               std::string, std::uint16_t,
-                                                                               pep3156::ServerOptions) {
-  not_implemented("create_server()");
-}
 
 pep3156::Future<pep3156::DatagramConnection> AsioEventLoop::create_datagram_endpoint(
     pep3156::DatagramProtocolFactory, pep3156::DatagramOptions) {

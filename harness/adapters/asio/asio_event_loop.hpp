@@ -23,7 +23,9 @@
 #include <memory>
 #include <optional>
 #include <unordered_set>
+#include <vector>
 
+#include "loop_resource.hpp"
 #include "reference/base_event_loop.hpp"
 
 namespace loopcert_asio {
@@ -53,13 +55,21 @@ class AsioEventLoop : public pep3156::reference::BaseEventLoop {
 
   pep3156::Capabilities capabilities() const override;
 
-  // Networking: not yet on Asio's sockets (NotImplementedError).
+  // Streams on Asio's sockets and acceptors (connections.cpp, servers.cpp).
   pep3156::Future<pep3156::StreamConnection> create_connection(pep3156::ProtocolFactory factory,
                                                                std::string host, std::uint16_t port,
                                                                pep3156::ConnectionOptions options) override;
   pep3156::Future<std::shared_ptr<pep3156::Server>> create_server(pep3156::ProtocolFactory factory,
                                                                   std::string host, std::uint16_t port,
                                                                   pep3156::ServerOptions options) override;
+  pep3156::Future<pep3156::StreamConnection> create_unix_connection(pep3156::ProtocolFactory factory,
+                                                                    std::string path,
+                                                                    pep3156::ConnectionOptions options) override;
+  pep3156::Future<std::shared_ptr<pep3156::Server>> create_unix_server(pep3156::ProtocolFactory factory,
+                                                                       std::string path,
+                                                                       pep3156::ServerOptions options) override;
+
+  // Not yet on Asio's sockets (NotImplementedError).
   pep3156::Future<pep3156::DatagramConnection> create_datagram_endpoint(
       pep3156::DatagramProtocolFactory factory, pep3156::DatagramOptions options) override;
   pep3156::Future<pep3156::Bytes> sock_recv(int fd, std::size_t n) override;
@@ -68,6 +78,8 @@ class AsioEventLoop : public pep3156::reference::BaseEventLoop {
   pep3156::Future<pep3156::AcceptedSocket> sock_accept(int fd) override;
 
   asio::io_context& context() noexcept { return *context_; }
+  /// Makes `resource` release its Asio objects when the loop closes.
+  void track(std::weak_ptr<LoopResource> resource);
 
  protected:
   void poll_for_io(std::optional<std::chrono::nanoseconds> timeout) override;
@@ -95,6 +107,7 @@ class AsioEventLoop : public pep3156::reference::BaseEventLoop {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::unordered_set<AsioTimer*> armed_timers_;  // each kept alive by its pending wait
   std::map<int, std::shared_ptr<FdWatch>> watches_;
+  std::vector<std::weak_ptr<LoopResource>> resources_;  // transports and servers
   std::optional<asio::signal_set> signals_;  // created by the first add_signal_handler()
   std::map<int, std::shared_ptr<HandleState>> signal_handlers_;
   bool waiting_for_signal_ = false;
