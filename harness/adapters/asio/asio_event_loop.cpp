@@ -319,11 +319,4 @@ pep3156::Future<pep3156::DatagramConnection> AsioEventLoop::create_datagram_endp
   not_implemented("create_datagram_endpoint()");
 }
 
-pep3156::Future<pep3156::Bytes> AsioEventLoop::sock_recv(int, std::size_t) { not_implemented("sock_recv()"); }
-pep3156::Future<void> AsioEventLoop::sock_sendall(int, pep3156::Bytes) { not_implemented("sock_sendall()"); }
-pep3156::Future<void> AsioEventLoop::sock_connect(int, pep3156::SocketAddress) {
-  not_implemented("sock_connect()");
-}
-pep3156::Future<pep3156::AcceptedSocket> AsioEventLoop::sock_accept(int) { not_implemented("sock_accept()"); }
-
 }  // namespace loopcert_asio

@@ -72,6 +72,7 @@ class AsioEventLoop : public pep3156::reference::BaseEventLoop {
   // Not yet on Asio's sockets (NotImplementedError).
   pep3156::Future<pep3156::DatagramConnection> create_datagram_endpoint(
       pep3156::DatagramProtocolFactory factory, pep3156::DatagramOptions options) override;
+  // On the caller's socket (sock_methods.cpp).
   pep3156::Future<pep3156::Bytes> sock_recv(int fd, std::size_t n) override;
   pep3156::Future<void> sock_sendall(int fd, pep3156::Bytes data) override;
   pep3156::Future<void> sock_connect(int fd, pep3156::SocketAddress address) override;

@@ -96,7 +96,8 @@ Coroutine<ServerPtr> serve_caller_socket(AsioEventLoop& loop, StreamSocket socke
                                          pep3156::ProtocolFactory factory, std::optional<tls::ServerTls> tls) {
   // The caller's socket, bound already, becomes an acceptor.
   StreamAcceptor acceptor(loop.context());
-  acceptor.assign(socket.local_endpoint().protocol(), socket.release());
+  asio::generic::stream_protocol protocol = socket.local_endpoint().protocol();
+  acceptor.assign(protocol, socket.release());
   std::vector<StreamAcceptor> bound;
   bound.push_back(std::move(acceptor));
   co_return StreamServer::start(loop, std::move(bound), backlog, std::move(factory), std::move(tls));
