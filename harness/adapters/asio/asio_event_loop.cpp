@@ -312,11 +312,4 @@ void AsioEventLoop::wait_for_signal() {
   });
 }
 
-// --- Networking: not yet on Asio's sockets ----------------------------------------------
-
-pep3156::Future<pep3156::DatagramConnection> AsioEventLoop::create_datagram_endpoint(
-    pep3156::DatagramProtocolFactory, pep3156::DatagramOptions) {
-  not_implemented("create_datagram_endpoint()");
-}
-
 }  // namespace loopcert_asio

@@ -69,7 +69,7 @@ class AsioEventLoop : public pep3156::reference::BaseEventLoop {
                                                                        std::string path,
                                                                        pep3156::ServerOptions options) override;
 
-  // Not yet on Asio's sockets (NotImplementedError).
+  // On Asio's datagram sockets (datagram_endpoints.cpp).
   pep3156::Future<pep3156::DatagramConnection> create_datagram_endpoint(
       pep3156::DatagramProtocolFactory factory, pep3156::DatagramOptions options) override;
   // On the caller's socket (sock_methods.cpp).

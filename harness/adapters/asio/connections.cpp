@@ -4,6 +4,7 @@
 
 #include "asio_event_loop.hpp"
 #include "name_lookup.hpp"
+#include "failed_attempts.hpp"
 #include "os_error.hpp"
 #include "stream_sockets.hpp"
 
@@ -14,23 +15,6 @@ using pep3156::Coroutine;
 using pep3156::StreamConnection;
 
 namespace {
-
-/// Why each address failed: the only failure as it was, or one
-/// std::system_error naming them all with the first one's errno.
-[[noreturn]] void raise_failures(const std::vector<std::exception_ptr>& failures, const std::string& what) {
-  if (failures.size() == 1) std::rethrow_exception(failures.front());
-  std::error_code code;
-  std::string message = what + ": every address failed:";
-  for (const std::exception_ptr& failure : failures) {
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::system_error& error) {
-      if (!code) code = error.code();
-      message += std::string(" [") + error.what() + "]";
-    }
-  }
-  throw std::system_error(code ? code : std::make_error_code(std::errc::io_error), message);
-}
 
 /// Binds `socket` to the first of `locals` of its family that works
 /// (LOOP-CONN-LOCAL-ADDR).
@@ -67,11 +51,11 @@ Coroutine<StreamConnection> connect_tcp(AsioEventLoop& loop, pep3156::ProtocolFa
                                         std::optional<tls::ClientTls> tls) {
   // LOOP-CONN-GAI-OPTIONS: family and flags reach getaddrinfo(); the
   // resolver's type is SOCK_STREAM.
-  auto remotes = co_await resolve<asio::ip::tcp>(loop, host, port, options.family, options.flags);
+  auto remotes = co_await resolve<asio::ip::tcp>(loop, host, port, options.family, options.proto, options.flags);
   std::vector<pep3156::AddrInfo> locals;
   if (options.local_addr) {
     locals = co_await resolve<asio::ip::tcp>(loop, options.local_addr->host, options.local_addr->port,
-                                             options.family, options.flags);
+                                             options.family, options.proto, options.flags);
   }
   std::string what = "create_connection(" + host + ", " + std::to_string(port) + ")";
   StreamSocket socket = co_await connect_to_first(loop, std::move(remotes), std::move(locals), what);

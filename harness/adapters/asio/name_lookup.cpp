@@ -8,11 +8,19 @@ namespace loopcert_asio {
 
 template <class Protocol>
 pep3156::Future<std::vector<pep3156::AddrInfo>> resolve(AsioEventLoop& loop, const std::string& host,
-                                                        std::uint16_t port, int family, int flags) {
+                                                        std::uint16_t port, int family, int proto, int flags) {
   using Resolver = typename Protocol::resolver;
   auto lookup = loop.create_future<std::vector<pep3156::AddrInfo>>();
-  auto resolver = std::make_shared<Resolver>(loop.context());
   std::string what = "getaddrinfo(" + host + ", " + std::to_string(port) + ")";
+  // Asio's resolver takes the protocol from Protocol (IPPROTO_TCP for tcp,
+  // IPPROTO_UDP for udp: ip/basic_resolver.hpp builds the hints from it),
+  // so another `proto` cannot reach getaddrinfo(): answered as
+  // getaddrinfo() answers a protocol the socket type does not have.
+  if (proto != 0 && proto != Protocol::v4().protocol()) {
+    lookup.set_exception(std::make_exception_ptr(std::system_error(EAI_SOCKTYPE, pep3156::gai_category(), what)));
+    return lookup;
+  }
+  auto resolver = std::make_shared<Resolver>(loop.context());
   // The handler only completes the Future, whose callbacks go to the ready
   // queue. A lookup whose Future was cancelled finds it done and drops
   // the result.
@@ -53,8 +61,8 @@ pep3156::Future<std::vector<pep3156::AddrInfo>> resolve(AsioEventLoop& loop, con
 }
 
 template pep3156::Future<std::vector<pep3156::AddrInfo>> resolve<asio::ip::tcp>(AsioEventLoop&, const std::string&,
-                                                                                std::uint16_t, int, int);
+                                                                                std::uint16_t, int, int, int);
 template pep3156::Future<std::vector<pep3156::AddrInfo>> resolve<asio::ip::udp>(AsioEventLoop&, const std::string&,
-                                                                                std::uint16_t, int, int);
+                                                                                std::uint16_t, int, int, int);
 
 }  // namespace loopcert_asio

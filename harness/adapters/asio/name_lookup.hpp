@@ -15,18 +15,19 @@ namespace loopcert_asio {
 
 /// getaddrinfo(host, port) for `Protocol`'s socket type (asio::ip::tcp:
 /// SOCK_STREAM, asio::ip::udp: SOCK_DGRAM), restricted to `family`
-/// (AF_UNSPEC, AF_INET, AF_INET6), with getaddrinfo()'s `flags`. An empty
+/// (AF_UNSPEC, AF_INET, AF_INET6) and `proto` (0: any), with
+/// getaddrinfo()'s `flags`. An empty
 /// host means None. Fails with std::system_error in gai_category() if
 /// nothing comes back.
 template <class Protocol>
 pep3156::Future<std::vector<pep3156::AddrInfo>> resolve(AsioEventLoop& loop, const std::string& host,
-                                                        std::uint16_t port, int family, int flags);
+                                                        std::uint16_t port, int family, int proto, int flags);
 
 extern template pep3156::Future<std::vector<pep3156::AddrInfo>> resolve<asio::ip::tcp>(AsioEventLoop&,
                                                                                        const std::string&,
-                                                                                       std::uint16_t, int, int);
+                                                                                       std::uint16_t, int, int, int);
 extern template pep3156::Future<std::vector<pep3156::AddrInfo>> resolve<asio::ip::udp>(AsioEventLoop&,
                                                                                        const std::string&,
-                                                                                       std::uint16_t, int, int);
+                                                                                       std::uint16_t, int, int, int);
 
 }  // namespace loopcert_asio

@@ -53,7 +53,7 @@ std::vector<StreamAcceptor> bind_acceptors(AsioEventLoop& loop, const std::vecto
 Coroutine<ServerPtr> serve_tcp(AsioEventLoop& loop, pep3156::ProtocolFactory factory, std::string host,
                                std::uint16_t port, pep3156::ServerOptions options, std::optional<tls::ServerTls> tls) {
   // LOOP-SERVER-GAI-OPTIONS: family and flags (AI_PASSIVE by default).
-  auto infos = co_await resolve<asio::ip::tcp>(loop, host, port, options.family, options.flags);
+  auto infos = co_await resolve<asio::ip::tcp>(loop, host, port, options.family, 0, options.flags);
   std::vector<StreamAcceptor> bound = bind_acceptors(loop, infos, options.reuse_address);
   co_return StreamServer::start(loop, std::move(bound), options.backlog, std::move(factory), std::move(tls));
 }

@@ -11,28 +11,6 @@ using pep3156::BytesView;
 
 namespace {
 constexpr std::size_t kReadChunk = 256 * 1024;
-
-bool is_os_error(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::system_error&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-
-// sockname/peername as the kit reads them, from the socket itself.
-std::optional<pep3156::SocketAddress> address_of(int fd, int (*get)(int, sockaddr*, socklen_t*)) {
-  sockaddr_storage storage{};
-  socklen_t length = sizeof storage;
-  if (get(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0) return std::nullopt;
-  try {
-    return pep3156::SocketAddress(reinterpret_cast<sockaddr*>(&storage), length);
-  } catch (const std::exception&) {
-    return std::nullopt;  // an unnamed UNIX socket
-  }
-}
 }  // namespace
 
 std::shared_ptr<StreamTransport> StreamTransport::start(AsioEventLoop& loop, StreamSocket socket,
@@ -49,21 +27,15 @@ std::shared_ptr<StreamTransport> StreamTransport::start(AsioEventLoop& loop, Str
 
 StreamTransport::StreamTransport(Private, AsioEventLoop& loop, StreamSocket socket,
                                  std::shared_ptr<pep3156::Protocol> protocol, std::function<void()> on_lost)
-    : loop_(loop), socket_(std::move(socket)), protocol_(std::move(protocol)), on_lost_(std::move(on_lost)) {
-  if (!protocol_) throw pep3156::TypeError("the protocol factory returned no protocol");
-  int fd = socket_->native_handle();
-  extra_["socket"] = fd;
-  if (auto name = address_of(fd, ::getsockname)) extra_["sockname"] = *name;
-  if (auto name = address_of(fd, ::getpeername)) extra_["peername"] = *name;
+    : TransportCore(loop, socket.native_handle(), protocol, std::move(on_lost)),
+      socket_(std::move(socket)),
+      stream_protocol_(protocol.get()) {
   // write() first tries to send at once, and must not block: Asio's
   // user-level non-blocking mode makes write_some() say would_block.
   socket_->non_blocking(true);
 }
 
-std::any StreamTransport::get_extra_info(std::string_view name) const {
-  auto it = extra_.find(name);
-  return it == extra_.end() ? std::any() : it->second;
-}
+std::any StreamTransport::get_extra_info(std::string_view name) const { return extra_info(name); }
 
 void StreamTransport::make_connection(const pep3156::Future<void>& waiter) {
   if (!socket_) return;  // the loop was closed
@@ -111,7 +83,7 @@ void StreamTransport::on_read(asio::error_code error, std::size_t count) {
     return;
   }
   try {
-    protocol_->data_received(BytesView(read_buffer_.data(), count));  // PROTO-DATA-NONEMPTY: count > 0
+    stream_protocol_->data_received(BytesView(read_buffer_.data(), count));  // PROTO-DATA-NONEMPTY: count > 0
   } catch (const std::exception&) {
     fatal_error(std::current_exception(), "protocol.data_received() failed");
     return;
@@ -123,7 +95,7 @@ void StreamTransport::read_eof() {
   eof_seen_ = true;
   bool keep_open = false;
   try {
-    keep_open = protocol_->eof_received();  // PROTO-SEQ-EOF-AT-MOST-ONCE
+    keep_open = stream_protocol_->eof_received();  // PROTO-SEQ-EOF-AT-MOST-ONCE
   } catch (const std::exception&) {
     fatal_error(std::current_exception(), "protocol.eof_received() failed");
     return;
@@ -268,51 +240,14 @@ void StreamTransport::close() {
 
 void StreamTransport::abort() { force_close(nullptr); }  // TR-ABORT
 
-void StreamTransport::fatal_error(std::exception_ptr error, const char* message) {
-  if (!is_os_error(error)) report(message, error);
-  force_close(std::move(error));
-}
-
-void StreamTransport::force_close(std::exception_ptr error) {
-  if (lost_scheduled_) return;
-  closing_ = true;
+void StreamTransport::discard() noexcept {
   held_.reset();
   pending_.clear();  // dropped, and the write in flight stops now
   asio::error_code ignored;
   if (socket_) socket_->cancel(ignored);
-  schedule_connection_lost(std::move(error));
 }
 
-void StreamTransport::schedule_connection_lost(std::exception_ptr error) {
-  lost_scheduled_ = true;
-  loop_.call_soon([self = shared_from_this(), error] { self->call_connection_lost(error); });
-}
-
-void StreamTransport::call_connection_lost(std::exception_ptr error) {
-  // The last call (TR-CLOSE-CONNECTION-LOST-NONE); then, whatever it threw,
-  // the socket is closed and the protocol released, which breaks the
-  // transport <-> protocol cycle.
-  std::exception_ptr failure;
-  try {
-    protocol_->connection_lost(error);
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  asio::error_code ignored;
-  if (socket_) socket_->close(ignored);
-  protocol_.reset();
-  if (on_lost_) std::exchange(on_lost_, {})();
-  if (failure) std::rethrow_exception(failure);
-}
-
-void StreamTransport::report(const char* message, std::exception_ptr error) {
-  pep3156::ExceptionContext context;
-  context.message = message;
-  context.exception = std::move(error);
-  context.transport = shared_from_this();
-  context.protocol = protocol_;
-  loop_.call_exception_handler(context);
-}
+void StreamTransport::close_socket() noexcept { socket_.reset(); }
 
 void StreamTransport::release_io() noexcept {
   closing_ = true;

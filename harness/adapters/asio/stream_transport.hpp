@@ -15,15 +15,15 @@
 #include <vector>
 
 #include "asio_event_loop.hpp"
-#include "loop_resource.hpp"
 #include "pep3156/event_loop.hpp"
+#include "transport_core.hpp"
 
 namespace loopcert_asio {
 
 using StreamSocket = asio::generic::stream_protocol::socket;
 
 class StreamTransport : public pep3156::Transport,
-                        public LoopResource,
+                        public TransportCore,
                         public std::enable_shared_from_this<StreamTransport> {
  public:
   /// Takes `socket` (connected), and calls the protocol's connection_made()
@@ -55,6 +55,11 @@ class StreamTransport : public pep3156::Transport,
 
   void release_io() noexcept override;
 
+ protected:
+  std::shared_ptr<pep3156::BaseTransport> self() override { return shared_from_this(); }
+  void close_socket() noexcept override;
+  void discard() noexcept override;
+
  private:
   void make_connection(const pep3156::Future<void>& waiter);
   void start_reading();
@@ -65,19 +70,9 @@ class StreamTransport : public pep3156::Transport,
   void shutdown_write();
   void buffer_grew();
   void buffer_shrank();
-  /// Reports `error` (unless it is an OS error: the peer's doing) and
-  /// closes at once with connection_lost(error).
-  void fatal_error(std::exception_ptr error, const char* message);
-  void force_close(std::exception_ptr error);
-  void schedule_connection_lost(std::exception_ptr error);
-  void call_connection_lost(std::exception_ptr error);
-  void report(const char* message, std::exception_ptr error);
 
-  AsioEventLoop& loop_;
-  std::optional<StreamSocket> socket_;  // empty once released
-  std::shared_ptr<pep3156::Protocol> protocol_;  // until connection_lost() has returned
-  std::function<void()> on_lost_;
-  std::map<std::string, std::any, std::less<>> extra_;
+  std::optional<StreamSocket> socket_;  // empty once closed
+  pep3156::Protocol* stream_protocol_;  // protocol_, as a stream protocol
 
   // Reading: one async_read_some() at a time into read_buffer_. Its
   // completion waits there while reading is paused (held_).
@@ -101,9 +96,7 @@ class StreamTransport : public pep3156::Transport,
   std::size_t low_water_ = 16 * 1024;
   bool protocol_paused_ = false;
 
-  bool made_ = false;           // connection_made() has returned
-  bool closing_ = false;        // close(), abort() or a fatal error
-  bool lost_scheduled_ = false;  // connection_lost() is on its way
+  bool made_ = false;  // connection_made() has returned
 };
 
 }  // namespace loopcert_asio
