@@ -22,7 +22,8 @@ std::shared_ptr<pep3156::AbstractEventLoop> make_loop() {
 
 const pep3156::Adapter adapters[] = {{
     .name = LOOPCERT_ASIO_BACKEND,
-    .description = "standalone Asio (ASIO_VERSION " LOOPCERT_ASIO_STRING(ASIO_VERSION) ") io_context, " LOOPCERT_ASIO_BACKEND " reactor",
+    .description = "standalone Asio (ASIO_VERSION " LOOPCERT_ASIO_STRING(
+        ASIO_VERSION) ") io_context, " LOOPCERT_ASIO_BACKEND " reactor",
     .capabilities = loopcert_asio::adapter_capabilities(),
     .make_loop = &make_loop,
 }};

@@ -224,10 +224,9 @@ void AsioEventLoop::on_ready(const std::shared_ptr<FdWatch>& watch, Direction di
   // so a queued one does not run (LOOP-IO-ADD-REPLACES).
   schedule(side.handle);
   // After the callback, in the same batch: look again before waiting.
-  schedule(std::make_shared<HandleState>(
-      [this, watch, direction, generation = watch->generation] {
-        if (watch->generation == generation) recheck(watch, direction);
-      }));
+  schedule(std::make_shared<HandleState>([this, watch, direction, generation = watch->generation] {
+    if (watch->generation == generation) recheck(watch, direction);
+  }));
 }
 
 void AsioEventLoop::recheck(const std::shared_ptr<FdWatch>& watch, Direction direction) {

@@ -62,12 +62,10 @@ class AsioEventLoop : public pep3156::reference::BaseEventLoop {
   pep3156::Future<std::shared_ptr<pep3156::Server>> create_server(pep3156::ProtocolFactory factory,
                                                                   std::string host, std::uint16_t port,
                                                                   pep3156::ServerOptions options) override;
-  pep3156::Future<pep3156::StreamConnection> create_unix_connection(pep3156::ProtocolFactory factory,
-                                                                    std::string path,
-                                                                    pep3156::ConnectionOptions options) override;
-  pep3156::Future<std::shared_ptr<pep3156::Server>> create_unix_server(pep3156::ProtocolFactory factory,
-                                                                       std::string path,
-                                                                       pep3156::ServerOptions options) override;
+  pep3156::Future<pep3156::StreamConnection> create_unix_connection(
+      pep3156::ProtocolFactory factory, std::string path, pep3156::ConnectionOptions options) override;
+  pep3156::Future<std::shared_ptr<pep3156::Server>> create_unix_server(
+      pep3156::ProtocolFactory factory, std::string path, pep3156::ServerOptions options) override;
 
   // On Asio's datagram sockets (datagram_endpoints.cpp).
   pep3156::Future<pep3156::DatagramConnection> create_datagram_endpoint(
@@ -109,7 +107,7 @@ class AsioEventLoop : public pep3156::reference::BaseEventLoop {
   std::unordered_set<AsioTimer*> armed_timers_;  // each kept alive by its pending wait
   std::map<int, std::shared_ptr<FdWatch>> watches_;
   std::vector<std::weak_ptr<LoopResource>> resources_;  // transports and servers
-  std::optional<asio::signal_set> signals_;  // created by the first add_signal_handler()
+  std::optional<asio::signal_set> signals_;             // created by the first add_signal_handler()
   std::map<int, std::shared_ptr<HandleState>> signal_handlers_;
   bool waiting_for_signal_ = false;
 };

@@ -3,8 +3,8 @@
 #include <sys/socket.h>
 
 #include "asio_event_loop.hpp"
-#include "name_lookup.hpp"
 #include "failed_attempts.hpp"
+#include "name_lookup.hpp"
 #include "os_error.hpp"
 #include "stream_sockets.hpp"
 
@@ -46,12 +46,14 @@ Coroutine<StreamSocket> connect_to_first(AsioEventLoop& loop, std::vector<pep315
   raise_failures(failures, what);
 }
 
-Coroutine<StreamConnection> connect_tcp(AsioEventLoop& loop, pep3156::ProtocolFactory factory, std::string host,
-                                        std::uint16_t port, pep3156::ConnectionOptions options,
+Coroutine<StreamConnection> connect_tcp(AsioEventLoop& loop, pep3156::ProtocolFactory factory,
+                                        std::string host, std::uint16_t port,
+                                        pep3156::ConnectionOptions options,
                                         std::optional<tls::ClientTls> tls) {
   // LOOP-CONN-GAI-OPTIONS: family and flags reach getaddrinfo(); the
   // resolver's type is SOCK_STREAM.
-  auto remotes = co_await resolve<asio::ip::tcp>(loop, host, port, options.family, options.proto, options.flags);
+  auto remotes =
+      co_await resolve<asio::ip::tcp>(loop, host, port, options.family, options.proto, options.flags);
   std::vector<pep3156::AddrInfo> locals;
   if (options.local_addr) {
     locals = co_await resolve<asio::ip::tcp>(loop, options.local_addr->host, options.local_addr->port,
@@ -88,7 +90,8 @@ pep3156::Future<StreamConnection> AsioEventLoop::create_connection(pep3156::Prot
     return create_task(start_stream(*this, std::move(socket), std::move(factory), std::move(tls)));
   }
   if (!address_given) throw pep3156::ValueError("create_connection(): host and port, or sock, are required");
-  return create_task(connect_tcp(*this, std::move(factory), std::move(host), port, std::move(options), std::move(tls)));
+  return create_task(
+      connect_tcp(*this, std::move(factory), std::move(host), port, std::move(options), std::move(tls)));
 }
 
 pep3156::Future<StreamConnection> AsioEventLoop::create_unix_connection(pep3156::ProtocolFactory factory,
@@ -100,7 +103,8 @@ pep3156::Future<StreamConnection> AsioEventLoop::create_unix_connection(pep3156:
     throw pep3156::ValueError("create_unix_connection(): local_addr is for internet sockets");
   }
   if (options.sock) {
-    StreamSocket socket = take_caller_socket(*this, options.sock, !path.empty(), AF_UNIX, "create_unix_connection()");
+    StreamSocket socket =
+        take_caller_socket(*this, options.sock, !path.empty(), AF_UNIX, "create_unix_connection()");
     return create_task(start_stream(*this, std::move(socket), std::move(factory), std::move(tls)));
   }
   if (path.empty()) throw pep3156::ValueError("create_unix_connection(): path or sock is required");

@@ -43,7 +43,8 @@ std::vector<Plan> plans(const std::vector<AddrInfo>* locals, const std::vector<A
       continue;
     }
     for (const AddrInfo& remote : *remotes) {
-      if (remote.family == info.family) result.push_back({info.family, info.protocol, info.address, remote.address});
+      if (remote.family == info.family)
+        result.push_back({info.family, info.protocol, info.address, remote.address});
     }
   }
   return result;
@@ -76,8 +77,8 @@ Coroutine<DatagramConnection> open_endpoint(AsioEventLoop& loop, pep3156::Datagr
     remotes = co_await resolve<asio::ip::udp>(loop, options.remote_addr->host, options.remote_addr->port,
                                               options.family, options.proto, options.flags);
   }
-  std::vector<Plan> tries = plans(locals ? &*locals : nullptr, remotes ? &*remotes : nullptr, options.family,
-                                  options.proto);
+  std::vector<Plan> tries =
+      plans(locals ? &*locals : nullptr, remotes ? &*remotes : nullptr, options.family, options.proto);
   if (tries.empty()) {
     throw pep3156::ValueError("create_datagram_endpoint(): local_addr and remote_addr share no family");
   }
@@ -108,8 +109,8 @@ Coroutine<DatagramConnection> open_endpoint(AsioEventLoop& loop, pep3156::Datagr
 
 }  // namespace
 
-pep3156::Future<DatagramConnection> AsioEventLoop::create_datagram_endpoint(pep3156::DatagramProtocolFactory factory,
-                                                                            pep3156::DatagramOptions options) {
+pep3156::Future<DatagramConnection> AsioEventLoop::create_datagram_endpoint(
+    pep3156::DatagramProtocolFactory factory, pep3156::DatagramOptions options) {
   // Argument errors are thrown from the call (D-TIER-3).
   check_open("create_datagram_endpoint()");
   check_family(options.family, "create_datagram_endpoint()");

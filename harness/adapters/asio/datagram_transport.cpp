@@ -12,12 +12,11 @@ asio::generic::datagram_protocol::endpoint datagram_endpoint(const pep3156::Sock
 }
 }  // namespace
 
-std::shared_ptr<DatagramTransport> DatagramTransport::start(AsioEventLoop& loop, DatagramSocket socket,
-                                                            std::shared_ptr<pep3156::DatagramProtocol> protocol,
-                                                            std::optional<pep3156::SocketAddress> remote,
-                                                            pep3156::Future<void> waiter) {
-  auto transport = std::make_shared<DatagramTransport>(Private{}, loop, std::move(socket), std::move(protocol),
-                                                       std::move(remote));
+std::shared_ptr<DatagramTransport> DatagramTransport::start(
+    AsioEventLoop& loop, DatagramSocket socket, std::shared_ptr<pep3156::DatagramProtocol> protocol,
+    std::optional<pep3156::SocketAddress> remote, pep3156::Future<void> waiter) {
+  auto transport = std::make_shared<DatagramTransport>(Private{}, loop, std::move(socket),
+                                                       std::move(protocol), std::move(remote));
   loop.track(transport);
   loop.call_soon([transport, waiter] { transport->make_connection(waiter); });
   return transport;
@@ -85,12 +84,14 @@ void DatagramTransport::error_received(const asio::error_code& error, const char
 
 // --- Sending --------------------------------------------------------------------
 
-void DatagramTransport::sendto(pep3156::BytesView data, const std::optional<pep3156::SocketAddress>& address) {
+void DatagramTransport::sendto(pep3156::BytesView data,
+                               const std::optional<pep3156::SocketAddress>& address) {
   if (address && remote_ && !(*address == *remote_)) {
     throw pep3156::ValueError("sendto(): the endpoint is connected to " + remote_->to_string() + ", not " +
                               address->to_string());
   }
-  if (!address && !remote_) throw pep3156::ValueError("sendto(): an endpoint that is not connected needs an address");
+  if (!address && !remote_)
+    throw pep3156::ValueError("sendto(): an endpoint that is not connected needs an address");
   if (closing_) return;  // D-TR-2
   Datagram datagram{{data.begin(), data.end()}, remote_ ? std::nullopt : address};
   if (queue_.empty() && send_now(datagram)) return;

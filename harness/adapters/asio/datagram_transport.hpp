@@ -28,7 +28,8 @@ class DatagramTransport : public pep3156::DatagramTransport,
 
   struct Private {};
   DatagramTransport(Private, AsioEventLoop& loop, DatagramSocket socket,
-                    std::shared_ptr<pep3156::DatagramProtocol> protocol, std::optional<pep3156::SocketAddress> remote);
+                    std::shared_ptr<pep3156::DatagramProtocol> protocol,
+                    std::optional<pep3156::SocketAddress> remote);
 
   std::any get_extra_info(std::string_view name) const override { return extra_info(name); }
   void close() override;

@@ -11,7 +11,8 @@ namespace loopcert_asio {
 
 /// Why each address failed: the only failure as it was, or one
 /// std::system_error naming them all with the first one's errno.
-[[noreturn]] inline void raise_failures(const std::vector<std::exception_ptr>& failures, const std::string& what) {
+[[noreturn]] inline void raise_failures(const std::vector<std::exception_ptr>& failures,
+                                        const std::string& what) {
   if (failures.size() == 1) std::rethrow_exception(failures.front());
   std::error_code code;
   std::string message = what + ": every address failed:";

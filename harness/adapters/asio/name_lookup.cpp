@@ -8,7 +8,8 @@ namespace loopcert_asio {
 
 template <class Protocol>
 pep3156::Future<std::vector<pep3156::AddrInfo>> resolve(AsioEventLoop& loop, const std::string& host,
-                                                        std::uint16_t port, int family, int proto, int flags) {
+                                                        std::uint16_t port, int family, int proto,
+                                                        int flags) {
   using Resolver = typename Protocol::resolver;
   auto lookup = loop.create_future<std::vector<pep3156::AddrInfo>>();
   std::string what = "getaddrinfo(" + host + ", " + std::to_string(port) + ")";
@@ -17,7 +18,8 @@ pep3156::Future<std::vector<pep3156::AddrInfo>> resolve(AsioEventLoop& loop, con
   // so another `proto` cannot reach getaddrinfo(): answered as
   // getaddrinfo() answers a protocol the socket type does not have.
   if (proto != 0 && proto != Protocol::v4().protocol()) {
-    lookup.set_exception(std::make_exception_ptr(std::system_error(EAI_SOCKTYPE, pep3156::gai_category(), what)));
+    lookup.set_exception(
+        std::make_exception_ptr(std::system_error(EAI_SOCKTYPE, pep3156::gai_category(), what)));
     return lookup;
   }
   auto resolver = std::make_shared<Resolver>(loop.context());
@@ -42,7 +44,8 @@ pep3156::Future<std::vector<pep3156::AddrInfo>> resolve(AsioEventLoop& loop, con
       infos.push_back(std::move(info));
     }
     if (infos.empty()) {
-      lookup.set_exception(std::make_exception_ptr(std::system_error(EAI_NONAME, pep3156::gai_category(), what)));
+      lookup.set_exception(
+          std::make_exception_ptr(std::system_error(EAI_NONAME, pep3156::gai_category(), what)));
       return;
     }
     lookup.set_result(std::move(infos));
@@ -60,9 +63,11 @@ pep3156::Future<std::vector<pep3156::AddrInfo>> resolve(AsioEventLoop& loop, con
   return lookup;
 }
 
-template pep3156::Future<std::vector<pep3156::AddrInfo>> resolve<asio::ip::tcp>(AsioEventLoop&, const std::string&,
+template pep3156::Future<std::vector<pep3156::AddrInfo>> resolve<asio::ip::tcp>(AsioEventLoop&,
+                                                                                const std::string&,
                                                                                 std::uint16_t, int, int, int);
-template pep3156::Future<std::vector<pep3156::AddrInfo>> resolve<asio::ip::udp>(AsioEventLoop&, const std::string&,
+template pep3156::Future<std::vector<pep3156::AddrInfo>> resolve<asio::ip::udp>(AsioEventLoop&,
+                                                                                const std::string&,
                                                                                 std::uint16_t, int, int, int);
 
 }  // namespace loopcert_asio

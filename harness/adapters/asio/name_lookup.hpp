@@ -25,9 +25,11 @@ pep3156::Future<std::vector<pep3156::AddrInfo>> resolve(AsioEventLoop& loop, con
 
 extern template pep3156::Future<std::vector<pep3156::AddrInfo>> resolve<asio::ip::tcp>(AsioEventLoop&,
                                                                                        const std::string&,
-                                                                                       std::uint16_t, int, int, int);
+                                                                                       std::uint16_t, int,
+                                                                                       int, int);
 extern template pep3156::Future<std::vector<pep3156::AddrInfo>> resolve<asio::ip::udp>(AsioEventLoop&,
                                                                                        const std::string&,
-                                                                                       std::uint16_t, int, int, int);
+                                                                                       std::uint16_t, int,
+                                                                                       int, int);
 
 }  // namespace loopcert_asio

@@ -1,11 +1,11 @@
 // create_server() and create_unix_server(): resolve with Asio's resolver,
 // bind Asio acceptors, and serve them with a StreamServer.
-#include <asio/ip/v6_only.hpp>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <asio/ip/v6_only.hpp>
 
 #include "asio_event_loop.hpp"
 #include "name_lookup.hpp"
@@ -51,7 +51,8 @@ std::vector<StreamAcceptor> bind_acceptors(AsioEventLoop& loop, const std::vecto
 }
 
 Coroutine<ServerPtr> serve_tcp(AsioEventLoop& loop, pep3156::ProtocolFactory factory, std::string host,
-                               std::uint16_t port, pep3156::ServerOptions options, std::optional<tls::ServerTls> tls) {
+                               std::uint16_t port, pep3156::ServerOptions options,
+                               std::optional<tls::ServerTls> tls) {
   // LOOP-SERVER-GAI-OPTIONS: family and flags (AI_PASSIVE by default).
   auto infos = co_await resolve<asio::ip::tcp>(loop, host, port, options.family, 0, options.flags);
   std::vector<StreamAcceptor> bound = bind_acceptors(loop, infos, options.reuse_address);
@@ -76,7 +77,8 @@ std::function<void()> socket_file_remover(const std::string& path) {
   if (::lstat(path.c_str(), &bound) != 0) return {};
   return [path, device = bound.st_dev, inode = bound.st_ino] {
     struct stat now {};
-    if (::lstat(path.c_str(), &now) == 0 && now.st_dev == device && now.st_ino == inode) ::unlink(path.c_str());
+    if (::lstat(path.c_str(), &now) == 0 && now.st_dev == device && now.st_ino == inode)
+      ::unlink(path.c_str());
   };
 }
 
@@ -93,7 +95,8 @@ Coroutine<ServerPtr> serve_unix(AsioEventLoop& loop, pep3156::ProtocolFactory fa
 }
 
 Coroutine<ServerPtr> serve_caller_socket(AsioEventLoop& loop, StreamSocket socket, int backlog,
-                                         pep3156::ProtocolFactory factory, std::optional<tls::ServerTls> tls) {
+                                         pep3156::ProtocolFactory factory,
+                                         std::optional<tls::ServerTls> tls) {
   // The caller's socket, bound already, becomes an acceptor.
   StreamAcceptor acceptor(loop.context());
   asio::generic::stream_protocol protocol = socket.local_endpoint().protocol();
@@ -112,23 +115,30 @@ pep3156::Future<ServerPtr> AsioEventLoop::create_server(pep3156::ProtocolFactory
   check_family(options.family, "create_server()");
   if (options.sock) {
     // LOOP-SERVER-SOCK
-    StreamSocket socket = take_caller_socket(*this, options.sock, !host.empty() || port != 0, 0, "create_server()");
-    return create_task(serve_caller_socket(*this, std::move(socket), options.backlog, std::move(factory), std::move(tls)));
+    StreamSocket socket =
+        take_caller_socket(*this, options.sock, !host.empty() || port != 0, 0, "create_server()");
+    return create_task(
+        serve_caller_socket(*this, std::move(socket), options.backlog, std::move(factory), std::move(tls)));
   }
-  return create_task(serve_tcp(*this, std::move(factory), std::move(host), port, std::move(options), std::move(tls)));
+  return create_task(
+      serve_tcp(*this, std::move(factory), std::move(host), port, std::move(options), std::move(tls)));
 }
 
-pep3156::Future<ServerPtr> AsioEventLoop::create_unix_server(pep3156::ProtocolFactory factory, std::string path,
+pep3156::Future<ServerPtr> AsioEventLoop::create_unix_server(pep3156::ProtocolFactory factory,
+                                                             std::string path,
                                                              pep3156::ServerOptions options) {
   check_open("create_unix_server()");
   auto tls = tls::server_tls(options, "create_unix_server()");
   if (options.sock) {
-    StreamSocket socket = take_caller_socket(*this, options.sock, !path.empty(), AF_UNIX, "create_unix_server()");
-    return create_task(serve_caller_socket(*this, std::move(socket), options.backlog, std::move(factory), std::move(tls)));
+    StreamSocket socket =
+        take_caller_socket(*this, options.sock, !path.empty(), AF_UNIX, "create_unix_server()");
+    return create_task(
+        serve_caller_socket(*this, std::move(socket), options.backlog, std::move(factory), std::move(tls)));
   }
   if (path.empty()) throw pep3156::ValueError("create_unix_server(): path or sock is required");
   pep3156::SocketAddress::unix_path(path);  // ValueError if too long for a sockaddr_un
-  return create_task(serve_unix(*this, std::move(factory), std::move(path), std::move(options), std::move(tls)));
+  return create_task(
+      serve_unix(*this, std::move(factory), std::move(path), std::move(options), std::move(tls)));
 }
 
 }  // namespace loopcert_asio

@@ -19,7 +19,8 @@ std::shared_ptr<StreamServer> StreamServer::start(AsioEventLoop& loop, std::vect
                                                   int backlog, pep3156::ProtocolFactory factory,
                                                   std::optional<pep3156::reference::tls::ServerTls> tls,
                                                   std::function<void()> on_close) {
-  auto server = std::make_shared<StreamServer>(Private{}, loop, std::move(factory), std::move(tls), std::move(on_close));
+  auto server = std::make_shared<StreamServer>(Private{}, loop, std::move(factory), std::move(tls),
+                                               std::move(on_close));
   for (StreamAcceptor& acceptor : bound) {
     acceptor.listen(backlog);  // throws std::system_error
     pep3156::SocketAddress address = local_address(acceptor);
@@ -32,7 +33,8 @@ std::shared_ptr<StreamServer> StreamServer::start(AsioEventLoop& loop, std::vect
 }
 
 StreamServer::StreamServer(Private, AsioEventLoop& loop, pep3156::ProtocolFactory factory,
-                           std::optional<pep3156::reference::tls::ServerTls> tls, std::function<void()> on_close)
+                           std::optional<pep3156::reference::tls::ServerTls> tls,
+                           std::function<void()> on_close)
     : loop_(loop), factory_(std::move(factory)), tls_(std::move(tls)), on_close_(std::move(on_close)) {}
 
 void StreamServer::accept_next(std::size_t index) {

@@ -16,14 +16,16 @@ namespace loopcert_asio {
 
 using StreamAcceptor = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
 
-class StreamServer : public pep3156::Server, public LoopResource, public std::enable_shared_from_this<StreamServer> {
+class StreamServer : public pep3156::Server,
+                     public LoopResource,
+                     public std::enable_shared_from_this<StreamServer> {
  public:
   /// Listens on `bound` (acceptors already bound) and serves each
   /// connection with a protocol from `factory`, behind the TLS layer if
   /// `tls`. `on_close` runs once, at close() (a UNIX server removes its
   /// socket file).
-  static std::shared_ptr<StreamServer> start(AsioEventLoop& loop, std::vector<StreamAcceptor> bound, int backlog,
-                                             pep3156::ProtocolFactory factory,
+  static std::shared_ptr<StreamServer> start(AsioEventLoop& loop, std::vector<StreamAcceptor> bound,
+                                             int backlog, pep3156::ProtocolFactory factory,
                                              std::optional<pep3156::reference::tls::ServerTls> tls,
                                              std::function<void()> on_close = {});
 

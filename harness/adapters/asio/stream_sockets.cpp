@@ -56,7 +56,8 @@ void check_family(int family, const char* method) {
   }
 }
 
-pep3156::Future<void> connect(AsioEventLoop& loop, StreamSocket& socket, const pep3156::SocketAddress& address) {
+pep3156::Future<void> connect(AsioEventLoop& loop, StreamSocket& socket,
+                              const pep3156::SocketAddress& address) {
   auto connected = loop.create_future<void>();
   // A connect whose Future was cancelled finds it done: the caller closes
   // the socket, which aborts the connect.
@@ -71,16 +72,17 @@ pep3156::Future<void> connect(AsioEventLoop& loop, StreamSocket& socket, const p
   return connected;
 }
 
-pep3156::Coroutine<pep3156::StreamConnection> start_stream(AsioEventLoop& loop, StreamSocket socket,
-                                                           pep3156::ProtocolFactory factory,
-                                                           std::optional<pep3156::reference::tls::ClientTls> tls) {
+pep3156::Coroutine<pep3156::StreamConnection> start_stream(
+    AsioEventLoop& loop, StreamSocket socket, pep3156::ProtocolFactory factory,
+    std::optional<pep3156::reference::tls::ClientTls> tls) {
   std::shared_ptr<pep3156::Protocol> protocol = factory();
   if (!protocol) throw pep3156::TypeError("the protocol factory returned no protocol");
   auto handshake = loop.create_future<void>();
   std::shared_ptr<pep3156::reference::tls::SSLTransport> layer;
   if (tls) layer = tls->layer(loop, protocol, handshake.state());
   auto waiter = loop.create_future<void>();
-  std::shared_ptr<pep3156::Protocol> stream_protocol = layer ? std::shared_ptr<pep3156::Protocol>(layer) : protocol;
+  std::shared_ptr<pep3156::Protocol> stream_protocol =
+      layer ? std::shared_ptr<pep3156::Protocol>(layer) : protocol;
   auto transport = StreamTransport::start(loop, std::move(socket), stream_protocol, waiter);
   co_await connection_made(waiter, transport);
   if (!layer) co_return pep3156::StreamConnection{transport, protocol};

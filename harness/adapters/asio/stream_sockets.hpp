@@ -25,14 +25,15 @@ StreamSocket take_caller_socket(AsioEventLoop& loop, std::optional<pep3156::Sock
 void check_family(int family, const char* method);
 
 /// socket.connect() on Asio's async_connect(); std::system_error on failure.
-pep3156::Future<void> connect(AsioEventLoop& loop, StreamSocket& socket, const pep3156::SocketAddress& address);
+pep3156::Future<void> connect(AsioEventLoop& loop, StreamSocket& socket,
+                              const pep3156::SocketAddress& address);
 
 /// A StreamTransport and a new protocol on a connected socket, once
 /// connection_made() has returned; with `tls`, the TLS layer is the stream
 /// transport's protocol and the new protocol's transport, and
 /// connection_made() comes after the handshake (D-NET-1).
-pep3156::Coroutine<pep3156::StreamConnection> start_stream(AsioEventLoop& loop, StreamSocket socket,
-                                                           pep3156::ProtocolFactory factory,
-                                                           std::optional<pep3156::reference::tls::ClientTls> tls);
+pep3156::Coroutine<pep3156::StreamConnection> start_stream(
+    AsioEventLoop& loop, StreamSocket socket, pep3156::ProtocolFactory factory,
+    std::optional<pep3156::reference::tls::ClientTls> tls);
 
 }  // namespace loopcert_asio

@@ -17,8 +17,8 @@ std::shared_ptr<StreamTransport> StreamTransport::start(AsioEventLoop& loop, Str
                                                         std::shared_ptr<pep3156::Protocol> protocol,
                                                         pep3156::Future<void> waiter,
                                                         std::function<void()> on_lost) {
-  auto transport =
-      std::make_shared<StreamTransport>(Private{}, loop, std::move(socket), std::move(protocol), std::move(on_lost));
+  auto transport = std::make_shared<StreamTransport>(Private{}, loop, std::move(socket), std::move(protocol),
+                                                     std::move(on_lost));
   loop.track(transport);
   // PROTO-SEQ-CONNECTION-MADE-ONCE, from the ready queue, never from here.
   loop.call_soon([transport, waiter] { transport->make_connection(waiter); });
@@ -79,7 +79,8 @@ void StreamTransport::on_read(asio::error_code error, std::size_t count) {
     return;
   }
   if (error) {
-    if (error != asio::error::operation_aborted) fatal_error(std::make_exception_ptr(os_error(error, "read")), "read failed");
+    if (error != asio::error::operation_aborted)
+      fatal_error(std::make_exception_ptr(os_error(error, "read")), "read failed");
     return;
   }
   try {
@@ -167,7 +168,8 @@ void StreamTransport::on_written(asio::error_code error) {
   in_flight_.clear();
   if (lost_scheduled_) return;
   if (error) {
-    if (error != asio::error::operation_aborted) fatal_error(std::make_exception_ptr(os_error(error, "write")), "write failed");
+    if (error != asio::error::operation_aborted)
+      fatal_error(std::make_exception_ptr(os_error(error, "write")), "write failed");
     return;
   }
   buffer_shrank();  // resume_writing() may write, close or abort
@@ -197,7 +199,8 @@ void StreamTransport::shutdown_write() {
   if (error) fatal_error(std::make_exception_ptr(os_error(error, "shutdown")), "shutdown failed");
 }
 
-void StreamTransport::set_write_buffer_limits(std::optional<std::size_t> high, std::optional<std::size_t> low) {
+void StreamTransport::set_write_buffer_limits(std::optional<std::size_t> high,
+                                              std::optional<std::size_t> low) {
   // asyncio's defaults: high 64 KiB (4 * low if only low is given), low
   // high / 4, so high = 0 makes low 0 (TR-LIMITS-HIGH-ZERO). D-TR-3.
   std::size_t new_high = high ? *high : (low ? 4 * *low : 64 * 1024);

@@ -36,8 +36,8 @@ class StreamTransport : public pep3156::Transport,
                                                 std::function<void()> on_lost = {});
 
   struct Private {};
-  StreamTransport(Private, AsioEventLoop& loop, StreamSocket socket, std::shared_ptr<pep3156::Protocol> protocol,
-                  std::function<void()> on_lost);
+  StreamTransport(Private, AsioEventLoop& loop, StreamSocket socket,
+                  std::shared_ptr<pep3156::Protocol> protocol, std::function<void()> on_lost);
 
   std::any get_extra_info(std::string_view name) const override;
   void close() override;

@@ -42,8 +42,8 @@ class TransportCore : public LoopResource {
 
   AsioEventLoop& loop_;
   std::shared_ptr<pep3156::BaseProtocol> protocol_;  // until connection_lost() has returned
-  bool closing_ = false;         // close(), abort() or a fatal error
-  bool lost_scheduled_ = false;  // connection_lost() is on its way
+  bool closing_ = false;                             // close(), abort() or a fatal error
+  bool lost_scheduled_ = false;                      // connection_lost() is on its way
 
  private:
   void call_connection_lost(std::exception_ptr error);
