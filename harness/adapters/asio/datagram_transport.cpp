@@ -18,7 +18,7 @@ std::shared_ptr<DatagramTransport> DatagramTransport::start(
   auto transport = std::make_shared<DatagramTransport>(Private{}, loop, std::move(socket),
                                                        std::move(protocol), std::move(remote));
   loop.track(transport);
-  loop.call_soon([transport, waiter] { transport->make_connection(waiter); });
+  transport->TransportCore::start(std::move(waiter));
   return transport;
 }
 
@@ -33,23 +33,9 @@ DatagramTransport::DatagramTransport(Private, AsioEventLoop& loop, DatagramSocke
   socket_->non_blocking(true);  // sendto() sends at once or queues, never blocks
 }
 
-void DatagramTransport::make_connection(const pep3156::Future<void>& waiter) {
-  if (!socket_) return;  // the loop was closed
-  try {
-    protocol_->connection_made(shared_from_this());
-  } catch (const std::exception&) {
-    auto error = std::current_exception();
-    fatal_error(error, "protocol.connection_made() failed");
-    if (!waiter.done()) waiter.set_exception(error);
-    return;
-  }
-  receive_next();
-  if (!waiter.done()) waiter.set_result();
-}
-
 // --- Receiving ------------------------------------------------------------------
 
-void DatagramTransport::receive_next() {
+void DatagramTransport::start_receiving() {
   if (closing_) return;
   socket_->async_receive_from(asio::buffer(receive_buffer_), sender_,
                               [self = shared_from_this()](const asio::error_code& error, std::size_t count) {
@@ -61,7 +47,7 @@ void DatagramTransport::received(asio::error_code error, std::size_t count) {
   if (closing_ || error == asio::error::operation_aborted) return;
   if (error) {
     error_received(error, "recvfrom");  // ECONNREFUSED on a connected endpoint
-    receive_next();
+    start_receiving();
     return;
   }
   pep3156::SocketAddress sender(sender_.data(), static_cast<socklen_t>(sender_.size()));
@@ -69,7 +55,7 @@ void DatagramTransport::received(asio::error_code error, std::size_t count) {
   // goes on to the loop's exception handler, and the endpoint goes on.
   struct ReceiveNext {
     DatagramTransport& transport;
-    ~ReceiveNext() { transport.receive_next(); }
+    ~ReceiveNext() { transport.start_receiving(); }
   } receive_next_after{*this};
   // PROTO-DGRAM-RECEIVED; an empty datagram is a datagram too.
   datagram_protocol_->datagram_received(pep3156::BytesView(receive_buffer_.data(), count), sender);
@@ -158,6 +144,7 @@ void DatagramTransport::discard() noexcept {
 void DatagramTransport::release_io() noexcept {
   closing_ = true;
   lost_scheduled_ = true;
+  released_ = true;
   socket_.reset();
 }
 

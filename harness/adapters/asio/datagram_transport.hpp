@@ -44,6 +44,7 @@ class DatagramTransport : public pep3156::DatagramTransport,
   std::shared_ptr<pep3156::BaseTransport> self() override { return shared_from_this(); }
   void close_socket() noexcept override { socket_.reset(); }
   void discard() noexcept override;
+  void start_receiving() override;
 
  private:
   struct Datagram {
@@ -51,8 +52,6 @@ class DatagramTransport : public pep3156::DatagramTransport,
     std::optional<pep3156::SocketAddress> address;  // none on a connected endpoint
   };
 
-  void make_connection(const pep3156::Future<void>& waiter);
-  void receive_next();
   void received(asio::error_code error, std::size_t count);
   /// Sends now; false if the socket would block.
   bool send_now(const Datagram& datagram);

@@ -71,15 +71,24 @@ void remove_stale_socket_file(AsioEventLoop& loop, const std::string& path) {
   if (error == asio::error::connection_refused) ::unlink(path.c_str());
 }
 
-/// At close(): removes the socket file, if it is still the one bound.
+/// The socket file a UNIX server bound, removed at close() unless another
+/// file has taken its path since (compared by device and inode).
+struct BoundSocketFile {
+  std::string path;
+  struct stat identity {};
+
+  void remove_if_unchanged() const {
+    struct stat current {};
+    bool unchanged = ::lstat(path.c_str(), &current) == 0 && current.st_dev == identity.st_dev &&
+                     current.st_ino == identity.st_ino;
+    if (unchanged) ::unlink(path.c_str());
+  }
+};
+
 std::function<void()> socket_file_remover(const std::string& path) {
-  struct stat bound {};
-  if (::lstat(path.c_str(), &bound) != 0) return {};
-  return [path, device = bound.st_dev, inode = bound.st_ino] {
-    struct stat now {};
-    if (::lstat(path.c_str(), &now) == 0 && now.st_dev == device && now.st_ino == inode)
-      ::unlink(path.c_str());
-  };
+  BoundSocketFile file{path};
+  if (::lstat(path.c_str(), &file.identity) != 0) return {};
+  return [file] { file.remove_if_unchanged(); };
 }
 
 Coroutine<ServerPtr> serve_unix(AsioEventLoop& loop, pep3156::ProtocolFactory factory, std::string path,

@@ -20,8 +20,7 @@ std::shared_ptr<StreamTransport> StreamTransport::start(AsioEventLoop& loop, Str
   auto transport = std::make_shared<StreamTransport>(Private{}, loop, std::move(socket), std::move(protocol),
                                                      std::move(on_lost));
   loop.track(transport);
-  // PROTO-SEQ-CONNECTION-MADE-ONCE, from the ready queue, never from here.
-  loop.call_soon([transport, waiter] { transport->make_connection(waiter); });
+  transport->TransportCore::start(std::move(waiter));
   return transport;
 }
 
@@ -37,24 +36,9 @@ StreamTransport::StreamTransport(Private, AsioEventLoop& loop, StreamSocket sock
 
 std::any StreamTransport::get_extra_info(std::string_view name) const { return extra_info(name); }
 
-void StreamTransport::make_connection(const pep3156::Future<void>& waiter) {
-  if (!socket_) return;  // the loop was closed
-  try {
-    protocol_->connection_made(shared_from_this());
-  } catch (const std::exception&) {
-    auto error = std::current_exception();
-    fatal_error(error, "protocol.connection_made() failed");
-    if (waiter.valid() && !waiter.done()) waiter.set_exception(error);
-    return;
-  }
-  made_ = true;
-  start_reading();
-  if (waiter.valid() && !waiter.done()) waiter.set_result();  // D-NET-1
-}
-
 // --- Reading ------------------------------------------------------------------
 
-void StreamTransport::start_reading() {
+void StreamTransport::start_receiving() {
   if (reading_ || reading_paused_ || closing_ || eof_seen_ || !made_) return;
   reading_ = true;
   if (read_buffer_.empty()) read_buffer_.resize(kReadChunk);
@@ -79,17 +63,16 @@ void StreamTransport::on_read(asio::error_code error, std::size_t count) {
     return;
   }
   if (error) {
-    if (error != asio::error::operation_aborted)
-      fatal_error(std::make_exception_ptr(os_error(error, "read")), "read failed");
+    if (error != asio::error::operation_aborted) os_failure(error, "read");
     return;
   }
   try {
     stream_protocol_->data_received(BytesView(read_buffer_.data(), count));  // PROTO-DATA-NONEMPTY: count > 0
   } catch (const std::exception&) {
-    fatal_error(std::current_exception(), "protocol.data_received() failed");
+    protocol_failure(std::current_exception(), "protocol.data_received() failed");
     return;
   }
-  start_reading();
+  start_receiving();
 }
 
 void StreamTransport::read_eof() {
@@ -98,7 +81,7 @@ void StreamTransport::read_eof() {
   try {
     keep_open = stream_protocol_->eof_received();  // PROTO-SEQ-EOF-AT-MOST-ONCE
   } catch (const std::exception&) {
-    fatal_error(std::current_exception(), "protocol.eof_received() failed");
+    protocol_failure(std::current_exception(), "protocol.eof_received() failed");
     return;
   }
   if (!keep_open) close();  // PROTO-EOF-RETURN-FALSE-CLOSES
@@ -116,7 +99,7 @@ void StreamTransport::resume_reading() {
     Completion held = *std::exchange(held_, std::nullopt);
     loop_.call_soon([self = shared_from_this(), held] { self->on_read(held.error, held.count); });
   } else {
-    start_reading();
+    start_receiving();
   }
 }
 
@@ -139,7 +122,7 @@ void StreamTransport::writelines(std::span<const BytesView> buffers) {
     asio::error_code error;
     sent = socket_->write_some(gather, error);
     if (error && error != asio::error::would_block) {
-      fatal_error(std::make_exception_ptr(os_error(error, "write")), "write failed");
+      os_failure(error, "write");
       return;
     }
   }
@@ -168,8 +151,7 @@ void StreamTransport::on_written(asio::error_code error) {
   in_flight_.clear();
   if (lost_scheduled_) return;
   if (error) {
-    if (error != asio::error::operation_aborted)
-      fatal_error(std::make_exception_ptr(os_error(error, "write")), "write failed");
+    if (error != asio::error::operation_aborted) os_failure(error, "write");
     return;
   }
   buffer_shrank();  // resume_writing() may write, close or abort
@@ -196,7 +178,7 @@ void StreamTransport::write_eof() {
 void StreamTransport::shutdown_write() {
   asio::error_code error;
   socket_->shutdown(asio::socket_base::shutdown_send, error);
-  if (error) fatal_error(std::make_exception_ptr(os_error(error, "shutdown")), "shutdown failed");
+  if (error) os_failure(error, "shutdown");
 }
 
 void StreamTransport::set_write_buffer_limits(std::optional<std::size_t> high,
@@ -255,6 +237,7 @@ void StreamTransport::close_socket() noexcept { socket_.reset(); }
 void StreamTransport::release_io() noexcept {
   closing_ = true;
   lost_scheduled_ = true;
+  released_ = true;
   socket_.reset();  // closes the socket
 }
 

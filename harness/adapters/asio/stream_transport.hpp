@@ -59,10 +59,9 @@ class StreamTransport : public pep3156::Transport,
   std::shared_ptr<pep3156::BaseTransport> self() override { return shared_from_this(); }
   void close_socket() noexcept override;
   void discard() noexcept override;
+  void start_receiving() override;
 
  private:
-  void make_connection(const pep3156::Future<void>& waiter);
-  void start_reading();
   void on_read(asio::error_code error, std::size_t count);
   void read_eof();
   void start_writing();
@@ -95,8 +94,6 @@ class StreamTransport : public pep3156::Transport,
   std::size_t high_water_ = 64 * 1024;
   std::size_t low_water_ = 16 * 1024;
   bool protocol_paused_ = false;
-
-  bool made_ = false;  // connection_made() has returned
 };
 
 }  // namespace loopcert_asio

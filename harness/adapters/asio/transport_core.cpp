@@ -5,19 +5,11 @@
 #include <optional>
 #include <system_error>
 
+#include "os_error.hpp"
+
 namespace loopcert_asio {
 
 namespace {
-bool is_os_error(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::system_error&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-
 std::optional<pep3156::SocketAddress> address_of(int fd, int (*get)(int, sockaddr*, socklen_t*)) {
   sockaddr_storage storage{};
   socklen_t length = sizeof storage;
@@ -44,8 +36,38 @@ std::any TransportCore::extra_info(std::string_view name) const {
   return it == extra_.end() ? std::any() : it->second;  // TR-EXTRA-INFO-DEFAULT
 }
 
-void TransportCore::fatal_error(std::exception_ptr error, const char* message) {
-  if (!is_os_error(error)) report(message, error);
+void TransportCore::start(pep3156::Future<void> waiter) {
+  loop_.call_soon([self = self(), this, waiter] { make_connection(waiter); });
+}
+
+void TransportCore::make_connection(const pep3156::Future<void>& waiter) {
+  if (released_) return;
+  std::exception_ptr failure;
+  try {
+    protocol_->connection_made(self());
+  } catch (const std::exception&) {
+    failure = std::current_exception();
+  }
+  if (failure) {
+    protocol_failure(failure, "protocol.connection_made() failed");
+  } else {
+    made_ = true;
+    start_receiving();
+  }
+  if (!waiter.valid() || waiter.done()) return;
+  if (failure) {
+    waiter.set_exception(failure);
+  } else {
+    waiter.set_result();
+  }
+}
+
+void TransportCore::os_failure(const asio::error_code& error, const char* what) {
+  force_close(std::make_exception_ptr(os_error(error, what)));
+}
+
+void TransportCore::protocol_failure(std::exception_ptr error, const char* message) {
+  report(message, error);
   force_close(std::move(error));
 }
 

@@ -29,12 +29,22 @@ class TransportCore : public LoopResource {
   virtual void close_socket() noexcept = 0;
   /// Drops what is buffered and stops the socket's pending operations.
   virtual void discard() noexcept = 0;
+  /// After connection_made(): the first receive.
+  virtual void start_receiving() = 0;
+
+  /// Schedules connection_made() (PROTO-SEQ-CONNECTION-MADE-ONCE), from
+  /// the ready queue, never from here; then completes `waiter` (if valid),
+  /// with the protocol's exception if connection_made() threw (D-NET-1).
+  void start(pep3156::Future<void> waiter);
 
   std::any extra_info(std::string_view name) const;
 
-  /// Reports `error` unless it is an OS error (the peer's doing), then
-  /// closes at once with connection_lost(error).
-  void fatal_error(std::exception_ptr error, const char* message);
+  /// A system call failed (the peer's doing, not a bug): closes at once
+  /// with connection_lost(error), no report.
+  void os_failure(const asio::error_code& error, const char* what);
+  /// The protocol threw: reports it to the loop's exception handler, then
+  /// closes at once with connection_lost(the exception).
+  void protocol_failure(std::exception_ptr error, const char* message);
   void force_close(std::exception_ptr error);
   /// connection_lost(error) from the ready queue, once.
   void schedule_connection_lost(std::exception_ptr error);
@@ -44,8 +54,11 @@ class TransportCore : public LoopResource {
   std::shared_ptr<pep3156::BaseProtocol> protocol_;  // until connection_lost() has returned
   bool closing_ = false;                             // close(), abort() or a fatal error
   bool lost_scheduled_ = false;                      // connection_lost() is on its way
+  bool made_ = false;                                // connection_made() has returned
+  bool released_ = false;                            // the loop closed: the socket is gone
 
  private:
+  void make_connection(const pep3156::Future<void>& waiter);
   void call_connection_lost(std::exception_ptr error);
 
   std::function<void()> on_lost_;
