@@ -3,7 +3,6 @@
 #include "asio_event_loop.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 
 #include <asio/post.hpp>
 #include <cerrno>
@@ -223,36 +222,18 @@ void AsioEventLoop::on_ready(const std::shared_ptr<FdWatch>& watch, Direction di
   // The same Handle each time: a callback removed meanwhile was cancelled,
   // so a queued one does not run (LOOP-IO-ADD-REPLACES).
   schedule(side.handle);
-  // After the callback, in the same batch: look again before waiting.
+  // The next wait starts after the callback, in the same batch, so that it
+  // sees what the callback left (LOOP-IO-READER-WHENEVER-READY is
+  // level-triggered). Armed before the callback, a wait would report a
+  // readiness the callback is about to consume. Asio's epoll reactor is
+  // edge-triggered (EPOLLET, detail/impl/epoll_reactor.ipp,
+  // register_descriptor()) but re-arms the descriptor with EPOLL_CTL_MOD
+  // whenever an operation is queued on it (start_op()), and the kernel then
+  // reports a readiness that is still there: data left unread wakes the
+  // next wait. io_uring's poll is checked when submitted.
   schedule(std::make_shared<HandleState>([this, watch, direction, generation = watch->generation] {
-    if (watch->generation == generation) recheck(watch, direction);
+    if (watch->generation == generation) arm(watch, direction);
   }));
-}
-
-void AsioEventLoop::recheck(const std::shared_ptr<FdWatch>& watch, Direction direction) {
-  // LOOP-IO-READER-WHENEVER-READY is level-triggered, Asio's epoll reactor
-  // edge-triggered: it registers every descriptor with EPOLLET
-  // (detail/impl/epoll_reactor.ipp, register_descriptor()) and never
-  // performs an async_wait speculatively (reactive_descriptor_service.hpp,
-  // async_wait(): start_op(..., allow_speculative = false)). A callback
-  // that leaves data unread gets no new edge, so a wait armed now would
-  // never complete. Hence one zero-timeout poll() before waiting again:
-  // still ready, the callback runs again next iteration.
-  FdWatch::Side& side = watch->of(direction);
-  if (!side.handle) return;
-  pollfd probe{watch->fd, static_cast<short>(direction == Direction::read ? POLLIN : POLLOUT), 0};
-  int ready;
-  do {
-    ready = ::poll(&probe, 1, 0);
-  } while (ready < 0 && errno == EINTR);
-  // POLLNVAL: fd was closed behind the loop's back. As with epoll, its
-  // callbacks simply stop; remove_*() still works.
-  if (ready > 0 && (probe.revents & POLLNVAL) != 0) return;
-  if (ready > 0) {
-    on_ready(watch, direction);
-  } else {
-    arm(watch, direction);
-  }
 }
 
 void AsioEventLoop::release(FdWatch& watch) noexcept {

@@ -94,7 +94,6 @@ class AsioEventLoop : public pep3156::reference::BaseEventLoop {
   bool unwatch(int fd, Direction direction);
   void arm(const std::shared_ptr<FdWatch>& watch, Direction direction);
   void on_ready(const std::shared_ptr<FdWatch>& watch, Direction direction);
-  void recheck(const std::shared_ptr<FdWatch>& watch, Direction direction);
   void release(FdWatch& watch) noexcept;
   void wait_for_signal();
 
