@@ -1,0 +1,244 @@
+#include "stream_transport.hpp"
+
+#include <asio/write.hpp>
+#include <system_error>
+
+#include "os_error.hpp"
+
+namespace loopcert_asio {
+
+using pep3156::BytesView;
+
+namespace {
+constexpr std::size_t kReadChunk = 256 * 1024;
+}  // namespace
+
+std::shared_ptr<StreamTransport> StreamTransport::start(AsioEventLoop& loop, StreamSocket socket,
+                                                        std::shared_ptr<pep3156::Protocol> protocol,
+                                                        pep3156::Future<void> waiter,
+                                                        std::function<void()> on_lost) {
+  auto transport = std::make_shared<StreamTransport>(Private{}, loop, std::move(socket), std::move(protocol),
+                                                     std::move(on_lost));
+  loop.track(transport);
+  transport->TransportCore::start(std::move(waiter));
+  return transport;
+}
+
+StreamTransport::StreamTransport(Private, AsioEventLoop& loop, StreamSocket socket,
+                                 std::shared_ptr<pep3156::Protocol> protocol, std::function<void()> on_lost)
+    : TransportCore(loop, socket.native_handle(), protocol, std::move(on_lost)),
+      socket_(std::move(socket)),
+      stream_protocol_(protocol.get()) {
+  // write() first tries to send at once, and must not block: Asio's
+  // user-level non-blocking mode makes write_some() say would_block.
+  socket_->non_blocking(true);
+}
+
+std::any StreamTransport::get_extra_info(std::string_view name) const { return extra_info(name); }
+
+// --- Reading ------------------------------------------------------------------
+
+void StreamTransport::start_receiving() {
+  if (reading_ || reading_paused_ || closing_ || eof_seen_ || !made_) return;
+  reading_ = true;
+  if (read_buffer_.empty()) read_buffer_.resize(kReadChunk);
+  socket_->async_read_some(asio::buffer(read_buffer_),
+                           [self = shared_from_this()](const asio::error_code& error, std::size_t count) {
+                             self->loop_.call_soon([self, error, count] { self->on_read(error, count); });
+                           });
+}
+
+void StreamTransport::on_read(asio::error_code error, std::size_t count) {
+  if (closing_) {
+    reading_ = false;  // TR-CLOSE-STOPS-READING: what came is dropped
+    return;
+  }
+  if (reading_paused_) {
+    held_ = Completion{error, count};  // TR-PAUSE-READING; read_buffer_ keeps the bytes
+    return;
+  }
+  reading_ = false;
+  if (error == asio::error::eof) {
+    read_eof();
+    return;
+  }
+  if (error) {
+    if (error != asio::error::operation_aborted) os_failure(error, "read");
+    return;
+  }
+  try {
+    stream_protocol_->data_received(BytesView(read_buffer_.data(), count));  // PROTO-DATA-NONEMPTY: count > 0
+  } catch (const std::exception&) {
+    protocol_failure(std::current_exception(), "protocol.data_received() failed");
+    return;
+  }
+  start_receiving();
+}
+
+void StreamTransport::read_eof() {
+  eof_seen_ = true;
+  bool keep_open = false;
+  try {
+    keep_open = stream_protocol_->eof_received();  // PROTO-SEQ-EOF-AT-MOST-ONCE
+  } catch (const std::exception&) {
+    protocol_failure(std::current_exception(), "protocol.eof_received() failed");
+    return;
+  }
+  if (!keep_open) close();  // PROTO-EOF-RETURN-FALSE-CLOSES
+}
+
+void StreamTransport::pause_reading() {
+  reading_paused_ = true;  // D-TR-4: pausing a paused transport does nothing
+}
+
+void StreamTransport::resume_reading() {
+  if (closing_ || !reading_paused_) return;
+  reading_paused_ = false;
+  if (held_) {
+    // TR-RESUME-READING: what arrived meanwhile, from the ready queue.
+    Completion held = *std::exchange(held_, std::nullopt);
+    loop_.call_soon([self = shared_from_this(), held] { self->on_read(held.error, held.count); });
+  } else {
+    start_receiving();
+  }
+}
+
+// --- Writing ------------------------------------------------------------------
+
+void StreamTransport::write(BytesView data) { writelines(std::span<const BytesView>(&data, 1)); }
+
+void StreamTransport::writelines(std::span<const BytesView> buffers) {
+  if (closing_) return;  // D-TR-2: ignored, nothing is sent
+  if (eof_written_) throw pep3156::RuntimeError("write() after write_eof()");  // TR-WRITE-AFTER-EOF
+  std::size_t sent = 0;
+  if (!writing_ && pending_.empty()) {
+    // Nothing queued: send at once, in one gather write; Asio's non-blocking
+    // write_some() takes what the kernel takes (MSG_NOSIGNAL: no SIGPIPE).
+    std::vector<asio::const_buffer> gather;
+    for (BytesView data : buffers) {
+      if (!data.empty()) gather.emplace_back(data.data(), data.size());
+    }
+    if (gather.empty()) return;  // write(b"") sends nothing
+    asio::error_code error;
+    sent = socket_->write_some(gather, error);
+    if (error && error != asio::error::would_block) {
+      os_failure(error, "write");
+      return;
+    }
+  }
+  for (BytesView data : buffers) {
+    std::size_t skip = std::min(sent, data.size());
+    sent -= skip;
+    pending_.insert(pending_.end(), data.begin() + static_cast<std::ptrdiff_t>(skip), data.end());
+  }
+  if (pending_.empty()) return;
+  start_writing();
+  buffer_grew();  // may call pause_writing() now (D-PROTO-2)
+}
+
+void StreamTransport::start_writing() {
+  if (writing_ || pending_.empty()) return;
+  writing_ = true;
+  in_flight_.swap(pending_);
+  asio::async_write(*socket_, asio::buffer(in_flight_),
+                    [self = shared_from_this()](const asio::error_code& error, std::size_t) {
+                      self->loop_.call_soon([self, error] { self->on_written(error); });
+                    });
+}
+
+void StreamTransport::on_written(asio::error_code error) {
+  writing_ = false;
+  in_flight_.clear();
+  if (lost_scheduled_) return;
+  if (error) {
+    if (error != asio::error::operation_aborted) os_failure(error, "write");
+    return;
+  }
+  buffer_shrank();  // resume_writing() may write, close or abort
+  if (lost_scheduled_ || writing_) return;
+  if (!pending_.empty()) {
+    start_writing();
+  } else if (closing_) {
+    schedule_connection_lost(nullptr);  // TR-CLOSE-FLUSHES: drained
+  } else if (eof_written_) {
+    shutdown_write();
+  }
+}
+
+std::size_t StreamTransport::get_write_buffer_size() const {
+  return lost_scheduled_ ? 0 : pending_.size() + in_flight_.size();
+}
+
+void StreamTransport::write_eof() {
+  if (closing_ || eof_written_) return;
+  eof_written_ = true;
+  if (!writing_ && pending_.empty()) shutdown_write();  // else once drained (TR-WRITE-EOF)
+}
+
+void StreamTransport::shutdown_write() {
+  asio::error_code error;
+  socket_->shutdown(asio::socket_base::shutdown_send, error);
+  if (error) os_failure(error, "shutdown");
+}
+
+void StreamTransport::set_write_buffer_limits(std::optional<std::size_t> high,
+                                              std::optional<std::size_t> low) {
+  // asyncio's defaults: high 64 KiB (4 * low if only low is given), low
+  // high / 4, so high = 0 makes low 0 (TR-LIMITS-HIGH-ZERO). D-TR-3.
+  std::size_t new_high = high ? *high : (low ? 4 * *low : 64 * 1024);
+  std::size_t new_low = low ? *low : new_high / 4;
+  if (new_low > new_high) throw pep3156::ValueError("set_write_buffer_limits(): low must be <= high");
+  high_water_ = new_high;
+  low_water_ = new_low;
+  buffer_grew();  // TR-LIMITS-DRIVE-FLOW-CONTROL
+}
+
+void StreamTransport::buffer_grew() {
+  if (protocol_paused_ || closing_ || get_write_buffer_size() <= high_water_) return;
+  protocol_paused_ = true;  // PROTO-PAUSE-WRITING
+  try {
+    protocol_->pause_writing();
+  } catch (const std::exception&) {
+    report("protocol.pause_writing() failed", std::current_exception());
+  }
+}
+
+void StreamTransport::buffer_shrank() {
+  if (!protocol_paused_ || get_write_buffer_size() > low_water_) return;
+  protocol_paused_ = false;  // PROTO-FLOW-PAIRS
+  try {
+    protocol_->resume_writing();
+  } catch (const std::exception&) {
+    report("protocol.resume_writing() failed", std::current_exception());
+  }
+}
+
+// --- Closing ------------------------------------------------------------------
+
+void StreamTransport::close() {
+  if (closing_) return;
+  closing_ = true;  // TR-CLOSE-STOPS-READING: a read that completes now is dropped
+  held_.reset();
+  // TR-CLOSE-NONBLOCKING: connection_lost() comes later, never from here.
+  if (!writing_ && pending_.empty()) schedule_connection_lost(nullptr);
+}
+
+void StreamTransport::abort() { force_close(nullptr); }  // TR-ABORT
+
+void StreamTransport::discard() noexcept {
+  held_.reset();
+  pending_.clear();  // dropped, and the write in flight stops now
+  asio::error_code ignored;
+  if (socket_) socket_->cancel(ignored);
+}
+
+void StreamTransport::close_socket() noexcept { socket_.reset(); }
+
+void StreamTransport::release_io() noexcept {
+  closing_ = true;
+  lost_scheduled_ = true;
+  released_ = true;
+  socket_.reset();  // closes the socket
+}
+
+}  // namespace loopcert_asio
