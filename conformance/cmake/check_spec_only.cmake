@@ -1,11 +1,13 @@
 # Fails if any source of the conformance kit (conformance/, and harness/
-# but for its reference adapter) includes a header from reference/ or links
+# but for the adapters) includes a header from reference/ or links
 # the reference loop: the kit is written against spec/ only.
 #   cmake -DROOT=<source dir> -P check_spec_only.cmake
 file(GLOB_RECURSE sources
   ${ROOT}/conformance/*.cpp ${ROOT}/conformance/*.hpp ${ROOT}/conformance/*.h ${ROOT}/conformance/*CMakeLists.txt
   ${ROOT}/harness/*.cpp ${ROOT}/harness/*.hpp ${ROOT}/harness/*.h ${ROOT}/harness/*CMakeLists.txt)
-list(FILTER sources EXCLUDE REGEX "/harness/adapters/reference/")
+# The adapters are loops, not the kit: each third-party adapter has its
+# own test of what it may link (harness/adapters/README.md).
+list(FILTER sources EXCLUDE REGEX "/harness/adapters/")
 set(offenders "")
 foreach(source ${sources})
   file(STRINGS ${source} lines REGEX "reference/|pep3156_reference")

@@ -369,12 +369,16 @@ class ProcessTransport final : public SubprocessTransport,
   }
 
   void process_exited() {
+    exited_ = true;
     protocol_->process_exited();  // PROTO-SUBPROC-EXITED: get_returncode() is set
     finish_if_done();
   }
 
   void finish_if_done() {
-    if (!child_.returncode() || open_pipes_ > 0 || !protocol_) return;
+    // After process_exited() has run, not merely once the child is reaped:
+    // the last pipe's loss may run between the reaping and that callback,
+    // and connection_lost() comes last (D-TR-1).
+    if (!exited_ || open_pipes_ > 0 || !protocol_) return;
     std::exchange(protocol_, nullptr)->connection_lost(nullptr);  // once, last (D-TR-1)
   }
 
@@ -382,6 +386,7 @@ class ProcessTransport final : public SubprocessTransport,
   Child child_;
   std::array<std::shared_ptr<BaseTransport>, 3> pipes_;
   int open_pipes_ = 0;
+  bool exited_ = false;  // process_exited() was called
   bool closed_ = false;
 };
 
