@@ -194,10 +194,14 @@ Handle BaseEventLoop::call_soon(Callback callback) {
 }
 
 TimerHandle BaseEventLoop::call_at(double when, Callback callback) {
+  check_call_at(when);
+  return timers_.push(when, std::move(callback));
+}
+
+void BaseEventLoop::check_call_at(double when) const {
   check_thread("call_at()");
   check_open("call_at()");
   if (std::isnan(when)) throw ValueError("call_at(): the time is NaN");
-  return timers_.push(when, std::move(callback));
 }
 
 double BaseEventLoop::time() {

@@ -6,7 +6,6 @@
 
 #include <asio/post.hpp>
 #include <cerrno>
-#include <cmath>
 #include <string>
 #include <system_error>
 
@@ -107,8 +106,7 @@ void AsioEventLoop::track(std::weak_ptr<LoopResource> resource) {
 // --- Timers -----------------------------------------------------------------------
 
 pep3156::TimerHandle AsioEventLoop::call_at(double when, Callback callback) {
-  check_open("call_at()");
-  if (std::isnan(when)) throw pep3156::ValueError("call_at(): the time is NaN");
+  check_call_at(when);
   auto timer = std::make_shared<AsioTimer>(when, std::move(callback), *this);
   AsioTimer::arm(timer);
   return pep3156::TimerHandle(std::move(timer));

@@ -2,7 +2,6 @@
 // behind call_at(), its ev_async behind call_soon_threadsafe(), and close.
 #include "libev_event_loop.hpp"
 
-#include <cmath>
 #include <string>
 
 #include "libev_timer.hpp"
@@ -77,8 +76,7 @@ void LibevCoreLoop::wake_up() noexcept { ev_async_send(loop_, &wake_up_watcher_)
 // --- Timers ---------------------------------------------------------------------------
 
 TimerHandle LibevCoreLoop::call_at(double when, Callback callback) {
-  check_open("call_at()");
-  if (std::isnan(when)) throw pep3156::ValueError("call_at(): the time is NaN");
+  check_call_at(when);
   auto timer = std::make_shared<LibevTimer>(*this, when, std::move(callback));
   // libev starts a timer at its cached "now" plus the delay, and its "now"
   // is the same clock as time() (CLOCK_MONOTONIC, ev.c get_clock()) but

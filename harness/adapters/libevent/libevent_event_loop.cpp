@@ -173,8 +173,7 @@ void LibeventEventLoop::close_io() noexcept {
 // --- Timers ------------------------------------------------------------------------
 
 TimerHandle LibeventEventLoop::call_at(double when, Callback callback) {
-  check_open("call_at()");
-  if (std::isnan(when)) throw ValueError("call_at(): the time is NaN");
+  check_call_at(when);
   auto timer = std::make_shared<LibeventTimer>(*this, when, std::move(callback));
   timer->ev.reset(evtimer_new(base_, &LibeventEventLoop::on_timer, timer.get()));
   if (!timer->ev) throw RuntimeError("libevent: evtimer_new() failed");

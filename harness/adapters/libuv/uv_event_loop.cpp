@@ -101,8 +101,7 @@ void UvTimerHandle::on_cancel() noexcept {
 }
 
 TimerHandle UvEventLoop::call_at(double when, Callback callback) {
-  check_open("call_at()");
-  if (std::isnan(when)) throw ValueError("call_at(): the time is NaN");
+  check_call_at(when);
   auto handle = std::make_shared<UvTimerHandle>(when, std::move(callback));
   new ArmedTimer(*this, handle);  // owned by libuv until closed
   return TimerHandle(std::move(handle));

@@ -108,6 +108,10 @@ class BaseEventLoop : public AbstractEventLoop {
   /// RuntimeError naming `method` if the loop is closed.
   void check_open(const char* method) const;
 
+  /// What call_at() checks before it arms a timer, the base's or a
+  /// library's: the thread in debug mode, a closed loop, a NaN time.
+  void check_call_at(double when) const;
+
   // The argument checks of the optional categories, the same for every
   // loop kind, whatever watches the fds and signals.
 
