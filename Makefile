@@ -1,5 +1,6 @@
 # The front door. On a fresh Debian 12 machine:
 #   make certify   install what is missing, build, certify the reference loop
+#   make certify-all   the same for every adapter and backend, and results/README.md
 #   make test      install what is missing, build, run every test
 # Every target runs tools/bootstrap.sh first; it does nothing when the
 # packages are present.
@@ -10,7 +11,7 @@ CMAKE_FLAGS ?=
 ADAPTER ?=
 FAULT_SEED ?= 1
 
-.PHONY: all bootstrap configure build test certify faults asan tsan sanitize bench lint format clean
+.PHONY: all bootstrap configure build test certify certify-all faults asan tsan sanitize bench lint format clean
 
 all: build
 
@@ -28,6 +29,12 @@ test: build
 
 certify: build
 	@sh tools/certify.sh $(BUILD_DIR) $(ADAPTER)
+
+# Every adapter library of the build (reference, libuv, libevent, libev,
+# asio), each backend: results/<adapter>-<backend>.json and .xml, and the
+# matrix results/README.md generated from them.
+certify-all: build
+	@sh tools/certify_all.sh $(BUILD_DIR)
 
 # The kit on every poller and the checksum soak, under the fault shim
 # (EINTR, EAGAIN, short counts, EMFILE): FAULT_SEED=N changes the seed.
