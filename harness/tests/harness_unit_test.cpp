@@ -616,6 +616,9 @@ TEST_CASE("fd table: a descriptor opened between two snapshots is named") {
   ::close(fd);
   CHECK(leaked.find(std::to_string(fd) + " (") == 0);
   CHECK(describe_new_fds(before, snapshot_fds()).empty());
+  // An inherited descriptor whose file was deleted meanwhile is no new one.
+  CHECK(describe_new_fds({{3, "/tmp/log.tmp"}}, {{3, "/tmp/log.tmp (deleted)"}}).empty());
+  CHECK(describe_new_fds({{3, "/tmp/log.tmp"}}, {{3, "/tmp/other"}}) == "3 (/tmp/other)");
 }
 
 TEST_CASE("options: bad command lines are usage errors") {
