@@ -1,5 +1,6 @@
 # The front door. On a fresh Debian 12 machine:
 #   make certify   install what is missing, build, certify the reference loop
+#   make certify-all   the same for every adapter and backend, and results/README.md
 #   make test      install what is missing, build, run every test
 #   make install   build, then install headers, libraries, loopcert and the
 #                  CMake and pkg-config packages under PREFIX (/usr/local)
@@ -13,7 +14,7 @@ ADAPTER ?=
 FAULT_SEED ?= 1
 PREFIX ?= /usr/local
 
-.PHONY: all bootstrap configure build test install certify faults asan tsan sanitize bench lint format clean
+.PHONY: all bootstrap configure build test install certify certify-all faults asan tsan sanitize bench lint format clean
 
 all: build
 
@@ -34,6 +35,12 @@ install: build
 
 certify: build
 	@sh tools/certify.sh $(BUILD_DIR) $(ADAPTER)
+
+# Every adapter library of the build (reference, libuv, libevent, libev,
+# asio), each backend: results/<adapter>-<backend>.json and .xml, and the
+# matrix results/README.md generated from them.
+certify-all: build
+	@sh tools/certify_all.sh $(BUILD_DIR)
 
 # The kit on every poller and the checksum soak, under the fault shim
 # (EINTR, EAGAIN, short counts, EMFILE): FAULT_SEED=N changes the seed.

@@ -101,9 +101,21 @@ void Context::stop(Outcome outcome, std::string_view reason) {
   throw Stop{};
 }
 
-void Context::record_failure(std::string message, std::source_location where) {
+void Context::record_exception(std::string message, std::source_location where) {
+  bool not_implemented = false;
+  try {
+    throw;
+  } catch (const pep3156::NotImplementedError&) {
+    not_implemented = true;
+  } catch (...) {
+  }
+  record_failure(std::move(message), where, not_implemented);
+}
+
+void Context::record_failure(std::string message, std::source_location where, bool not_implemented) {
   Failure failure{std::move(message), where.file_name(), static_cast<int>(where.line())};
   std::lock_guard lock(mutex_);
+  if (failures_.empty()) first_failure_not_implemented_ = not_implemented;
   std::string located =
       failure.file.empty() ? failure.message : str(failure.file, ":", failure.line, ": ", failure.message);
   failures_.push_back(std::move(located));
@@ -147,6 +159,7 @@ void Context::watchdog_expired(const std::string& message) {
   CaseResult result;
   {
     std::lock_guard lock(mutex_);
+    result.not_implemented = !failures_.empty() && first_failure_not_implemented_;
     failures_.push_back(message);
     if (!finished_) sink_.failure(Failure{message, "", 0});
   }
@@ -174,8 +187,8 @@ void Context::execute(CaseBody body) {
   } catch (const Stop&) {
     // The outcome is already recorded.
   } catch (...) {
-    record_failure("the case ended with an uncaught exception: " + describe_current_exception(),
-                   std::source_location());
+    record_exception("the case ended with an uncaught exception: " + describe_current_exception(),
+                     std::source_location());
   }
 }
 
@@ -224,6 +237,7 @@ CaseResult Context::result() const {
   if (!failures_.empty()) {
     result.outcome = Outcome::fail;
     result.message = failures_.front();
+    result.not_implemented = first_failure_not_implemented_;
     if (failures_.size() > 1) result.message += str(" (and ", failures_.size() - 1, " more failures)");
   } else {
     result.outcome = stopped_as_;

@@ -19,12 +19,16 @@ std::shared_ptr<pep3156::AbstractEventLoop> make_loop() {
 }  // namespace
 
 // The entry point loopcert looks up (pep3156::kAdapterEntryPoint). The
-// capabilities are the loop's own, read from one loop, never restated.
+// capabilities are declared here, once (decision D-TIER-5): every optional
+// category SelectorEventLoop implements; IPv6 is the host's, which the kit
+// probes itself.
 extern "C" const pep3156::AdapterList* pep3156_adapters() {
+  using pep3156::Category;
   static const pep3156::Adapter adapter{
       .name = "reference-poll",
       .description = "the installed pep3156 reference SelectorEventLoop (poll), built out of tree",
-      .capabilities = make_loop()->capabilities(),
+      .capabilities = {.categories = Category::io_callbacks | Category::signals | Category::pipes_subprocesses |
+                                     Category::unix_sockets},
       .make_loop = &make_loop,
   };
   static const pep3156::AdapterList list{.adapters = &adapter, .count = 1};

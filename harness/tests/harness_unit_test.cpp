@@ -1,6 +1,8 @@
 // loopcert's parts, one by one, on made-up cases and reports.
 #include <doctest/doctest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,14 +10,17 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "command/options.hpp"
 #include "judging/budgets.hpp"
+#include "judging/categories.hpp"
 #include "judging/compare.hpp"
 #include "judging/expectations.hpp"
 #include "judging/verdict.hpp"
 #include "loopcert/adapter_loader.hpp"
 #include "registry/case_meta.hpp"
+#include "registry/host.hpp"
 #include "registry/lint.hpp"
 #include "registry/registry.hpp"
 #include "reporting/report_ctrf.hpp"
@@ -144,8 +149,15 @@ TEST_CASE("case_meta: what makes a case not apply to a loop") {
   CHECK(inapplicable_reason(describe_case(needs_io, registry()), none).value().find("does not declare io") !=
         std::string::npos);
   CHECK_FALSE(inapplicable_reason(describe_case(needs_io, registry()), io));
-  CHECK(inapplicable_reason(describe_case(needs_ipv6, registry()), io).value().find("ipv6") !=
-        std::string::npos);
+  // IPv6 is the host's (D-TIER-5): without it the reason names the host,
+  // and an adapter declaring it changes nothing.
+  pep3156::Capabilities declares_ipv6 = io;
+  declares_ipv6.categories = io.categories | pep3156::Category::ipv6;
+  CHECK(inapplicable_reason(describe_case(needs_ipv6, registry()), on_host(declares_ipv6, {})) ==
+        "host: no IPv6 loopback");
+  CHECK_FALSE(
+      inapplicable_reason(describe_case(needs_ipv6, registry()), on_host(io, {.ipv6_loopback = true})));
+  CHECK(without_host_properties(declares_ipv6).categories == io.categories);
   CHECK(inapplicable_reason(describe_case(without_io, registry()), io).value().find("declares io") !=
         std::string::npos);
   CHECK_FALSE(inapplicable_reason(describe_case(without_io, registry()), none));
@@ -216,6 +228,7 @@ TEST_CASE("wire: failures and results survive the pipe; garbage is set aside") {
   conformance::CaseResult result;
   result.outcome = Outcome::fail;
   result.message = "why \"quoted\"\n";
+  result.not_implemented = true;
   result.latency.push_back(conformance::summarize("p", {1, 2, 3}));
   std::string lines = encode_failure({"first", "a.cpp", 7}) + "not json\n" + encode_result(result);
   auto decoded = decode_messages(lines);
@@ -225,6 +238,7 @@ TEST_CASE("wire: failures and results survive the pipe; garbage is set aside") {
   REQUIRE(decoded.result);
   CHECK(decoded.result->outcome == Outcome::fail);
   CHECK(decoded.result->message == result.message);
+  CHECK(decoded.result->not_implemented);
   CHECK(decoded.result->latency.at(0).p99 == 3);
   CHECK(decoded.garbled == std::vector<std::string>{"not json"});
 }
@@ -237,7 +251,7 @@ TEST_CASE("judge: what a case process left behind becomes its outcome") {
     return run;
   };
   ChildOutcome reported;
-  reported.messages.result = conformance::CaseResult{Outcome::pass, "", {}};
+  reported.messages.result = conformance::CaseResult{Outcome::pass, "", false, {}};
   CHECK(judged(reported).outcome == Outcome::pass);
 
   ChildOutcome killed;
@@ -261,7 +275,8 @@ TEST_CASE("judge: what a case process left behind becomes its outcome") {
   CHECK(leaked.message.find("reported PASS, then exited with status 23") != std::string::npos);
 
   ChildOutcome watchdog_failure;
-  watchdog_failure.messages.result = conformance::CaseResult{Outcome::fail, "the loop did not return", {}};
+  watchdog_failure.messages.result =
+      conformance::CaseResult{Outcome::fail, "the loop did not return", false, {}};
   watchdog_failure.wait_status = 1 << 8;
   CHECK(judged(watchdog_failure).outcome == Outcome::fail);
 
@@ -311,11 +326,29 @@ TEST_CASE("expectations: the gate is green only when every deviation is predicte
       "s.passes": {"outcome": "FAIL", "reason": "fixed since"},
       "s.crashes": {"outcome": "FAIL", "reason": "was a failure"},
       "s.gone": {"outcome": "TIMEOUT", "reason": "case removed"}}})");
-  Expectations expectations = load_expectations(file, "uv");
+  const AdapterInfo uv{"uv", "", "/x/libloopcert_uv_adapter.so", {}};
+  Expectations expectations = load_expectations(file, uv);
   // Another adapter's file never gates this one.
-  CHECK_THROWS_WITH_AS(load_expectations(file, "epoll"),
-                       doctest::Contains("is for the adapter 'uv', not for 'epoll'"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(
+      load_expectations(file, AdapterInfo{"epoll", "", "/x/libloopcert_uv_adapter.so", {}}),
+      doctest::Contains("is for the adapter 'uv', not for 'epoll' (loopcert_uv_adapter/epoll)"),
+      std::runtime_error);
   std::remove(file.c_str());
+  // A file may name the loop by its label, or every loop of its library,
+  // and may name several.
+  const AdapterInfo ev_poll{"poll", "", "/x/libloopcert_libev_adapter.so", {}};
+  for (const char* named : {R"("loopcert_libev_adapter/poll")", R"(["epoll", "loopcert_libev_adapter/*"])",
+                            R"(["select", "poll"])"}) {
+    std::string listed = temporary_file(std::string(R"({"adapter": )") + named + R"(, "expectations": {}})");
+    CHECK_NOTHROW(load_expectations(listed, ev_poll));
+    std::remove(listed.c_str());
+  }
+  std::string other_library = temporary_file(
+      R"({"adapter": ["loopcert_libevent_adapter/*", "loopcert_libev_adapter/epoll"], "expectations": {}})");
+  CHECK_THROWS_WITH_AS(load_expectations(other_library, ev_poll),
+                       doctest::Contains("'loopcert_libevent_adapter/*', 'loopcert_libev_adapter/epoll'"),
+                       std::runtime_error);
+  std::remove(other_library.c_str());
   auto fails = a_case("s.fails", CaseSpec{"R-MUST"});
   auto passes = a_case("s.passes", CaseSpec{"R-MUST"});
   auto crashes = a_case("s.crashes", CaseSpec{"R-MUST"});
@@ -337,10 +370,10 @@ TEST_CASE("expectations: the gate is green only when every deviation is predicte
 
   std::string bad =
       temporary_file(R"({"adapter": "uv", "expectations": {"s.x": {"outcome": "PASS", "reason": "no"}}})");
-  CHECK_THROWS_AS(load_expectations(bad, "uv"), std::runtime_error);
+  CHECK_THROWS_AS(load_expectations(bad, uv), std::runtime_error);
   std::remove(bad.c_str());
   std::string unnamed = temporary_file(R"({"expectations": {}})");
-  CHECK_THROWS_WITH_AS(load_expectations(unnamed, "uv"), doctest::Contains("adapter"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(load_expectations(unnamed, uv), doctest::Contains("adapter"), std::runtime_error);
   std::remove(unnamed.c_str());
 }
 
@@ -583,6 +616,9 @@ TEST_CASE("fd table: a descriptor opened between two snapshots is named") {
   ::close(fd);
   CHECK(leaked.find(std::to_string(fd) + " (") == 0);
   CHECK(describe_new_fds(before, snapshot_fds()).empty());
+  // An inherited descriptor whose file was deleted meanwhile is no new one.
+  CHECK(describe_new_fds({{3, "/tmp/log.tmp"}}, {{3, "/tmp/log.tmp (deleted)"}}).empty());
+  CHECK(describe_new_fds({{3, "/tmp/log.tmp"}}, {{3, "/tmp/other"}}) == "3 (/tmp/other)");
 }
 
 TEST_CASE("options: bad command lines are usage errors") {
@@ -615,4 +651,88 @@ TEST_CASE("options: bad command lines are usage errors") {
   CHECK_THROWS_AS(parse({"loopcert", "--adapter"}), UsageError);
   CHECK_THROWS_WITH_AS(parse({"loopcert", "--report", "r.x", "--junit", "./r.x"}),
                        doctest::Contains("name the same file"), UsageError);
+}
+
+TEST_CASE("categories: each case of the kit has its PEP category, by the first rule that matches") {
+  CHECK(pep_category_of("callbacks.call_soon.fifo_order") == "core");
+  CHECK(pep_category_of("tier.required.callbacks_threads_errors_and_debug") == "core");
+  CHECK(pep_category_of("tier.required.connection_methods") == "networking");
+  CHECK(pep_category_of("tier.required.name_lookups") == "names");
+  CHECK(pep_category_of("connections.ssl.true_starts_tls") == "tls");
+  CHECK(pep_category_of("protocols.eof_received.tls_return_value_ignored") == "tls");
+  CHECK(pep_category_of("connections.happy_path") == "networking");
+  CHECK(pep_category_of("subprocesses.exec.arguments_are_argv") == "pipes");
+  CHECK(pep_category_of("latency.io_readiness") == "io");
+  CHECK(pep_category_of("coroutines.gather.results") == "futures");
+  // Every category some case of the kit falls in is one the reports name,
+  // and every category but core gets at least one case by a rule of its own.
+  std::set<std::string_view> seen;
+  for (const CaseMeta& meta : select_cases(Options{}, Registry::embedded()))
+    seen.insert(pep_category_of(meta.info->id));
+  for (std::string_view name : pep_category_names()) CHECK_MESSAGE(seen.count(name) == 1, name);
+}
+
+TEST_CASE("categories: conforming, not implemented, failing (N of M) and unsupported") {
+  auto core = a_case("callbacks.a", CaseSpec{"R-MUST"});
+  auto core_advisory = a_case("callbacks.b", CaseSpec{"R-SHOULD"});
+  auto net_a = a_case("connections.a", CaseSpec{"R-MUST"});
+  auto net_b = a_case("servers.b", CaseSpec{"R-MUST"});
+  auto net_advisory = a_case("servers.c", CaseSpec{"R-SHOULD"});
+  auto tls = a_case("connections.ssl.a", CaseSpec{"R-MUST"});
+  auto tls_b = a_case("connections.ssl.b", CaseSpec{"R-MUST"});
+  auto io = a_case("io.a", CaseSpec{"IO-MUST"});
+  auto not_implemented = [](CaseRun run) {
+    run.not_implemented = true;
+    return run;
+  };
+  std::vector<CaseRun> runs{a_run(core, Outcome::pass),
+                            a_run(core_advisory, Outcome::fail),
+                            not_implemented(a_run(net_a, Outcome::fail)),
+                            not_implemented(a_run(net_b, Outcome::fail)),
+                            a_run(net_advisory, Outcome::pass),  // advisory: as for the verdict, not counted
+                            not_implemented(a_run(tls, Outcome::fail)),
+                            a_run(tls_b, Outcome::timeout),
+                            a_run(io, Outcome::unsupported)};
+  std::vector<CategoryResult> results = category_results(runs);
+  REQUIRE(results.size() == 4);
+  // In display order: core first.
+  CHECK(results[0].name == "core");
+  CHECK(results[0].standing == Standing::conforming);  // the advisory failure does not count...
+  CHECK(results[0].advisory == 1);                     // ...but is told
+  CHECK(describe(results[0]) == "conforming");
+  CHECK(results[1].name == "tls");
+  CHECK(results[1].standing == Standing::failing);  // one NotImplementedError is not all of them
+  CHECK(describe(results[1]) == "failing (2 of 2)");
+  CHECK(results[2].name == "networking");
+  CHECK(results[2].standing == Standing::not_implemented);
+  CHECK(describe(results[2]) == "not implemented");
+  CHECK(results[3].name == "io");
+  CHECK(results[3].standing == Standing::unsupported);
+  CHECK(results[3].reason == "why");
+
+  RunRecord record;
+  record.registry = &registry();
+  record.adapter.name = "x";
+  record.runs = runs;
+  record.cases_in_kit = runs.size();
+  record.categories = results;
+  json report = ctrf_report(record);
+  const json& categories = report["results"]["extra"]["loopcert"]["categories"];
+  CHECK(categories["networking"]["status"] == "not-implemented");
+  CHECK(categories["tls"]["summary"] == "failing (2 of 2)");
+  CHECK(categories["io"]["reason"] == "why");
+  CHECK(report["results"]["tests"][2]["extra"]["notImplemented"] == true);
+  CHECK_FALSE(report["results"]["tests"][4]["extra"].contains("notImplemented"));
+  CHECK(report["results"]["tests"][2]["extra"]["category"] == "networking");
+  CHECK(report["results"]["extra"]["loopcert"]["host"]["ipv6Loopback"] == false);
+}
+
+TEST_CASE("host: the probe answers, and agrees with binding [::1] by hand") {
+  int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
+  sockaddr_in6 address{};
+  address.sin6_family = AF_INET6;
+  address.sin6_addr = in6addr_loopback;
+  bool bound = fd >= 0 && ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  if (fd >= 0) ::close(fd);
+  CHECK(probe_host().ipv6_loopback == bound);
 }

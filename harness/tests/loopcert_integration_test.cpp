@@ -3,7 +3,8 @@
 //
 // ctest provides, in the environment: LOOPCERT, LOOPCERT_STATIC (a binary
 // using the static route), LOOPCERT_TESTLOOP, LOOPCERT_MUTANTS,
-// LOOPCERT_WRONG_VERSION and LOOPCERT_NOT_ADAPTER (adapter libraries),
+// LOOPCERT_WRONG_VERSION, LOOPCERT_PROCESS_RESOURCE and LOOPCERT_NOT_ADAPTER
+// (adapter libraries),
 // LOOPCERT_SOURCE_DIR.
 //
 // TestLoop passes every case that applies to it, except perhaps one: its
@@ -295,4 +296,40 @@ TEST_CASE("the static route: a binary linking the kit runs the same command line
   CHECK(has(run.out, "loopcert 0.1.0: testloop"));
   CHECK(has(run.out, "verdict: conforming"));
   CHECK(shell("'" + env("LOOPCERT_STATIC") + "' --adapter x.so").status == 2);
+}
+
+TEST_CASE(
+    "prepare_process: a descriptor a library keeps per process is not a leak; opened by make_loop(), it is") {
+  std::string library =
+      "--adapter '" + env("LOOPCERT_PROCESS_RESOURCE") + "' --case callbacks.call_soon.fifo_order ";
+  Result prepared = loopcert(library + "--loop prepared");
+  INFO(prepared.out << prepared.err);
+  CHECK(prepared.status == 0);
+  CHECK_FALSE(has(prepared.out, "leaked fds"));
+  Result unprepared = loopcert(library + "--loop unprepared");
+  INFO(unprepared.out << unprepared.err);
+  CHECK(unprepared.status == 1);
+  CHECK(has(unprepared.out, "leaked fds: "));
+}
+
+TEST_CASE(
+    "the summary shows the host probe, and where the loop stands per category right above the verdict") {
+  std::string report = scratch("categories.json");
+  Result run = loopcert(testloop() + "--case 'callbacks.*' --case 'servers.*' --case 'io.*' --report '" +
+                        report + "'");
+  INFO(run.out << run.err);
+  CHECK(run.status == 1);
+  CHECK(has(run.out, "host: IPv6 loopback: "));
+  // TestLoop has callbacks, no networking (NotImplementedError), and
+  // declares no I/O callbacks. The servers' failures are one line.
+  CHECK(has(run.out, "\n  core        conforming ("));
+  CHECK(has(run.out, "\n  networking  not implemented ("));
+  CHECK(
+      has(run.out, "\n  io          unsupported (the loop does not declare io)\nverdict: non-conforming\n"));
+  CHECK(has(run.out, "NOT IMPLEMENTED networking: "));
+  CHECK_FALSE(has(run.out, "FAIL            servers."));
+  json categories = read_json(report)["results"]["extra"]["loopcert"]["categories"];
+  CHECK(categories["networking"]["status"] == "not-implemented");
+  CHECK(categories["io"]["status"] == "unsupported");
+  std::remove(report.c_str());
 }

@@ -39,12 +39,6 @@ CoreSelectorEventLoop::~CoreSelectorEventLoop() {
   close();
 }
 
-Capabilities CoreSelectorEventLoop::capabilities() const {
-  Capabilities capabilities;
-  capabilities.categories = Category::io_callbacks | Category::signals;
-  return capabilities;
-}
-
 Future<StreamConnection> CoreSelectorEventLoop::create_connection(ProtocolFactory, std::string, std::uint16_t,
                                                                   ConnectionOptions) {
   no_networking("create_connection()");

@@ -107,8 +107,9 @@ class Context {
     } catch (const E&) {
       return true;
     } catch (...) {
-      return check(false, "",
-                   str(what, ": expected ", type_name<E>(), ", got ", describe_current_exception()), where);
+      record_exception(str(what, ": expected ", type_name<E>(), ", got ", describe_current_exception()),
+                       where);
+      return false;
     }
     return check(false, "", str(what, ": expected ", type_name<E>(), ", nothing was thrown"), where);
   }
@@ -184,7 +185,10 @@ class Context {
   static std::string demangle(const char* mangled);
   [[noreturn]] void stop(Outcome outcome, std::string_view reason);
   [[noreturn]] void embedded_cannot_run();
-  void record_failure(std::string message, std::source_location where);
+  void record_failure(std::string message, std::source_location where, bool not_implemented = false);
+  /// Records a failure about the exception being handled, noting whether it
+  /// is a NotImplementedError.
+  void record_exception(std::string message, std::source_location where);
   [[noreturn]] void watchdog_expired(const std::string& message);
 
   const pep3156::Adapter& adapter_;
@@ -194,6 +198,7 @@ class Context {
 
   mutable std::mutex mutex_;  // guards what follows: checks may fail on any thread
   std::vector<std::string> failures_;
+  bool first_failure_not_implemented_ = false;
   Outcome stopped_as_ = Outcome::pass;
   std::string stop_reason_;
   std::vector<LatencyStats> latency_;

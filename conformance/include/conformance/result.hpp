@@ -41,6 +41,10 @@ struct CaseResult {
   Outcome outcome = Outcome::pass;
   /// Why it did not pass (the first failure, or the reason given).
   std::string message;
+  /// It failed, and its first failure was a NotImplementedError from the
+  /// loop: what the case exercises is not there yet (loopcert's
+  /// per-category view tells "not implemented" from "broken" with it).
+  bool not_implemented = false;
   std::vector<LatencyStats> latency;
 };
 

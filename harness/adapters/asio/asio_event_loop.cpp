@@ -50,8 +50,6 @@ AsioEventLoop::~AsioEventLoop() {
   if (!is_closed()) close();
 }
 
-pep3156::Capabilities AsioEventLoop::capabilities() const { return adapter_capabilities(); }
-
 // --- Steps 2 and 3 of an iteration ------------------------------------------------
 
 void AsioEventLoop::poll_for_io(std::optional<std::chrono::nanoseconds> timeout) {

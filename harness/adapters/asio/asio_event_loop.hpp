@@ -53,8 +53,6 @@ class AsioEventLoop : public pep3156::reference::BaseEventLoop {
   void add_signal_handler(int sig, Callback callback) override;
   bool remove_signal_handler(int sig) override;
 
-  pep3156::Capabilities capabilities() const override;
-
   // Streams on Asio's sockets and acceptors (connections.cpp, servers.cpp).
   pep3156::Future<pep3156::StreamConnection> create_connection(pep3156::ProtocolFactory factory,
                                                                std::string host, std::uint16_t port,

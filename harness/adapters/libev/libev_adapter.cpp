@@ -26,8 +26,6 @@ Capabilities libev_capabilities() {
   return capabilities;
 }
 
-Capabilities LibevEventLoop::capabilities() const { return libev_capabilities(); }
-
 }  // namespace loopcert_libev
 
 namespace {

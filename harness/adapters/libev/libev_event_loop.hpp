@@ -116,8 +116,6 @@ class LibevCoreLoop : public pep3156::reference::BaseEventLoop {
 class LibevEventLoop final : public pep3156::reference::ReadinessTransports<LibevCoreLoop> {
  public:
   using ReadinessTransports::ReadinessTransports;
-
-  Capabilities capabilities() const override;
 };
 
 /// What every libev loop declares, the adapter and the loop alike.

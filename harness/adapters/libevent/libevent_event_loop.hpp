@@ -70,7 +70,6 @@ class LibeventEventLoop : public reference::BaseEventLoop {
 
   /// What the loop implements, declared once for the adapter and the loop.
   static Capabilities declared_capabilities();
-  Capabilities capabilities() const override { return declared_capabilities(); }
 
   /// An evtimer due at `when`, rounded up to libevent's microsecond.
   TimerHandle call_at(double when, Callback callback) override;

@@ -97,8 +97,6 @@ class UvEventLoop final : public reference::BaseEventLoop {
   void add_signal_handler(int sig, Callback callback) override;
   bool remove_signal_handler(int sig) override;
 
-  Capabilities capabilities() const override { return uv_capabilities(); }
-
   // --- Networking (uv_*.cpp) -------------------------------------------------------------
 
   Future<std::vector<AddrInfo>> getaddrinfo(std::string host, std::string port,

@@ -2,8 +2,10 @@
 // this build offers, best first (epoll or kqueue, then poll, then select),
 // so that one host certifies each backend side by side.
 //
-// The capabilities are the loop's own (SelectorEventLoop::capabilities()),
-// read from a loop of each poller when the list is built, never restated.
+// What SelectorEventLoop supports is the same on every poller and is stated
+// once, here (kSelectorEventLoopCapabilities): the adapter is the loop's one
+// declaration (decision D-TIER-1). IPv6 is not the loop's to declare:
+// loopcert probes the host for it (decision D-TIER-5).
 #include <algorithm>
 #include <array>
 #include <string>
@@ -20,6 +22,14 @@ using pep3156::reference::SelectorEventLoop;
 std::shared_ptr<pep3156::AbstractEventLoop> make(std::string_view poller) {
   return std::make_shared<SelectorEventLoop>(make_poller(poller));
 }
+
+// Every optional category, on every poller (select, poll, epoll and kqueue
+// all watch sockets, pipes and the signal wake-up pipe alike); timers are
+// as fine as the monotonic clock.
+constexpr pep3156::Capabilities kSelectorEventLoopCapabilities{
+    .categories = pep3156::Category::io_callbacks | pep3156::Category::pipes_subprocesses |
+                  pep3156::Category::signals | pep3156::Category::unix_sockets,
+};
 
 // make_loop is a plain function pointer: one function per poller.
 struct Backend {
@@ -42,7 +52,7 @@ std::vector<pep3156::Adapter> available_adapters() {
     pep3156::Adapter adapter;
     adapter.name = backend.name;
     adapter.description = backend.description;
-    adapter.capabilities = backend.make_loop()->capabilities();
+    adapter.capabilities = kSelectorEventLoopCapabilities;
     adapter.make_loop = backend.make_loop;
     adapters.push_back(adapter);
   }

@@ -12,17 +12,31 @@ namespace loopcert {
 
 using conformance::Outcome;
 
-Expectations load_expectations(const std::string& path, const std::string& adapter) {
+namespace {
+/// Does an "adapter" entry name this loop?
+bool names_loop(const std::string& entry, const AdapterInfo& adapter) {
+  const std::string label = adapter.label();
+  if (entry == adapter.name || entry == label) return true;
+  return entry.ends_with("/*") && label.rfind(entry.substr(0, entry.size() - 1), 0) == 0;
+}
+}  // namespace
+
+Expectations load_expectations(const std::string& path, const AdapterInfo& adapter) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read the expectations file " + path);
   Expectations expectations;
   try {
     nlohmann::json doc = nlohmann::json::parse(in);
     // Another adapter's deviations would turn this one's gate green.
-    std::string for_adapter = doc.at("adapter").get<std::string>();
-    if (for_adapter != adapter) {
-      throw std::runtime_error("the file is for the adapter '" + for_adapter + "', not for '" + adapter +
-                               "'");
+    const nlohmann::json& named = doc.at("adapter");
+    std::vector<std::string> entries = named.is_array() ? named.get<std::vector<std::string>>()
+                                                        : std::vector<std::string>{named.get<std::string>()};
+    if (std::none_of(entries.begin(), entries.end(),
+                     [&](const std::string& e) { return names_loop(e, adapter); })) {
+      std::string listed;
+      for (const std::string& e : entries) listed += (listed.empty() ? "'" : ", '") + e + "'";
+      throw std::runtime_error("the file is for the adapter " + listed + ", not for '" + adapter.name +
+                               "' (" + adapter.label() + ")");
     }
     for (const auto& [id, entry] : doc.at("expectations").items()) {
       std::string name = entry.at("outcome").get<std::string>();

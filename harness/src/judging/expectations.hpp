@@ -3,7 +3,7 @@
 // per-implementation metadata:
 //
 //   {
-//     "adapter": "libuv",
+//     "adapter": "libuv",          (or ["loopcert_libev_adapter/*"], see load_expectations)
 //     "expectations": {
 //       "timers.call_later.not_early_real_time": {
 //         "outcome": "FAIL", "reason": "uv_now() is cached per iteration (issue #12)"
@@ -28,10 +28,13 @@ namespace loopcert {
 
 using Expectations = std::map<std::string, Expectation>;
 
-/// The expectations of the file at `path`, which must name `adapter` (the
-/// loop under test) in its "adapter" field. Throws std::runtime_error with
-/// a message naming the file on bad input or another adapter's file.
-Expectations load_expectations(const std::string& path, const std::string& adapter);
+/// The expectations of the file at `path`, whose "adapter" field must name
+/// the loop under test: a string or a list of strings, each the loop's name
+/// ("epoll"), its label ("loopcert_libevent_adapter/epoll",
+/// AdapterInfo::label()) or every loop of its library
+/// ("loopcert_libevent_adapter/*"). Throws std::runtime_error with a message
+/// naming the file on bad input or another adapter's file.
+Expectations load_expectations(const std::string& path, const AdapterInfo& adapter);
 
 struct Gate {
   bool green = true;

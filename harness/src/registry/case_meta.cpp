@@ -77,7 +77,10 @@ std::optional<std::string> inapplicable_reason(const CaseMeta& meta,
   using pep3156::Category;
   const auto missing = static_cast<Category>(static_cast<std::uint32_t>(meta.needs) &
                                              ~static_cast<std::uint32_t>(capabilities.categories));
-  if (missing != Category{}) return "the loop does not declare " + category_list(missing);
+  const auto undeclared = static_cast<Category>(static_cast<std::uint32_t>(missing) &
+                                                ~static_cast<std::uint32_t>(Category::ipv6));
+  if (undeclared != Category{}) return "the loop does not declare " + category_list(undeclared);
+  if (has(missing, Category::ipv6)) return "host: no IPv6 loopback";
   const auto present = static_cast<Category>(static_cast<std::uint32_t>(meta.info->spec.only_without()) &
                                              static_cast<std::uint32_t>(capabilities.categories));
   if (present != Category{}) {

@@ -34,8 +34,9 @@ struct CaseMeta {
 
 CaseMeta describe_case(const conformance::CaseInfo& info, const Registry& registry);
 
-/// Why the case does not apply to a loop with these capabilities (it is then
-/// UNSUPPORTED without running), or nothing if it applies.
+/// Why the case does not apply to a loop with these capabilities on this
+/// host (registry/host.hpp: on_host()); it is then UNSUPPORTED without
+/// running. Nothing if it applies.
 std::optional<std::string> inapplicable_reason(const CaseMeta& meta,
                                                const pep3156::Capabilities& capabilities);
 

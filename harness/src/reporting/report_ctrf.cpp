@@ -55,10 +55,7 @@ std::string case_trace(const CaseRun& run) {
 }
 
 std::string test_name(const AdapterInfo& adapter, std::string_view case_id) {
-  std::string library = std::filesystem::path(adapter.library).filename().string();
-  if (library.rfind("lib", 0) == 0) library.erase(0, 3);
-  if (auto so = library.find(".so"); so != std::string::npos) library.erase(so);
-  return std::string(case_id) + " [" + (library.empty() ? "" : library + "/") + adapter.name + "]";
+  return std::string(case_id) + " [" + adapter.label() + "]";
 }
 
 namespace {
@@ -77,7 +74,9 @@ json test_json(const CaseRun& run, const AdapterInfo& adapter) {
   json extra{{"caseId", info.id},
              {"level", level_name(run.meta.level)},
              {"tier", tier_name(run.meta.tier)},
-             {"advisory", run.meta.advisory}};
+             {"advisory", run.meta.advisory},
+             {"category", pep_category_of(info.id)}};
+  if (run.not_implemented) extra["notImplemented"] = true;
   if (!run.meta.extension.empty()) extra["extension"] = run.meta.extension;
   if (run.expected) {
     extra["expected"] = {{"outcome", conformance::outcome_name(run.expected->outcome)},
@@ -157,6 +156,21 @@ json capabilities_json(const pep3156::Capabilities& capabilities) {
           {"clockResolution", capabilities.clock_resolution}};
 }
 
+json categories_json(const std::vector<CategoryResult>& categories) {
+  json all = json::object();
+  for (const CategoryResult& category : categories) {
+    json entry{{"status", standing_name(category.standing)},
+               {"summary", describe(category)},
+               {"cases", category.cases},
+               {"applicable", category.applicable},
+               {"failing", category.failing},
+               {"advisoryNotPassed", category.advisory}};
+    if (!category.reason.empty()) entry["reason"] = category.reason;
+    all[std::string(category.name)] = entry;
+  }
+  return all;
+}
+
 json environment_json() {
   utsname host{};
   ::uname(&host);
@@ -206,8 +220,10 @@ json ctrf_report(const RunRecord& record) {
         {"description", record.adapter.description},
         {"library", record.adapter.library},
         {"capabilities", capabilities_json(record.adapter.capabilities)}}},
+      {"host", {{"ipv6Loopback", record.host.ipv6_loopback}}},
       {"verdict", verdict_name(record.verdict.kind)},
       {"verdictReasons", reasons},
+      {"categories", categories_json(record.categories)},
       {"clauses", clauses_json(record, filtered)},
       {"latency", latency}};
   if (!record.faults.empty()) loopcert["faults"] = record.faults;

@@ -5,8 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "judging/categories.hpp"
 #include "judging/expectations.hpp"
 #include "judging/verdict.hpp"
+#include "registry/host.hpp"
 #include "registry/registry.hpp"
 #include "running/results.hpp"
 
@@ -14,8 +16,12 @@ namespace loopcert {
 
 struct RunRecord {
   AdapterInfo adapter;
+  /// What loopcert found the host to offer (decision D-TIER-5).
+  HostProperties host;
   std::vector<CaseRun> runs;  // in case-ID order
   Verdict verdict;
+  /// Where the loop stands in each PEP category (never the verdict).
+  std::vector<CategoryResult> categories;
   /// Present when an expectations file was given.
   std::optional<Gate> gate;
   /// How many cases the kit has; more than runs.size() when filtered.

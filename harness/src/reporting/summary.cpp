@@ -1,5 +1,6 @@
 #include "reporting/summary.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "judging/budgets.hpp"
@@ -42,12 +43,33 @@ void print_table(std::FILE* out, const RunRecord& record) {
   row("total", total);
 }
 
+bool not_implemented(const RunRecord& record, std::string_view category) {
+  return std::any_of(record.categories.begin(), record.categories.end(), [&](const CategoryResult& c) {
+    return c.name == category && c.standing == Standing::not_implemented;
+  });
+}
+
+/// What did not pass; a category that is not implemented at all is one
+/// line, not one per case.
 void print_findings(std::FILE* out, const RunRecord& record) {
   bool header = false;
-  for (const CaseRun& run : record.runs) {
-    if (run.outcome == Outcome::pass || run.outcome == Outcome::unsupported) continue;
+  auto print_header = [&] {
     if (!header) std::fprintf(out, "\nnot passed:\n");
     header = true;
+  };
+  for (const CategoryResult& category : record.categories) {
+    if (category.standing != Standing::not_implemented) continue;
+    print_header();
+    std::fprintf(out,
+                 "  %-15s %s: %d of its %d cases did not pass, each non-advisory one failing with "
+                 "NotImplementedError from the loop\n",
+                 "NOT IMPLEMENTED", std::string(category.name).c_str(), category.applicable - category.passed,
+                 category.applicable);
+  }
+  for (const CaseRun& run : record.runs) {
+    if (run.outcome == Outcome::pass || run.outcome == Outcome::unsupported) continue;
+    if (not_implemented(record, pep_category_of(run.meta.info->id))) continue;
+    print_header();
     std::string note = !run.meta.extension.empty() ? " (advisory: extension " + run.meta.extension + ")"
                        : run.meta.advisory         ? " (advisory)"
                                                    : "";
@@ -79,6 +101,21 @@ void print_latency(std::FILE* out, const RunRecord& record) {
     }
   }
 }
+/// Where the loop stands per PEP category, right above the verdict.
+void print_categories(std::FILE* out, const RunRecord& record) {
+  std::fprintf(out, "\nby PEP category (the verdict above is the PEP's; networking and TLS are required):\n");
+  for (const CategoryResult& category : record.categories) {
+    std::string detail = describe(category);
+    if (category.standing == Standing::unsupported && !category.reason.empty()) {
+      detail += " (" + category.reason + ")";
+    } else if (category.standing != Standing::unsupported && category.standing != Standing::failing) {
+      detail +=
+          " (" + std::to_string(category.applicable) + (category.applicable == 1 ? " case)" : " cases)");
+    }
+    if (category.advisory > 0) detail += ", " + std::to_string(category.advisory) + " advisory not passed";
+    std::fprintf(out, "  %-11s %s\n", std::string(category.name).c_str(), detail.c_str());
+  }
+}
 }  // namespace
 
 void print_summary(std::FILE* out, const RunRecord& record) {
@@ -86,9 +123,10 @@ void print_summary(std::FILE* out, const RunRecord& record) {
   std::fprintf(out, "loopcert %s: %s (%s)\n", std::string(kLoopcertVersion).c_str(),
                record.adapter.name.c_str(), record.adapter.description.c_str());
   std::string categories = category_list(caps.categories);
-  std::fprintf(out, "declares: %s; embedded: %s; clock resolution: %g s\n\n",
+  std::fprintf(out, "declares: %s; embedded: %s; clock resolution: %g s\n",
                categories.empty() ? "no optional category" : categories.c_str(), caps.embedded ? "yes" : "no",
                caps.clock_resolution);
+  std::fprintf(out, "host: IPv6 loopback: %s\n\n", record.host.ipv6_loopback ? "yes" : "no");
   if (!record.faults.empty())
     std::fprintf(out, "faults: the case processes ran under the fault shim (%s)\n\n", record.faults.c_str());
   print_table(out, record);
@@ -101,6 +139,7 @@ void print_summary(std::FILE* out, const RunRecord& record) {
   }
   std::fprintf(out, "\n");
   for (const auto& reason : record.verdict.reasons) std::fprintf(out, "- %s\n", reason.c_str());
+  print_categories(out, record);
   std::fprintf(out, "verdict: %s\n", std::string(verdict_name(record.verdict.kind)).c_str());
 }
 

@@ -44,11 +44,20 @@ FdTable snapshot_fds() {
   return table;
 }
 
+namespace {
+/// The same open file: Linux appends " (deleted)" to the target of a
+/// descriptor whose file was removed while it is open (ctest's log, which a
+/// case process inherits, is), and the descriptor has not changed.
+bool same_file(const std::string& before, const std::string& after) {
+  return after == before || after == before + " (deleted)";
+}
+}  // namespace
+
 std::string describe_new_fds(const FdTable& before, const FdTable& after) {
   std::string leaked;
   for (const auto& [fd, target] : after) {
     auto old = before.find(fd);
-    if (old != before.end() && old->second == target) continue;
+    if (old != before.end() && same_file(old->second, target)) continue;
     if (!leaked.empty()) leaked += ", ";
     leaked += std::to_string(fd) + " (" + target + ")";
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -34,6 +35,8 @@ struct CaseRun {
   conformance::Outcome outcome = conformance::Outcome::unsupported;
   /// Why it did not pass.
   std::string message;
+  /// FAIL, first with a NotImplementedError from the loop.
+  bool not_implemented = false;
   /// Every failed check ("file:line: message"), in order.
   std::vector<std::string> failures;
   /// The tail of what the case process printed (for crashes).
@@ -51,7 +54,18 @@ struct AdapterInfo {
   std::string name;
   std::string description;
   std::string library;  // empty for the static route
+  /// As declared, without Category::ipv6 (the host's, decision D-TIER-5).
   pep3156::Capabilities capabilities;
+
+  /// "LIBRARY/LOOP", LIBRARY being the library's file name without "lib"
+  /// and ".so" (loopcert_libevent_adapter/epoll); the loop alone on the
+  /// static route. Tests are named with it, expectations may name it.
+  std::string label() const {
+    std::string stem = std::filesystem::path(library).filename().string();
+    if (stem.rfind("lib", 0) == 0) stem.erase(0, 3);
+    if (auto so = stem.find(".so"); so != std::string::npos) stem.erase(so);
+    return stem.empty() ? name : stem + "/" + name;
+  }
 };
 
 }  // namespace loopcert

@@ -113,6 +113,7 @@ void judge(CaseRun& run, const ChildOutcome& child, double timeout_seconds) {
   } else if (result) {
     run.outcome = result->outcome;
     run.message = result->message;
+    run.not_implemented = result->not_implemented && result->outcome == Outcome::fail;
     for (const auto& stats : result->latency) run.latency.push_back(ProbeResult{stats, {}, false});
   } else {
     run.outcome = Outcome::crash;
@@ -153,10 +154,14 @@ int run_kit(const Options& options, const pep3156::Adapter& adapter, const std::
             std::vector<std::string> child_command) {
   const Registry& registry = Registry::embedded();
   std::vector<CaseMeta> metas = select_cases(options, registry);
+  RunRecord record;
+  record.registry = &registry;
+  record.adapter =
+      AdapterInfo{adapter.name, adapter.description, library, without_host_properties(adapter.capabilities)};
   std::optional<Expectations> expectations;
   if (!options.expectations_path.empty()) {
     try {
-      expectations = load_expectations(options.expectations_path, adapter.name);
+      expectations = load_expectations(options.expectations_path, record.adapter);
     } catch (const std::runtime_error& e) {
       throw UsageError(e.what());
     }
@@ -172,9 +177,9 @@ int run_kit(const Options& options, const pep3156::Adapter& adapter, const std::
     if (!path->empty()) check_report_path(*path);
   }
 
-  RunRecord record;
-  record.registry = &registry;
-  record.adapter = AdapterInfo{adapter.name, adapter.description, library, adapter.capabilities};
+  record.host = probe_host();
+  // What applies follows from the adapter's declaration and from the host.
+  const pep3156::Capabilities capabilities = on_host(adapter.capabilities, record.host);
   record.cases_in_kit = conformance::registered_cases().size();
   record.start_ms = epoch_ms();
   record.runs.resize(metas.size());
@@ -183,7 +188,7 @@ int run_kit(const Options& options, const pep3156::Adapter& adapter, const std::
   for (std::size_t i = 0; i < metas.size(); ++i) {
     CaseRun& run = record.runs[i];
     run.meta = metas[i];
-    if (auto reason = inapplicable_reason(run.meta, adapter.capabilities)) {
+    if (auto reason = inapplicable_reason(run.meta, capabilities)) {
       run.outcome = Outcome::unsupported;
       run.message = *reason;
     } else {
@@ -221,7 +226,8 @@ int run_kit(const Options& options, const pep3156::Adapter& adapter, const std::
                  unused.c_str());
   }
   if (expectations) record.gate = apply_expectations(*expectations, record.runs, kit_case_ids());
-  record.verdict = decide_verdict(record.runs, adapter.capabilities, record.cases_in_kit, registry);
+  record.verdict = decide_verdict(record.runs, capabilities, record.cases_in_kit, registry);
+  record.categories = category_results(record.runs);
 
   if (!options.report_path.empty()) write_json_file(options.report_path, ctrf_report(record));
   if (!options.junit_path.empty()) write_report_file(options.junit_path, junit_report(record));

@@ -25,6 +25,7 @@ std::string encode_result(const conformance::CaseResult& result) {
   json j{{"event", "result"},
          {"outcome", conformance::outcome_name(result.outcome)},
          {"message", result.message},
+         {"notImplemented", result.not_implemented},
          {"latency", latency}};
   return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
@@ -36,6 +37,7 @@ conformance::CaseResult decode_result(const json& j) {
   if (!outcome) throw std::runtime_error("unknown outcome");
   result.outcome = *outcome;
   result.message = j.value("message", "");
+  result.not_implemented = j.value("notImplemented", false);
   for (const auto& s : j.value("latency", json::array())) {
     result.latency.push_back(conformance::LatencyStats{
         s.at("probe").get<std::string>(), s.at("count").get<std::int64_t>(), s.at("p50").get<std::int64_t>(),

@@ -2,7 +2,7 @@
 // (never stdout or stderr, which belong to the loop under test).
 //
 //   {"event":"failure","message":"...","file":"...","line":12}
-//   {"event":"result","outcome":"FAIL","message":"...","latency":[{...}]}
+//   {"event":"result","outcome":"FAIL","message":"...","notImplemented":false,"latency":[{...}]}
 #pragma once
 
 #include <optional>

@@ -83,9 +83,6 @@ class CoreSelectorEventLoop : public BaseEventLoop {
   /// except false on a closed loop.
   bool remove_signal_handler(int sig) override;
 
-  /// io_callbacks and signals: what the core itself implements.
-  Capabilities capabilities() const override;
-
   // --- Networking: the layer above (SelectorEventLoop) -----------------------------
   // The contract's networking primitives, which the core does not have:
   // each raises NotImplementedError. SelectorEventLoop overrides them all.

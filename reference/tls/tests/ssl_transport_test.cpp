@@ -281,8 +281,8 @@ TEST_CASE("TLS in memory: a peer that never answers is timed out and dropped") {
     double start = loop.time();
     CHECK_THROWS_WITH_AS(loop.run_until_complete(connection.handshake), "TLS handshake timed out after 0.2 s",
                          SSLError);
-    // Not before the deadline (D-CB-2).
-    CHECK(loop.time() - start >= 0.2 - loop.capabilities().clock_resolution);
+    // Not before the deadline (D-CB-2): these loops' clocks count nanoseconds.
+    CHECK(loop.time() - start >= 0.2 - 1e-9);
     loop.run_until_complete(connection.peer->lost);            // the lower transport was aborted
     CHECK(connection.peer->received.starts_with("\x16\x03"));  // it did get a ClientHello
     CHECK_FALSE(connection.client_app->made.done());

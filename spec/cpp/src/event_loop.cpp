@@ -295,6 +295,4 @@ void AbstractEventLoop::call_exception_handler(const ExceptionContext& context) 
 bool AbstractEventLoop::get_debug() const { return debug_; }
 void AbstractEventLoop::set_debug(bool enabled) { debug_ = enabled; }
 
-Capabilities AbstractEventLoop::capabilities() const { return {}; }
-
 }  // namespace pep3156

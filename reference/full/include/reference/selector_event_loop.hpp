@@ -9,7 +9,9 @@
 // create_connection, servers, sock_*, UNIX sockets, pipes) from
 // reference/net, built on add_reader(), add_writer() and call_soon() as
 // asyncio's selector transports are; TLS stacked on its stream transports
-// (reference/tls); subprocesses (reference/subprocess).
+// (reference/tls); subprocesses (reference/subprocess). It implements every
+// optional category: I/O callbacks, pipes and subprocesses, signals, and
+// UNIX sockets (the reference adapter declares them, decision D-TIER-1).
 #pragma once
 
 #include "reference/core_selector_event_loop.hpp"
@@ -20,10 +22,6 @@ namespace pep3156::reference {
 class SelectorEventLoop final : public ReadinessTransports<CoreSelectorEventLoop> {
  public:
   using ReadinessTransports::ReadinessTransports;
-
-  /// The core's categories, plus UNIX sockets, pipes and subprocesses, and
-  /// IPv6 where this host has an IPv6 loopback.
-  Capabilities capabilities() const override;
 };
 
 }  // namespace pep3156::reference

@@ -40,7 +40,10 @@ struct Adapter {
   const char* name = "";
   /// Free text: the wrapped library and its version.
   const char* description = "";
-  /// What the loop supports (optional categories, embedded, clock resolution).
+  /// What the loop supports (optional categories, embedded, clock
+  /// resolution): the one declaration, read before anything is called
+  /// (decisions D-TIER-1, D-TIER-5). Category::ipv6 is a property of the
+  /// host, which loopcert probes itself: declared here, it is ignored.
   Capabilities capabilities{};
   /// A fresh loop.
   std::shared_ptr<AbstractEventLoop> (*make_loop)() = nullptr;

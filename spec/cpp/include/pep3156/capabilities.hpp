@@ -15,7 +15,7 @@ enum class Category : std::uint32_t {
   pipes_subprocesses = 1u << 1,  // connect_*_pipe, subprocess_* (O-PIPE)
   signals = 1u << 2,             // add_signal_handler/remove_signal_handler (O-SIG)
   unix_sockets = 1u << 3,        // UNIX-domain create_unix_connection/_server (extension)
-  ipv6 = 1u << 4,                // the host has IPv6 loopback
+  ipv6 = 1u << 4,                // the host has IPv6 loopback: probed by loopcert, never declared
 };
 
 constexpr Category operator|(Category a, Category b) noexcept {

@@ -15,7 +15,8 @@
 //
 // The optional categories (I/O callbacks, pipes and subprocesses, signals)
 // default to NotImplementedError (PEP 3156: "If not supported, they will
-// raise NotImplementedError"); capabilities() declares which a loop supports.
+// raise NotImplementedError"); the loop's adapter declares which it supports
+// (Adapter::capabilities, adapter.hpp; decision D-TIER-1).
 //
 // Threads: a loop is used from the thread that runs it. The one exception is
 // call_soon_threadsafe() ("the *only* method that is safe to call from
@@ -44,7 +45,6 @@
 
 #include "pep3156/address.hpp"
 #include "pep3156/bytes.hpp"
-#include "pep3156/capabilities.hpp"
 #include "pep3156/coroutine.hpp"
 #include "pep3156/exception_context.hpp"
 #include "pep3156/executor.hpp"
@@ -321,10 +321,6 @@ class AbstractEventLoop : public std::enable_shared_from_this<AbstractEventLoop>
   virtual void set_debug(bool enabled);
   /// Debug mode reports callbacks that run longer than this (seconds).
   double slow_callback_duration = 0.1;
-
-  // --- What the loop declares -------------------------------------------------
-
-  virtual Capabilities capabilities() const;
 
   /// The loop's pending Tasks and the current one (for current_task()).
   TaskRegistry& tasks() noexcept { return tasks_; }

@@ -121,8 +121,6 @@ class ForwardingEventLoop : public AbstractEventLoop {
   bool get_debug() const override { return inner_->get_debug(); }
   void set_debug(bool enabled) override { inner_->set_debug(enabled); }
 
-  Capabilities capabilities() const override { return inner_->capabilities(); }
-
   AbstractEventLoop& inner() const noexcept { return *inner_; }
 
  private:
