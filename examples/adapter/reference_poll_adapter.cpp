@@ -27,8 +27,8 @@ extern "C" const pep3156::AdapterList* pep3156_adapters() {
   static const pep3156::Adapter adapter{
       .name = "reference-poll",
       .description = "the installed pep3156 reference SelectorEventLoop (poll), built out of tree",
-      .capabilities = {.categories = Category::io_callbacks | Category::signals | Category::pipes_subprocesses |
-                                     Category::unix_sockets},
+      .capabilities = {.categories = Category::io_callbacks | Category::signals |
+                                     Category::pipes_subprocesses | Category::unix_sockets},
       .make_loop = &make_loop,
   };
   static const pep3156::AdapterList list{.adapters = &adapter, .count = 1};

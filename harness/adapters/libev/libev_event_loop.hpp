@@ -26,6 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "pep3156/capabilities.hpp"
 #include "reference/base_event_loop.hpp"
 #include "reference/readiness_transports.hpp"
 

@@ -29,6 +29,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "pep3156/capabilities.hpp"
 #include "reference/base_event_loop.hpp"
 
 struct evdns_base;

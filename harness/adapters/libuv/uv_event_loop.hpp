@@ -35,6 +35,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "pep3156/capabilities.hpp"
 #include "reference/base_event_loop.hpp"
 
 namespace loopcert_libuv {
