@@ -11,6 +11,7 @@
 #include "connection_start.hpp"
 #include "libevent_event_loop.hpp"
 #include "net_support.hpp"
+#include "reference/net/local_address.hpp"
 #include "reference/tls/tls_options.hpp"
 
 namespace pep3156::libevent_adapter {
@@ -91,22 +92,6 @@ Coroutine<BuffereventPtr> connect_socket(LibeventEventLoop& loop, Socket sock, S
   co_return attempt.take();
 }
 
-/// Binds `sock` to the first of `locals` of its family that works
-/// (LOOP-CONN-LOCAL-ADDR).
-void bind_local(const Socket& sock, int family, const std::vector<AddrInfo>& locals) {
-  std::exception_ptr last_error = os_error(EADDRNOTAVAIL, "create_connection(): no local_addr of the family");
-  for (const AddrInfo& local : locals) {
-    if (local.family != family) continue;
-    try {
-      bind_to(sock.fd(), local.address);
-      return;
-    } catch (const std::system_error&) {
-      last_error = std::current_exception();
-    }
-  }
-  std::rethrow_exception(last_error);
-}
-
 /// A bufferevent connected to the first of `remotes` that accepts.
 Coroutine<BuffereventPtr> connect_to_first(LibeventEventLoop& loop, std::vector<AddrInfo> remotes,
                                            std::vector<AddrInfo> locals, std::string what) {
@@ -114,7 +99,7 @@ Coroutine<BuffereventPtr> connect_to_first(LibeventEventLoop& loop, std::vector<
   for (const AddrInfo& remote : remotes) {
     try {
       Socket sock = open_socket(remote.family, SOCK_STREAM, remote.protocol);
-      if (!locals.empty()) bind_local(sock, remote.family, locals);
+      if (!locals.empty()) reference::net::bind_local(sock, remote.family, locals);
       co_return co_await connect_socket(loop, std::move(sock), remote.address);
     } catch (const std::system_error&) {
       failures.add(remote.address, std::current_exception());

@@ -4,14 +4,13 @@
 // the TLS layer between them).
 #include <event2/listener.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 
 #include "bufferevent_transport.hpp"
 #include "libevent_event_loop.hpp"
 #include "net_support.hpp"
+#include "reference/net/unix_socket_file.hpp"
 #include "reference/tls/tls_options.hpp"
 
 namespace pep3156::libevent_adapter {
@@ -237,40 +236,16 @@ Coroutine<std::shared_ptr<Server>> serve_tcp(LibeventEventLoop& loop, ProtocolFa
   co_return co_await serve(loop, std::move(listening), options.backlog, std::move(factory), std::move(tls));
 }
 
-/// A socket file left by a server that is gone (connecting is refused):
-/// removed, so that bind() can take the path.
-void remove_stale_socket_file(const std::string& path) {
-  struct stat info {};
-  if (::lstat(path.c_str(), &info) != 0 || !S_ISSOCK(info.st_mode)) return;
-  Socket probe = open_socket(AF_UNIX, SOCK_STREAM, 0);
-  SocketAddress address = SocketAddress::unix_path(path);
-  if (::connect(probe.fd(), address.data(), address.size()) != 0 && errno == ECONNREFUSED) {
-    ::unlink(path.c_str());
-  }
-}
-
-/// Removes the socket file the server bound, when it closes, unless
-/// another file has taken the path since.
-Callback socket_file_remover(const std::string& path) {
-  struct stat bound {};
-  if (::lstat(path.c_str(), &bound) != 0) return {};
-  return [path, device = bound.st_dev, inode = bound.st_ino] {
-    struct stat now {};
-    if (::lstat(path.c_str(), &now) == 0 && now.st_dev == device && now.st_ino == inode)
-      ::unlink(path.c_str());
-  };
-}
-
 Coroutine<std::shared_ptr<Server>> serve_unix(LibeventEventLoop& loop, ProtocolFactory factory,
                                               std::string path, ServerOptions options,
                                               std::optional<reference::tls::ServerTls> tls) {
   Socket sock = open_socket(AF_UNIX, SOCK_STREAM, 0);
-  remove_stale_socket_file(path);
+  reference::net::remove_stale_socket_file(path);
   bind_to(sock.fd(), SocketAddress::unix_path(path));
   std::vector<Socket> listening;
   listening.push_back(std::move(sock));
   co_return co_await serve(loop, std::move(listening), options.backlog, std::move(factory), std::move(tls),
-                           socket_file_remover(path));
+                           reference::net::socket_file_remover(path));
 }
 
 }  // namespace

@@ -8,11 +8,10 @@
 // (uv__tcp_bind(), src/unix/tcp.c), and reuse_address=false must not.
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 
+#include "reference/net/unix_socket_file.hpp"
 #include "uv_connection_setup.hpp"
 
 namespace loopcert_libuv {
@@ -213,33 +212,10 @@ Coroutine<std::shared_ptr<Server>> serve_tcp(UvEventLoop& loop, std::shared_ptr<
   co_return server;
 }
 
-/// Removes a socket file nobody listens on any more (a dead server's).
-void remove_stale_socket_file(const std::string& path) {
-  struct stat info {};
-  if (::lstat(path.c_str(), &info) != 0 || !S_ISSOCK(info.st_mode)) return;
-  Socket probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  SocketAddress address = SocketAddress::unix_path(path);
-  if (probe && ::connect(probe.fd(), address.data(), address.size()) != 0 && errno == ECONNREFUSED) {
-    ::unlink(path.c_str());
-  }
-}
-
-/// Unlinks the socket file when the server closes, if it is still the one
-/// the server bound.
-Callback socket_file_remover(const std::string& path) {
-  struct stat bound {};
-  if (::lstat(path.c_str(), &bound) != 0) return {};
-  return [path, device = bound.st_dev, inode = bound.st_ino] {
-    struct stat now {};
-    if (::lstat(path.c_str(), &now) == 0 && now.st_dev == device && now.st_ino == inode)
-      ::unlink(path.c_str());
-  };
-}
-
 /// uv_pipe_bind() makes the socket and binds it to `path`.
 Coroutine<std::shared_ptr<Server>> serve_unix(UvEventLoop& loop, ProtocolFactory factory, std::string path,
                                               int backlog, std::optional<reference::tls::ServerTls> tls) {
-  remove_stale_socket_file(path);
+  reference::net::remove_stale_socket_file(path);
   auto listener = std::make_unique<Listener>();
   listener->is_pipe = true;
   if (int status = uv_pipe_init(loop.uv(), &listener->pipe, 0); status < 0)
@@ -248,8 +224,8 @@ Coroutine<std::shared_ptr<Server>> serve_unix(UvEventLoop& loop, ProtocolFactory
     UvHandleOwner::close_handle(&listener.release()->handle);
     throw_uv_error(status, "bind(" + path + ")");
   }
-  auto server =
-      std::make_shared<UvServer>(loop, std::move(factory), std::move(tls), socket_file_remover(path));
+  auto server = std::make_shared<UvServer>(loop, std::move(factory), std::move(tls),
+                                           reference::net::socket_file_remover(path));
   server->listen(std::move(listener), backlog);
   co_return server;
 }

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include "connection_setup.hpp"
+#include "reference/net/local_address.hpp"
 #include "reference/net/loop_methods.hpp"
 #include "reference/net/socket_ops.hpp"
 #include "reference/net/stream_transport.hpp"
@@ -11,22 +12,6 @@
 namespace pep3156::reference::net {
 
 namespace {
-
-/// Binds `sock` to the first of `locals` of its family that works
-/// (LOOP-CONN-LOCAL-ADDR).
-void bind_local(const Socket& sock, int family, const std::vector<AddrInfo>& locals) {
-  std::exception_ptr last_error = os_error(EADDRNOTAVAIL, "create_connection(): no local_addr of the family");
-  for (const AddrInfo& local : locals) {
-    if (local.family != family) continue;
-    try {
-      bind_to(sock.fd(), local.address);
-      return;
-    } catch (const std::system_error&) {
-      last_error = std::current_exception();
-    }
-  }
-  std::rethrow_exception(last_error);
-}
 
 /// A socket connected to the first of `remotes` that accepts.
 Coroutine<Socket> connect_to_first(AbstractEventLoop& loop, std::vector<AddrInfo> remotes,

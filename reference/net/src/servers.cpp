@@ -10,8 +10,8 @@
 #include "reference/net/socket_ops.hpp"
 #include "reference/net/socket_server.hpp"
 #include "reference/net/stream_transport.hpp"
+#include "reference/net/unix_socket_file.hpp"
 #include "reference/tls/tls_options.hpp"
-#include "unix_socket_file.hpp"
 
 namespace pep3156::reference::net {
 

@@ -1,4 +1,4 @@
-#include "unix_socket_file.hpp"
+#include "reference/net/unix_socket_file.hpp"
 
 #include <sys/socket.h>
 #include <sys/stat.h>
