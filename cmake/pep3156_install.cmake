@@ -5,7 +5,8 @@
 #
 # Layout under the prefix (GNUInstallDirs):
 #   include/pep3156, include/reference, include/loopcert   the headers
-#   lib/libpep3156*.so, lib/libpep3156_loop_base.a, lib/libloopcert_kit.so
+#   lib/libpep3156*.so, lib/libpep3156_loop_base.a,
+#   lib/libpep3156_net_support.a, lib/libloopcert_kit.so
 #   lib/pep3156/adapters/   the reference loop's adapter (loopcert --adapter)
 #   lib/pep3156/faults/     the fault shim loopcert --faults preloads
 #   lib/cmake/pep3156/      find_package(pep3156 CONFIG)
