@@ -4,15 +4,6 @@
 
 namespace pep3156::libevent_adapter {
 
-Coroutine<void> connection_made(Future<void> waiter, std::shared_ptr<BaseTransport> transport) {
-  try {
-    co_await waiter;
-  } catch (...) {
-    transport->close();
-    throw;
-  }
-}
-
 Coroutine<StreamConnection> start_stream(LibeventEventLoop& loop, BuffereventPtr bev, ProtocolFactory factory,
                                          std::optional<reference::tls::ClientTls> tls) {
   std::shared_ptr<Protocol> protocol = make_protocol(factory);

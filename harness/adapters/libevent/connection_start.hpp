@@ -7,13 +7,12 @@
 #include <optional>
 
 #include "bufferevent_transport.hpp"
+#include "reference/net/connection_made.hpp"
 #include "reference/tls/tls_options.hpp"
 
 namespace pep3156::libevent_adapter {
 
-/// Waits until the transport has called connection_made(). If that fails
-/// or the wait is cancelled, the transport is closed and the error goes on.
-Coroutine<void> connection_made(Future<void> waiter, std::shared_ptr<BaseTransport> transport);
+using reference::net::connection_made;
 
 /// A connected stream socket's bufferevent with a transport and a new
 /// protocol on it. With `tls`, the TLS layer is the stream transport's

@@ -75,25 +75,6 @@ SigpipeGuard::~SigpipeGuard() {
   pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
 }
 
-void check_family(int family, const char* method) {
-  if (family != AF_UNSPEC && family != AF_INET && family != AF_INET6) {
-    throw ValueError(std::string(method) + ": family must be AF_UNSPEC, AF_INET or AF_INET6");
-  }
-}
-
-Socket take_caller_socket(std::optional<Socket>& sock, bool address_given, int family, const char* method) {
-  Socket taken = std::move(*sock);
-  sock.reset();
-  if (address_given) throw ValueError(std::string(method) + ": the address must be empty with sock");
-  if (socket_option(taken.fd(), SO_TYPE) != SOCK_STREAM ||
-      (family != 0 && socket_option(taken.fd(), SO_DOMAIN) != family)) {
-    throw ValueError(std::string(method) + ": sock must be a stream socket" +
-                     (family == AF_UNIX ? " of the UNIX domain" : ""));
-  }
-  set_nonblocking(taken.fd());
-  return taken;
-}
-
 void report_error(AbstractEventLoop& loop, const std::string& message, std::exception_ptr error,
                   std::shared_ptr<BaseTransport> transport, std::shared_ptr<BaseProtocol> protocol,
                   int socket) {

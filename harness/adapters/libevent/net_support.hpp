@@ -12,8 +12,12 @@
 #include <vector>
 
 #include "pep3156/event_loop.hpp"
+#include "reference/net/caller_arguments.hpp"
 
 namespace pep3156::libevent_adapter {
+
+using reference::net::check_family;
+using reference::net::take_caller_socket;
 
 /// std::system_error for `err` (an errno value), naming `what`.
 std::exception_ptr os_error(int err, const std::string& what);
@@ -43,15 +47,6 @@ class SigpipeGuard {
   sigset_t previous_mask_;
   bool pending_before_;
 };
-
-/// ValueError unless `family` is AF_UNSPEC, AF_INET or AF_INET6
-/// (LOOP-GAI-FAMILY-VALUES).
-void check_family(int family, const char* method);
-
-/// The caller's `sock=`, taken over and made non-blocking: ValueError if an
-/// address was given too (D-NET-2), or unless it is a stream socket (of
-/// `family`, unless 0).
-Socket take_caller_socket(std::optional<Socket>& sock, bool address_given, int family, const char* method);
 
 /// To the loop's exception handler (a protocol's exception, an accept()
 /// failure), with whatever context is known.

@@ -37,12 +37,6 @@ Coroutine<std::vector<AddrInfo>> resolve(UvEventLoop& loop, std::string host, st
   co_return infos;
 }
 
-void check_family(int family, const char* method) {
-  if (family != AF_UNSPEC && family != AF_INET && family != AF_INET6) {
-    throw ValueError(std::string(method) + ": family must be AF_UNSPEC, AF_INET or AF_INET6");
-  }
-}
-
 namespace {
 
 /// A UvStream whose handle `init` initialised; std::system_error if it failed.
@@ -72,18 +66,6 @@ UvStreamPtr pipe_handle(UvEventLoop& loop) {
                     "uv_pipe_init()");
 }
 
-Socket take_caller_socket(std::optional<Socket>& sock, bool address_given, int family, const char* method) {
-  Socket taken = std::move(*sock);
-  sock.reset();
-  if (address_given) throw ValueError(std::string(method) + ": the address must be empty with sock");
-  if (socket_option(taken.fd(), SO_TYPE) != SOCK_STREAM ||
-      (family != 0 && socket_option(taken.fd(), SO_DOMAIN) != family)) {
-    throw ValueError(std::string(method) + ": sock must be a stream socket" +
-                     (family == AF_UNIX ? " of the UNIX domain" : ""));
-  }
-  return taken;
-}
-
 bool is_unix_socket(int fd) { return socket_option(fd, SO_DOMAIN) == AF_UNIX; }
 
 UvStreamPtr stream_on(UvEventLoop& loop, Socket sock) {
@@ -93,15 +75,6 @@ UvStreamPtr stream_on(UvEventLoop& loop, Socket sock) {
   if (status < 0) throw_uv_error(status, unix_domain ? "uv_pipe_open()" : "uv_tcp_open()");
   sock.release();  // the handle's now
   return stream;
-}
-
-Coroutine<void> connection_made(Future<void> waiter, std::shared_ptr<BaseTransport> transport) {
-  try {
-    co_await waiter;
-  } catch (...) {
-    transport->close();
-    throw;
-  }
 }
 
 Coroutine<StreamConnection> start_connection(UvEventLoop& loop, UvStreamPtr stream, ProtocolFactory factory,

@@ -9,11 +9,17 @@
 #include <system_error>
 #include <vector>
 
+#include "reference/net/caller_arguments.hpp"
+#include "reference/net/connection_made.hpp"
 #include "reference/tls/tls_options.hpp"
 #include "uv_event_loop.hpp"
 #include "uv_stream_transport.hpp"
 
 namespace loopcert_libuv {
+
+using pep3156::reference::net::check_family;
+using pep3156::reference::net::connection_made;
+using pep3156::reference::net::take_caller_socket;
 
 /// Why each address tried failed, to report them all if none succeeded.
 class FailedAttempts {
@@ -32,17 +38,10 @@ class FailedAttempts {
 Coroutine<std::vector<AddrInfo>> resolve(UvEventLoop& loop, std::string host, std::uint16_t port,
                                          GetAddrInfoOptions options);
 
-/// ValueError unless `family` is AF_UNSPEC, AF_INET or AF_INET6
-/// (LOOP-GAI-FAMILY-VALUES).
-void check_family(int family, const char* method);
-
 /// A fresh uv_tcp_t (of `family`, or none yet) or uv_pipe_t.
 UvStreamPtr tcp_handle(UvEventLoop& loop, int family = AF_UNSPEC);
 UvStreamPtr pipe_handle(UvEventLoop& loop);
 
-/// The caller's sock=, taken over: ValueError if an address was given too
-/// (D-NET-2) or unless it is a stream socket (of `family`, unless 0).
-Socket take_caller_socket(std::optional<Socket>& sock, bool address_given, int family, const char* method);
 /// A stream socket in a libuv handle: uv_tcp_open(), or uv_pipe_open() for
 /// the UNIX domain (both make it non-blocking).
 UvStreamPtr stream_on(UvEventLoop& loop, Socket sock);
@@ -55,10 +54,6 @@ std::shared_ptr<P> make_protocol(const Factory<P>& factory) {
   if (!protocol) throw TypeError("the protocol factory returned no protocol");
   return protocol;
 }
-
-/// Waits until the transport has called connection_made() (D-NET-1); if
-/// that fails or the wait is cancelled, closes the transport.
-Coroutine<void> connection_made(Future<void> waiter, std::shared_ptr<BaseTransport> transport);
 
 /// A connected stream with a transport and a new protocol on it, once
 /// connection_made() has returned; with `tls`, the TLS layer between them,

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "pep3156/event_loop.hpp"
+#include "reference/net/caller_arguments.hpp"
+#include "reference/net/connection_made.hpp"
 
 namespace pep3156::reference::net {
 
@@ -37,15 +39,6 @@ class FailedAttempts {
 Coroutine<std::vector<AddrInfo>> resolve(AbstractEventLoop& loop, std::string host, std::uint16_t port,
                                          GetAddrInfoOptions options);
 
-/// The caller's `sock=`, made non-blocking: ValueError if an address was
-/// given too (decision D-NET-2) or unless it is a stream socket (of
-/// `family`, unless 0).
-Socket take_caller_socket(std::optional<Socket>& sock, bool address_given, int family, const char* method);
-
-/// ValueError unless `family` is AF_UNSPEC, AF_INET or AF_INET6
-/// (LOOP-GAI-FAMILY-VALUES).
-void check_family(int family, const char* method);
-
 /// factory(), TypeError if it makes nothing.
 template <class P>
 std::shared_ptr<P> make_protocol(const Factory<P>& factory) {
@@ -53,11 +46,6 @@ std::shared_ptr<P> make_protocol(const Factory<P>& factory) {
   if (!protocol) throw TypeError("the protocol factory returned no protocol");
   return protocol;
 }
-
-/// Waits until the transport has called connection_made() (decision
-/// D-NET-1). If that fails or the wait is cancelled, the transport is
-/// closed and the error goes on.
-Coroutine<void> connection_made(Future<void> waiter, std::shared_ptr<BaseTransport> transport);
 
 /// The last step of every create_*() and connect_*_pipe(): makes the
 /// protocol, starts its transport with `start(protocol, waiter)`, and
