@@ -5,11 +5,10 @@
 #include <event2/listener.h>
 #include <sys/socket.h>
 
-#include <algorithm>
-
 #include "bufferevent_transport.hpp"
 #include "libevent_event_loop.hpp"
 #include "net_support.hpp"
+#include "reference/net/listening_sockets.hpp"
 #include "reference/net/unix_socket_file.hpp"
 #include "reference/tls/tls_options.hpp"
 
@@ -178,44 +177,6 @@ ListenerServer::ServeConnection stream_server(LibeventEventLoop& loop, ProtocolF
   };
 }
 
-/// Binds a socket to be a listener on `info`'s address.
-void bind_listener(const Socket& sock, const AddrInfo& info, bool reuse_address) {
-  int on = 1;
-  // LOOP-SERVER-REUSE-ADDRESS
-  if (reuse_address && ::setsockopt(sock.fd(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0) {
-    throw_os_error(errno, "setsockopt(SO_REUSEADDR)");
-  }
-  // LOOP-SERVER-DUAL-STACK: one socket per family, so the IPv6 one must not
-  // also claim the IPv4 port.
-  if (info.family == AF_INET6 && ::setsockopt(sock.fd(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) {
-    throw_os_error(errno, "setsockopt(IPV6_V6ONLY)");
-  }
-  bind_to(sock.fd(), info.address);
-}
-
-/// One socket per distinct address. A family the host cannot open a
-/// socket for (no IPv6) is skipped; a failed bind() fails the whole.
-std::vector<Socket> bind_listeners(const std::vector<AddrInfo>& infos, bool reuse_address) {
-  std::vector<Socket> listening;
-  std::vector<SocketAddress> bound;
-  std::exception_ptr unsupported;
-  for (const AddrInfo& info : infos) {
-    if (std::find(bound.begin(), bound.end(), info.address) != bound.end()) continue;
-    Socket sock;
-    try {
-      sock = open_socket(info.family, SOCK_STREAM, info.protocol);
-    } catch (const std::system_error&) {
-      unsupported = std::current_exception();
-      continue;
-    }
-    bind_listener(sock, info, reuse_address);
-    listening.push_back(std::move(sock));
-    bound.push_back(info.address);
-  }
-  if (listening.empty()) std::rethrow_exception(unsupported);
-  return listening;
-}
-
 /// A Server listening on sockets already bound (listen() may still fail,
 /// through the Future).
 Coroutine<std::shared_ptr<Server>> serve(LibeventEventLoop& loop, std::vector<Socket> listening, int backlog,
@@ -232,7 +193,7 @@ Coroutine<std::shared_ptr<Server>> serve_tcp(LibeventEventLoop& loop, ProtocolFa
                                              std::optional<reference::tls::ServerTls> tls) {
   // LOOP-SERVER-GAI-OPTIONS: SOCK_STREAM, protocol 0.
   auto infos = co_await resolve(loop, host, port, {options.family, SOCK_STREAM, 0, options.flags});
-  std::vector<Socket> listening = bind_listeners(infos, options.reuse_address);
+  std::vector<Socket> listening = reference::net::bind_listeners(infos, options.reuse_address);
   co_return co_await serve(loop, std::move(listening), options.backlog, std::move(factory), std::move(tls));
 }
 
