@@ -4,10 +4,12 @@
 #include "reference/base_event_loop.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <string>
+#include <system_error>
 
 #include "pep3156/exception_context.hpp"
 #include "pep3156/policy.hpp"
@@ -157,6 +159,30 @@ void BaseEventLoop::close() {
   shutdown_default_executor();  // LOOP-CLOSE-RELEASES
 }
 
+void BaseEventLoop::close_at_destruction(std::string_view waits_on) {
+  release_tasks();
+  if (is_closed()) return;
+  if (get_debug()) {
+    ExceptionContext context;
+    context.message = "unclosed event loop (on " + std::string(waits_on) + "): call close()";
+    call_exception_handler(context);
+  }
+  close();
+}
+
+void BaseEventLoop::report_closed_fd(int fd) {
+  // Through the ready queue, so that no user code runs outside step 5.
+  call_soon([this, fd] {
+    ExceptionContext context;
+    context.message = "fd " + std::to_string(fd) +
+                      " was closed while registered with the event loop; its callbacks were removed";
+    context.exception =
+        std::make_exception_ptr(std::system_error(EBADF, std::generic_category(), context.message));
+    context.socket = fd;
+    call_exception_handler(context);
+  });
+}
+
 void BaseEventLoop::check_open(const char* method) const {
   if (closed_) throw RuntimeError(std::string(method) + ": the event loop is closed");
 }
@@ -182,6 +208,36 @@ void BaseEventLoop::check_main_thread(const char* method) {
   if (!is_main_thread())
     throw RuntimeError(std::string(method) + ": signals are handled on the main thread only");
 }
+
+// --- Networking: the layer above --------------------------------------------------
+
+namespace {
+[[noreturn]] void no_networking(const char* method) {
+  throw NotImplementedError(
+      std::string(method) +
+      ": this loop's core has no networking; use SelectorEventLoop or ProactorEventLoop "
+      "(reference/full)");
+}
+}  // namespace
+
+Future<StreamConnection> BaseEventLoop::create_connection(ProtocolFactory, std::string, std::uint16_t,
+                                                          ConnectionOptions) {
+  no_networking("create_connection()");
+}
+
+Future<std::shared_ptr<Server>> BaseEventLoop::create_server(ProtocolFactory, std::string, std::uint16_t,
+                                                             ServerOptions) {
+  no_networking("create_server()");
+}
+
+Future<DatagramConnection> BaseEventLoop::create_datagram_endpoint(DatagramProtocolFactory, DatagramOptions) {
+  no_networking("create_datagram_endpoint()");
+}
+
+Future<Bytes> BaseEventLoop::sock_recv(int, std::size_t) { no_networking("sock_recv()"); }
+Future<void> BaseEventLoop::sock_sendall(int, Bytes) { no_networking("sock_sendall()"); }
+Future<void> BaseEventLoop::sock_connect(int, SocketAddress) { no_networking("sock_connect()"); }
+Future<AcceptedSocket> BaseEventLoop::sock_accept(int) { no_networking("sock_accept()"); }
 
 // --- Callbacks -------------------------------------------------------------------
 

@@ -11,14 +11,6 @@
 
 namespace pep3156::reference {
 
-namespace {
-[[noreturn]] void no_networking(const char* method) {
-  throw NotImplementedError(
-      std::string(method) +
-      ": CoreSelectorEventLoop has no networking; use SelectorEventLoop (reference/full)");
-}
-}  // namespace
-
 CoreSelectorEventLoop::CoreSelectorEventLoop(std::unique_ptr<Poller> poller) : poller_(std::move(poller)) {
   if (!poller_) throw ValueError("CoreSelectorEventLoop needs a poller");
   poller_name_ = poller_->name();
@@ -27,37 +19,7 @@ CoreSelectorEventLoop::CoreSelectorEventLoop(std::unique_ptr<Poller> poller) : p
   poller_->add(waker_.fd(), Events::readable);
 }
 
-CoreSelectorEventLoop::~CoreSelectorEventLoop() {
-  release_tasks();  // first: a Task's frame may still talk to the loop
-  if (is_closed()) return;
-  if (get_debug()) {
-    // asyncio's ResourceWarning, where a program can see it.
-    ExceptionContext context;
-    context.message = "unclosed event loop (on " + poller_name_ + "): call close()";
-    call_exception_handler(context);
-  }
-  close();
-}
-
-Future<StreamConnection> CoreSelectorEventLoop::create_connection(ProtocolFactory, std::string, std::uint16_t,
-                                                                  ConnectionOptions) {
-  no_networking("create_connection()");
-}
-
-Future<std::shared_ptr<Server>> CoreSelectorEventLoop::create_server(ProtocolFactory, std::string,
-                                                                     std::uint16_t, ServerOptions) {
-  no_networking("create_server()");
-}
-
-Future<DatagramConnection> CoreSelectorEventLoop::create_datagram_endpoint(DatagramProtocolFactory,
-                                                                           DatagramOptions) {
-  no_networking("create_datagram_endpoint()");
-}
-
-Future<Bytes> CoreSelectorEventLoop::sock_recv(int, std::size_t) { no_networking("sock_recv()"); }
-Future<void> CoreSelectorEventLoop::sock_sendall(int, Bytes) { no_networking("sock_sendall()"); }
-Future<void> CoreSelectorEventLoop::sock_connect(int, SocketAddress) { no_networking("sock_connect()"); }
-Future<AcceptedSocket> CoreSelectorEventLoop::sock_accept(int) { no_networking("sock_accept()"); }
+CoreSelectorEventLoop::~CoreSelectorEventLoop() { close_at_destruction(poller_name_); }
 
 // --- Steps 2 and 3 of an iteration ------------------------------------------------
 
@@ -177,17 +139,7 @@ void CoreSelectorEventLoop::forget_closed_fd(int fd) {
   poller_->remove(fd);
   if (forgotten.reader) forgotten.reader->cancel();
   if (forgotten.writer) forgotten.writer->cancel();
-  // Whoever waited on fd would wait forever: say so. Through the ready
-  // queue, so that no user code runs outside step 5.
-  call_soon([this, fd] {
-    ExceptionContext context;
-    context.message = "fd " + std::to_string(fd) +
-                      " was closed while registered with the event loop; its callbacks were removed";
-    context.exception =
-        std::make_exception_ptr(std::system_error(EBADF, std::generic_category(), context.message));
-    context.socket = fd;
-    call_exception_handler(context);
-  });
+  report_closed_fd(fd);
 }
 
 // --- Signals ---------------------------------------------------------------------------

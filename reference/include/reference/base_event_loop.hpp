@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -65,6 +66,22 @@ class BaseEventLoop : public AbstractEventLoop {
   /// RuntimeError once the loop is closed.
   Handle call_soon_threadsafe(Callback callback) override;
 
+  // --- Networking: the layer above ------------------------------------------------
+  // The contract's networking primitives, which a loop's core does not
+  // have: each raises NotImplementedError. SelectorEventLoop,
+  // ProactorEventLoop (reference/full) and the adapters override them all.
+
+  Future<StreamConnection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port,
+                                             ConnectionOptions options = {}) override;
+  Future<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host, std::uint16_t port,
+                                                ServerOptions options = {}) override;
+  Future<DatagramConnection> create_datagram_endpoint(DatagramProtocolFactory factory,
+                                                      DatagramOptions options = {}) override;
+  Future<Bytes> sock_recv(int fd, std::size_t n) override;
+  Future<void> sock_sendall(int fd, Bytes data) override;
+  Future<void> sock_connect(int fd, SocketAddress address) override;
+  Future<AcceptedSocket> sock_accept(int fd) override;
+
   /// Entries in the timer heap, cancelled ones not dropped yet included:
   /// for tests that check that lazy cancellation stays bounded.
   std::size_t timer_heap_size() const noexcept { return timers_.size(); }
@@ -104,6 +121,17 @@ class BaseEventLoop : public AbstractEventLoop {
   /// Moves the callbacks other threads posted into the ready queue; false
   /// if there were none.
   bool take_threadsafe_callbacks();
+
+  /// What a loop kind's destructor does: releases the tasks (a Task's
+  /// frame may still talk to the loop), then closes the loop if close()
+  /// was not called, reporting "unclosed event loop (on `waits_on`)" to
+  /// the exception handler first in debug mode (asyncio's ResourceWarning).
+  void close_at_destruction(std::string_view waits_on);
+
+  /// Tells the exception handler, from the ready queue, that `fd` was
+  /// closed while registered and its callbacks were dropped: whoever waited
+  /// on it would otherwise wait forever.
+  void report_closed_fd(int fd);
 
   /// RuntimeError naming `method` if the loop is closed.
   void check_open(const char* method) const;

@@ -8,8 +8,7 @@
 //
 // SelectorEventLoop (reference/full) derives from it and adds networking,
 // TLS and subprocesses, as asyncio's selector_events sits on base_events.
-// Its networking methods here raise NotImplementedError, the contract's
-// default.
+// Its networking methods raise NotImplementedError (BaseEventLoop's).
 //
 // BaseEventLoop runs the iterations; this class supplies their steps 2 and
 // 3 (wait on the poller, queue the callbacks of the ready fds) and owns
@@ -82,21 +81,6 @@ class CoreSelectorEventLoop : public BaseEventLoop {
   /// True if a handler was removed. Same errors as add_signal_handler(),
   /// except false on a closed loop.
   bool remove_signal_handler(int sig) override;
-
-  // --- Networking: the layer above (SelectorEventLoop) -----------------------------
-  // The contract's networking primitives, which the core does not have:
-  // each raises NotImplementedError. SelectorEventLoop overrides them all.
-
-  Future<StreamConnection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port,
-                                             ConnectionOptions options = {}) override;
-  Future<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host, std::uint16_t port,
-                                                ServerOptions options = {}) override;
-  Future<DatagramConnection> create_datagram_endpoint(DatagramProtocolFactory factory,
-                                                      DatagramOptions options = {}) override;
-  Future<Bytes> sock_recv(int fd, std::size_t n) override;
-  Future<void> sock_sendall(int fd, Bytes data) override;
-  Future<void> sock_connect(int fd, SocketAddress address) override;
-  Future<AcceptedSocket> sock_accept(int fd) override;
 
  private:
   /// The callbacks registered for one fd.
