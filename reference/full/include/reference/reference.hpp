@@ -1,8 +1,10 @@
 // The reference implementation in one include: the pollers, the complete
-// SelectorEventLoop, and install(), which makes it the default loop.
+// SelectorEventLoop, the proactor loop, and install(), which makes
+// SelectorEventLoop the default loop.
 #pragma once
 
 #include "reference/poller.hpp"
+#include "reference/proactor_event_loop.hpp"
 #include "reference/selector_event_loop.hpp"
 
 namespace pep3156::reference {

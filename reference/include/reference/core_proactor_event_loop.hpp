@@ -1,0 +1,116 @@
+// CoreProactorEventLoop: the PEP's completion-based loop (asyncio's
+// ProactorEventLoop), over one Proactor (io_uring) chosen when it is
+// created, with nothing but the loop itself: callbacks, timers, I/O
+// callbacks, signals, threads. Like CoreSelectorEventLoop it links only the
+// contract's vocabulary library, and its networking methods raise the
+// contract's NotImplementedError.
+//
+//   auto loop = std::make_shared<CoreProactorEventLoop>(make_proactor("io_uring"));
+//
+// BaseEventLoop runs the iterations; this class supplies their steps 2 and
+// 3 the proactor's way (README.md, "One proactor iteration"): submit the
+// operations queued since the last iteration and wait for completions, then
+// call each completion, which schedules the callback it stands for.
+//
+// What is always in flight: one poll on the Waker that
+// call_soon_threadsafe() writes to, one poll per add_reader()/add_writer()
+// registration, one on the signal self-pipe once a signal is handled.
+//
+// I/O callbacks (Category::io_callbacks), with the selector loop's
+// semantics from one-shot polls: a poll that completes schedules its
+// callback and is submitted again at once, so the callback runs on every
+// iteration while the fd stays ready (LOOP-IO-READER-WHENEVER-READY). A
+// second add replaces the first and its poll: the replaced callback never
+// runs again, even if it was already queued (LOOP-IO-ADD-REPLACES), and the
+// new poll watches the file the fd names now. The loop never changes an
+// fd's flags and never closes it. An fd that is closed when its poll
+// reaches the kernel is dropped, with a report to the exception handler;
+// one closed while polled is not noticed (the poll holds the file open),
+// and remove_*() ends its poll. remove_*() never throws because of a
+// closed fd.
+//
+// Signals (Category::signals): as on the selector loop (main thread only,
+// one loop per signal; SignalHandlers), the self-pipe watched by a poll.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "reference/base_event_loop.hpp"
+#include "reference/proactor.hpp"
+#include "reference/waker.hpp"
+
+namespace pep3156::reference {
+
+class SignalHandlers;
+
+class CoreProactorEventLoop : public BaseEventLoop {
+ public:
+  using AbstractEventLoop::add_reader;
+  using AbstractEventLoop::add_signal_handler;
+  using AbstractEventLoop::add_writer;
+
+  /// ValueError if `proactor` is null.
+  explicit CoreProactorEventLoop(std::unique_ptr<Proactor> proactor = make_proactor(""));
+  /// Closes the loop if close() was not called (and, in debug mode,
+  /// reports "unclosed event loop" to the exception handler first).
+  ~CoreProactorEventLoop() override;
+
+  /// The proactor's name: "io_uring".
+  std::string_view proactor_name() const noexcept { return proactor_name_; }
+
+  // --- I/O callbacks ------------------------------------------------------------
+
+  /// ValueError for a negative fd; RuntimeError if closed.
+  void add_reader(int fd, Callback callback) override;
+  /// True if a reader was removed. ValueError for a negative fd; false on a
+  /// closed loop.
+  bool remove_reader(int fd) override;
+  void add_writer(int fd, Callback callback) override;
+  bool remove_writer(int fd) override;
+
+  // --- Signals ----------------------------------------------------------------
+
+  /// ValueError for an invalid or uncatchable signal; RuntimeError if
+  /// closed, off the main thread, or if another loop handles `sig`.
+  void add_signal_handler(int sig, Callback callback) override;
+  /// True if a handler was removed. Same errors as add_signal_handler(),
+  /// except false on a closed loop.
+  bool remove_signal_handler(int sig) override;
+
+ private:
+  /// One registered callback and the poll in flight for it.
+  struct Watch {
+    std::shared_ptr<HandleState> handle;
+    OperationId poll = 0;
+  };
+  /// The watches of one fd, one per direction.
+  struct FdWatches {
+    Watch reader;
+    Watch writer;
+
+    Watch& of(Events direction) { return direction == Events::readable ? reader : writer; }
+    bool empty() const noexcept { return !reader.handle && !writer.handle; }
+  };
+
+  void poll_for_io(std::optional<std::chrono::nanoseconds> timeout) override;
+  void wake_up() noexcept override;
+  void close_io() noexcept override;
+
+  void poll_waker();
+  void watch(int fd, Events direction, std::shared_ptr<HandleState> handle);
+  bool unwatch(int fd, Events direction);
+  OperationId poll_fd(int fd, Events direction);
+  void on_fd_polled(int fd, Events direction, const std::shared_ptr<HandleState>& handle, int result);
+
+  std::unique_ptr<Proactor> proactor_;
+  std::string proactor_name_;  // kept: close() releases the proactor
+  Waker waker_;
+  std::unordered_map<int, FdWatches> fds_;
+  std::unique_ptr<SignalHandlers> signals_;  // created by the first add_signal_handler()
+};
+
+}  // namespace pep3156::reference

@@ -1,0 +1,110 @@
+// The proactor contract: the one interface between ProactorEventLoop and a
+// kernel's completion API (io_uring on Linux; IOCP on Windows later), as
+// the Poller is for SelectorEventLoop.
+//
+// A poller answers "which fds could I read or write now?", and the loop
+// then does the I/O itself. A proactor is handed the I/O itself — "read
+// into this buffer when data arrives", "tell me when this fd is readable" —
+// and later reports "done, with this result". So the loop does not ask
+// what is ready; it submits operations and collects their completions.
+//
+// Each submit function queues one operation and returns its OperationId;
+// nothing reaches the kernel before the next wait(), which submits what is
+// queued and then sleeps until at least one operation completes. Every
+// operation completes exactly once, cancelled ones included: wait() hands
+// back its Completion (its OnCompletion and its result), and the loop
+// calls it in step 3 of the iteration. Whatever the operation reads from
+// or writes to belongs to the kernel until that completion arrives.
+//
+// The backends live in one file each (src/io_uring_proactor.cpp), with the
+// kernel quirks they work around described at the top of that file.
+//
+// Threads: a proactor is used by one thread at a time (the loop's). Another
+// thread wakes a blocked wait() by completing an operation the loop keeps
+// in flight (a poll on the loop's Waker), never by calling the proactor.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reference/poller.hpp"
+
+namespace pep3156::reference {
+
+/// Names an operation in flight, for cancel(). Never 0.
+using OperationId = std::uint64_t;
+
+/// Called by the loop with an operation's result: >= 0 on success (for a
+/// poll, the Events it found), or a negated errno: -ECANCELED when
+/// cancel() stopped it before it finished.
+using OnCompletion = std::function<void(int result)>;
+
+/// One finished operation, as wait() reports it.
+struct Completion {
+  OnCompletion on_completion;
+  int result;
+};
+
+class Proactor {
+ public:
+  virtual ~Proactor() = default;
+  Proactor() = default;
+  Proactor(const Proactor&) = delete;
+  Proactor& operator=(const Proactor&) = delete;
+
+  /// Completes once `fd` is readable or writable (`events`: one or both),
+  /// at once if it already is; the result is the Events found (an error or
+  /// a hang-up counts as all of `events`, so the caller finds it with its
+  /// next read or write). One-shot: to be told again, poll again. An fd
+  /// closed before the operation reaches the kernel completes with
+  /// -EBADF. ValueError unless fd >= 0 and `events` is readable, writable
+  /// or both.
+  virtual OperationId poll(int fd, Events events, OnCompletion on_completion) = 0;
+
+  /// Asks the kernel to stop operation `id`. Its completion still arrives:
+  /// -ECANCELED, or its real result if it finished first. Ignored for an
+  /// id that has already completed. Never fails.
+  virtual void cancel(OperationId id) noexcept = 0;
+
+  /// Submits the queued operations, then waits until at least one
+  /// operation has completed or `timeout` has elapsed, and returns the
+  /// completions, in the kernel's order.
+  ///
+  ///   - timeout: nullopt waits with no limit; zero (or negative) submits
+  ///     and only looks. Nanosecond precision: wait() never returns before
+  ///     the timeout because of rounding (it may return later). Timeouts
+  ///     above one day are cut to one day.
+  ///   - An empty result means the timeout expired, or a signal
+  ///     interrupted the wait: a caller checks its clock, not the result.
+  ///   - The span stays valid until the next wait(); the caller may submit
+  ///     and cancel while it calls the completions.
+  /// Throws std::system_error (errno) if the kernel refuses to submit or
+  /// to wait.
+  virtual std::span<Completion> wait(std::optional<std::chrono::nanoseconds> timeout) = 0;
+
+  /// "io_uring".
+  virtual std::string_view name() const noexcept = 0;
+
+ protected:
+  /// What wait() returns: every backend fills this one array.
+  std::vector<Completion> completed_;
+};
+
+/// The proactors this build offers: "io_uring" on Linux with liburing.
+std::vector<std::string> available_proactors();
+
+/// A new proactor by name; "" means the best available. ValueError for an
+/// unknown name or one this build does not offer. std::system_error if
+/// the kernel refuses it (io_uring: EPERM or EACCES where a container or
+/// sysctl kernel.io_uring_disabled forbids it, ENOSYS where the kernel was
+/// built without it), its message naming the cause.
+std::unique_ptr<Proactor> make_proactor(std::string_view name);
+
+}  // namespace pep3156::reference

@@ -1,0 +1,148 @@
+// CoreProactorEventLoop: steps 2 and 3 of an iteration on a Proactor, the
+// polls behind add_reader()/add_writer(), and signal handlers.
+#include "reference/core_proactor_event_loop.hpp"
+
+#include <cerrno>
+
+#include "signal_handlers.hpp"
+
+namespace pep3156::reference {
+
+CoreProactorEventLoop::CoreProactorEventLoop(std::unique_ptr<Proactor> proactor)
+    : proactor_(std::move(proactor)) {
+  if (!proactor_) throw ValueError("CoreProactorEventLoop needs a proactor");
+  proactor_name_ = proactor_->name();
+  poll_waker();
+}
+
+CoreProactorEventLoop::~CoreProactorEventLoop() { close_at_destruction(proactor_name_); }
+
+// --- Steps 2 and 3 of an iteration ------------------------------------------------
+
+void CoreProactorEventLoop::poll_for_io(std::optional<std::chrono::nanoseconds> timeout) {
+  // Step 2: submit what was queued since the last wait, then wait.
+  // Step 3: each completion schedules the callback it stands for (and
+  // submits its operation again where one must stay in flight).
+  for (Completion& completion : proactor_->wait(timeout)) completion.on_completion(completion.result);
+}
+
+void CoreProactorEventLoop::poll_waker() {
+  proactor_->poll(waker_.fd(), Events::readable, [this](int) {
+    // Other threads' posts join the ready queue now, to run in this
+    // iteration's step 5 (LOOP-THREADSAFE-WAKEUP). Drained first: a post
+    // made after the drain has either been taken here or will wake the
+    // poll submitted below (BaseEventLoop::wake_up()).
+    waker_.drain();
+    take_threadsafe_callbacks();
+    poll_waker();
+  });
+}
+
+void CoreProactorEventLoop::wake_up() noexcept { waker_.wake(); }
+
+void CoreProactorEventLoop::close_io() noexcept {
+  proactor_.reset();  // cancels every poll, and waits for the kernel to let go (LOOP-CLOSE-RELEASES)
+  signals_.reset();   // SIG_DFL again for every signal this loop handled
+  fds_.clear();
+  waker_.close();
+}
+
+// --- I/O callbacks --------------------------------------------------------------------
+
+void CoreProactorEventLoop::add_reader(int fd, Callback callback) {
+  check_fd(fd);
+  check_open("add_reader()");
+  watch(fd, Events::readable, std::make_shared<HandleState>(std::move(callback)));
+}
+
+bool CoreProactorEventLoop::remove_reader(int fd) {
+  check_fd(fd);
+  return !is_closed() && unwatch(fd, Events::readable);  // LOOP-IO-REMOVE-READER
+}
+
+void CoreProactorEventLoop::add_writer(int fd, Callback callback) {
+  check_fd(fd);
+  check_open("add_writer()");
+  watch(fd, Events::writable, std::make_shared<HandleState>(std::move(callback)));
+}
+
+bool CoreProactorEventLoop::remove_writer(int fd) {
+  check_fd(fd);
+  return !is_closed() && unwatch(fd, Events::writable);  // LOOP-IO-REMOVE-WRITER
+}
+
+void CoreProactorEventLoop::watch(int fd, Events direction, std::shared_ptr<HandleState> handle) {
+  Watch& watch = fds_[fd].of(direction);
+  // A new poll even when replacing: fd may name another file by now.
+  if (watch.handle) {
+    watch.handle->cancel();  // LOOP-IO-ADD-REPLACES
+    proactor_->cancel(watch.poll);
+  }
+  watch.handle = std::move(handle);
+  watch.poll = poll_fd(fd, direction);
+}
+
+bool CoreProactorEventLoop::unwatch(int fd, Events direction) {
+  auto it = fds_.find(fd);
+  if (it == fds_.end() || !it->second.of(direction).handle) return false;
+  Watch removed = std::exchange(it->second.of(direction), Watch{});
+  if (it->second.empty()) fds_.erase(it);
+  removed.handle->cancel();
+  proactor_->cancel(removed.poll);
+  return true;
+}
+
+OperationId CoreProactorEventLoop::poll_fd(int fd, Events direction) {
+  std::shared_ptr<HandleState> handle = fds_[fd].of(direction).handle;
+  return proactor_->poll(fd, direction, [this, fd, direction, handle](int result) {
+    on_fd_polled(fd, direction, handle, result);
+  });
+}
+
+void CoreProactorEventLoop::on_fd_polled(int fd, Events direction, const std::shared_ptr<HandleState>& handle,
+                                         int result) {
+  // A poll whose callback was removed or replaced meanwhile (the poll it
+  // was cancelled with, or one that finished first) has nothing to do.
+  auto it = fds_.find(fd);
+  if (it == fds_.end() || it->second.of(direction).handle != handle) return;
+  if (result == -EBADF) {
+    // fd was closed before the poll reached the kernel: nothing on it can
+    // ever fire, in either direction.
+    for (Watch* dropped : {&it->second.reader, &it->second.writer}) {
+      if (dropped->handle) dropped->handle->cancel();
+      if (dropped->poll != 0) proactor_->cancel(dropped->poll);
+    }
+    fds_.erase(it);
+    report_closed_fd(fd);
+    return;
+  }
+  schedule(handle);                                        // LOOP-IO-READER-WHENEVER-READY: level-triggered,
+  it->second.of(direction).poll = poll_fd(fd, direction);  // so polled again at once
+}
+
+// --- Signals ---------------------------------------------------------------------------
+
+void CoreProactorEventLoop::add_signal_handler(int sig, Callback callback) {
+  check_signal(sig);
+  check_open("add_signal_handler()");
+  check_main_thread("add_signal_handler()");
+  if (!signals_) {
+    auto signals = std::make_unique<SignalHandlers>();
+    // The self-pipe's callback turns each delivery into a run of the
+    // signal's handler, from the ready queue (LOOP-SIGNAL-ADD).
+    watch(signals->read_fd(), Events::readable, std::make_shared<HandleState>([this] {
+            for (auto& handler : signals_->take_delivered()) schedule(std::move(handler));
+          }));
+    signals_ = std::move(signals);
+  }
+  signals_->add(sig, std::make_shared<HandleState>(std::move(callback)));
+}
+
+bool CoreProactorEventLoop::remove_signal_handler(int sig) {
+  check_signal(sig);
+  if (is_closed()) return false;
+  check_main_thread("remove_signal_handler()");
+  return signals_ && signals_->remove(sig);
+}
+
+}  // namespace pep3156::reference
