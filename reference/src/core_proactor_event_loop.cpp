@@ -4,8 +4,6 @@
 
 #include <cerrno>
 
-#include "signal_handlers.hpp"
-
 namespace pep3156::reference {
 
 CoreProactorEventLoop::CoreProactorEventLoop(std::unique_ptr<Proactor> proactor)
@@ -42,34 +40,12 @@ void CoreProactorEventLoop::wake_up() noexcept { waker_.wake(); }
 
 void CoreProactorEventLoop::close_io() noexcept {
   proactor_.reset();  // cancels every poll, and waits for the kernel to let go (LOOP-CLOSE-RELEASES)
-  signals_.reset();   // SIG_DFL again for every signal this loop handled
+  close_signals();    // SIG_DFL again for every signal this loop handled
   fds_.clear();
   waker_.close();
 }
 
 // --- I/O callbacks --------------------------------------------------------------------
-
-void CoreProactorEventLoop::add_reader(int fd, Callback callback) {
-  check_fd(fd);
-  check_open("add_reader()");
-  watch(fd, Events::readable, std::make_shared<HandleState>(std::move(callback)));
-}
-
-bool CoreProactorEventLoop::remove_reader(int fd) {
-  check_fd(fd);
-  return !is_closed() && unwatch(fd, Events::readable);  // LOOP-IO-REMOVE-READER
-}
-
-void CoreProactorEventLoop::add_writer(int fd, Callback callback) {
-  check_fd(fd);
-  check_open("add_writer()");
-  watch(fd, Events::writable, std::make_shared<HandleState>(std::move(callback)));
-}
-
-bool CoreProactorEventLoop::remove_writer(int fd) {
-  check_fd(fd);
-  return !is_closed() && unwatch(fd, Events::writable);  // LOOP-IO-REMOVE-WRITER
-}
 
 void CoreProactorEventLoop::watch(int fd, Events direction, std::shared_ptr<HandleState> handle) {
   Watch& watch = fds_[fd].of(direction);
@@ -118,31 +94,6 @@ void CoreProactorEventLoop::on_fd_polled(int fd, Events direction, const std::sh
   }
   schedule(handle);                                        // LOOP-IO-READER-WHENEVER-READY: level-triggered,
   it->second.of(direction).poll = poll_fd(fd, direction);  // so polled again at once
-}
-
-// --- Signals ---------------------------------------------------------------------------
-
-void CoreProactorEventLoop::add_signal_handler(int sig, Callback callback) {
-  check_signal(sig);
-  check_open("add_signal_handler()");
-  check_main_thread("add_signal_handler()");
-  if (!signals_) {
-    auto signals = std::make_unique<SignalHandlers>();
-    // The self-pipe's callback turns each delivery into a run of the
-    // signal's handler, from the ready queue (LOOP-SIGNAL-ADD).
-    watch(signals->read_fd(), Events::readable, std::make_shared<HandleState>([this] {
-            for (auto& handler : signals_->take_delivered()) schedule(std::move(handler));
-          }));
-    signals_ = std::move(signals);
-  }
-  signals_->add(sig, std::make_shared<HandleState>(std::move(callback)));
-}
-
-bool CoreProactorEventLoop::remove_signal_handler(int sig) {
-  check_signal(sig);
-  if (is_closed()) return false;
-  check_main_thread("remove_signal_handler()");
-  return signals_ && signals_->remove(sig);
 }
 
 }  // namespace pep3156::reference

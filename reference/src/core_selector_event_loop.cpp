@@ -7,7 +7,6 @@
 #include <system_error>
 
 #include "pep3156/exception_context.hpp"
-#include "signal_handlers.hpp"
 
 namespace pep3156::reference {
 
@@ -65,7 +64,7 @@ void CoreSelectorEventLoop::queue_io_callbacks(std::span<const FiredEvent> fired
 void CoreSelectorEventLoop::wake_up() noexcept { waker_.wake(); }
 
 void CoreSelectorEventLoop::close_io() noexcept {
-  signals_.reset();  // SIG_DFL again for every signal this loop handled
+  close_signals();  // SIG_DFL again for every signal this loop handled
   auto callbacks = std::move(fds_);
   fds_.clear();
   poller_.reset();  // closes the epoll/kqueue fd (LOOP-CLOSE-RELEASES)
@@ -73,28 +72,6 @@ void CoreSelectorEventLoop::close_io() noexcept {
 }
 
 // --- I/O callbacks --------------------------------------------------------------------
-
-void CoreSelectorEventLoop::add_reader(int fd, Callback callback) {
-  check_fd(fd);
-  check_open("add_reader()");
-  watch(fd, Events::readable, std::make_shared<HandleState>(std::move(callback)));
-}
-
-bool CoreSelectorEventLoop::remove_reader(int fd) {
-  check_fd(fd);
-  return !is_closed() && unwatch(fd, Events::readable);  // LOOP-IO-REMOVE-READER
-}
-
-void CoreSelectorEventLoop::add_writer(int fd, Callback callback) {
-  check_fd(fd);
-  check_open("add_writer()");
-  watch(fd, Events::writable, std::make_shared<HandleState>(std::move(callback)));
-}
-
-bool CoreSelectorEventLoop::remove_writer(int fd) {
-  check_fd(fd);
-  return !is_closed() && unwatch(fd, Events::writable);  // LOOP-IO-REMOVE-WRITER
-}
 
 void CoreSelectorEventLoop::watch(int fd, Events direction, std::shared_ptr<HandleState> handle) {
   auto it = fds_.find(fd);
@@ -140,31 +117,6 @@ void CoreSelectorEventLoop::forget_closed_fd(int fd) {
   if (forgotten.reader) forgotten.reader->cancel();
   if (forgotten.writer) forgotten.writer->cancel();
   report_closed_fd(fd);
-}
-
-// --- Signals ---------------------------------------------------------------------------
-
-void CoreSelectorEventLoop::add_signal_handler(int sig, Callback callback) {
-  check_signal(sig);
-  check_open("add_signal_handler()");
-  check_main_thread("add_signal_handler()");
-  if (!signals_) {
-    auto signals = std::make_unique<SignalHandlers>();
-    // The self-pipe's callback turns each delivery into a run of the
-    // signal's handler, from the ready queue (LOOP-SIGNAL-ADD).
-    watch(signals->read_fd(), Events::readable, std::make_shared<HandleState>([this] {
-            for (auto& handler : signals_->take_delivered()) schedule(std::move(handler));
-          }));
-    signals_ = std::move(signals);
-  }
-  signals_->add(sig, std::make_shared<HandleState>(std::move(callback)));
-}
-
-bool CoreSelectorEventLoop::remove_signal_handler(int sig) {
-  check_signal(sig);
-  if (is_closed()) return false;
-  check_main_thread("remove_signal_handler()");
-  return signals_ && signals_->remove(sig);
 }
 
 }  // namespace pep3156::reference

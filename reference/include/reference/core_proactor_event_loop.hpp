@@ -29,8 +29,8 @@
 // and remove_*() ends its poll. remove_*() never throws because of a
 // closed fd.
 //
-// Signals (Category::signals): as on the selector loop (main thread only,
-// one loop per signal; SignalHandlers), the self-pipe watched by a poll.
+// Signals (Category::signals): CoreEventLoop's, the self-pipe watched by
+// a poll.
 #pragma once
 
 #include <cstdint>
@@ -39,20 +39,14 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "reference/base_event_loop.hpp"
+#include "reference/core_event_loop.hpp"
 #include "reference/proactor.hpp"
 #include "reference/waker.hpp"
 
 namespace pep3156::reference {
 
-class SignalHandlers;
-
-class CoreProactorEventLoop : public BaseEventLoop {
+class CoreProactorEventLoop : public CoreEventLoop {
  public:
-  using AbstractEventLoop::add_reader;
-  using AbstractEventLoop::add_signal_handler;
-  using AbstractEventLoop::add_writer;
-
   /// ValueError if `proactor` is null.
   explicit CoreProactorEventLoop(std::unique_ptr<Proactor> proactor = make_proactor(""));
   /// Closes the loop if close() was not called (and, in debug mode,
@@ -61,25 +55,6 @@ class CoreProactorEventLoop : public BaseEventLoop {
 
   /// The proactor's name: "io_uring".
   std::string_view proactor_name() const noexcept { return proactor_name_; }
-
-  // --- I/O callbacks ------------------------------------------------------------
-
-  /// ValueError for a negative fd; RuntimeError if closed.
-  void add_reader(int fd, Callback callback) override;
-  /// True if a reader was removed. ValueError for a negative fd; false on a
-  /// closed loop.
-  bool remove_reader(int fd) override;
-  void add_writer(int fd, Callback callback) override;
-  bool remove_writer(int fd) override;
-
-  // --- Signals ----------------------------------------------------------------
-
-  /// ValueError for an invalid or uncatchable signal; RuntimeError if
-  /// closed, off the main thread, or if another loop handles `sig`.
-  void add_signal_handler(int sig, Callback callback) override;
-  /// True if a handler was removed. Same errors as add_signal_handler(),
-  /// except false on a closed loop.
-  bool remove_signal_handler(int sig) override;
 
  private:
   /// One registered callback and the poll in flight for it.
@@ -101,8 +76,8 @@ class CoreProactorEventLoop : public BaseEventLoop {
   void close_io() noexcept override;
 
   void poll_waker();
-  void watch(int fd, Events direction, std::shared_ptr<HandleState> handle);
-  bool unwatch(int fd, Events direction);
+  void watch(int fd, Events direction, std::shared_ptr<HandleState> handle) override;
+  bool unwatch(int fd, Events direction) override;
   OperationId poll_fd(int fd, Events direction);
   void on_fd_polled(int fd, Events direction, const std::shared_ptr<HandleState>& handle, int result);
 
@@ -110,7 +85,6 @@ class CoreProactorEventLoop : public BaseEventLoop {
   std::string proactor_name_;  // kept: close() releases the proactor
   Waker waker_;
   std::unordered_map<int, FdWatches> fds_;
-  std::unique_ptr<SignalHandlers> signals_;  // created by the first add_signal_handler()
 };
 
 }  // namespace pep3156::reference

@@ -12,8 +12,9 @@
 //
 // BaseEventLoop runs the iterations; this class supplies their steps 2 and
 // 3 (wait on the poller, queue the callbacks of the ready fds) and owns
-// what they need: the poller, the table of fd callbacks, the Waker that
-// call_soon_threadsafe() writes to, and the signal handlers.
+// what they need: the poller, the table of fd callbacks and the Waker that
+// call_soon_threadsafe() writes to. The methods themselves, and signal
+// handlers, are CoreEventLoop's.
 //
 // I/O callbacks (Category::io_callbacks): add_reader()/add_writer() keep
 // one callback per fd and direction; a second add replaces the first, and
@@ -27,10 +28,8 @@
 // without telling, and its callbacks simply stop. remove_*() never throws
 // because of such an fd.
 //
-// Signals (Category::signals): main thread only (RuntimeError elsewhere),
-// and one loop per signal at a time (RuntimeError for a second loop).
-// Handlers run as ordinary callbacks; removing one restores SIG_DFL, and
-// close() removes them all.
+// Signals (Category::signals): CoreEventLoop's, the self-pipe watched by
+// the poller.
 #pragma once
 
 #include <memory>
@@ -38,20 +37,14 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "reference/base_event_loop.hpp"
+#include "reference/core_event_loop.hpp"
 #include "reference/poller.hpp"
 #include "reference/waker.hpp"
 
 namespace pep3156::reference {
 
-class SignalHandlers;
-
-class CoreSelectorEventLoop : public BaseEventLoop {
+class CoreSelectorEventLoop : public CoreEventLoop {
  public:
-  using AbstractEventLoop::add_reader;
-  using AbstractEventLoop::add_signal_handler;
-  using AbstractEventLoop::add_writer;
-
   /// ValueError if `poller` is null.
   explicit CoreSelectorEventLoop(std::unique_ptr<Poller> poller = make_poller(""));
   /// Closes the loop if close() was not called (and, in debug mode,
@@ -60,27 +53,6 @@ class CoreSelectorEventLoop : public BaseEventLoop {
 
   /// The poller's name: "select", "poll", "epoll" or "kqueue".
   std::string_view poller_name() const noexcept { return poller_name_; }
-
-  // --- I/O callbacks ------------------------------------------------------------
-
-  /// ValueError for a negative fd; RuntimeError if closed; what
-  /// Poller::add() throws (select: ValueError for fd >= FD_SETSIZE; epoll:
-  /// std::system_error EBADF for a closed fd, EPERM for a regular file).
-  void add_reader(int fd, Callback callback) override;
-  /// True if a reader was removed. ValueError for a negative fd; false on a
-  /// closed loop.
-  bool remove_reader(int fd) override;
-  void add_writer(int fd, Callback callback) override;
-  bool remove_writer(int fd) override;
-
-  // --- Signals ----------------------------------------------------------------
-
-  /// ValueError for an invalid or uncatchable signal; RuntimeError if
-  /// closed, off the main thread, or if another loop handles `sig`.
-  void add_signal_handler(int sig, Callback callback) override;
-  /// True if a handler was removed. Same errors as add_signal_handler(),
-  /// except false on a closed loop.
-  bool remove_signal_handler(int sig) override;
 
  private:
   /// The callbacks registered for one fd.
@@ -101,8 +73,8 @@ class CoreSelectorEventLoop : public BaseEventLoop {
   void close_io() noexcept override;
 
   void queue_io_callbacks(std::span<const FiredEvent> fired);
-  void watch(int fd, Events direction, std::shared_ptr<HandleState> handle);
-  bool unwatch(int fd, Events direction);
+  void watch(int fd, Events direction, std::shared_ptr<HandleState> handle) override;
+  bool unwatch(int fd, Events direction) override;
   void forget_closed_fd(int fd);
 
   std::unique_ptr<Poller> poller_;
@@ -110,7 +82,6 @@ class CoreSelectorEventLoop : public BaseEventLoop {
   Waker waker_;
   bool waker_to_drain_ = false;  // it woke the loop, and is still readable
   std::unordered_map<int, FdCallbacks> fds_;
-  std::unique_ptr<SignalHandlers> signals_;  // created by the first add_signal_handler()
 };
 
 }  // namespace pep3156::reference
