@@ -92,8 +92,23 @@ class IoUringProactor final : public Proactor {
     return id;
   }
 
+  OperationId recv(int fd, std::span<std::byte> into, OnCompletion on_completion) override {
+    return submit(std::move(on_completion), io_uring_prep_recv, fd, into.data(), into.size(), 0);
+  }
+
+  OperationId send(int fd, std::span<const std::byte> from, OnCompletion on_completion) override {
+    return submit(std::move(on_completion), io_uring_prep_send, fd, from.data(), from.size(), MSG_NOSIGNAL);
+  }
+
+  OperationId accept(int fd, sockaddr* peer, socklen_t* peer_length, OnCompletion on_completion) override {
+    return submit(std::move(on_completion), io_uring_prep_accept, fd, peer, peer_length,
+                  SOCK_NONBLOCK | SOCK_CLOEXEC);
+  }
+
   void cancel(OperationId id) noexcept override {
-    if (in_flight_.contains(id)) io_uring_prep_cancel64(next_sqe(kCancelRequest), id, 0);
+    if (!in_flight_.contains(id)) return;
+    io_uring_prep_cancel64(next_sqe(kCancelRequest), id, 0);
+    io_uring_submit(&ring_);  // now: the operation may not take what arrives next
   }
 
   std::span<Completion> wait(std::optional<std::chrono::nanoseconds> timeout) override {
@@ -141,6 +156,15 @@ class IoUringProactor final : public Proactor {
   OperationId start(OnCompletion on_completion) {
     OperationId id = ++last_id_;
     in_flight_.emplace(id, std::move(on_completion));
+    return id;
+  }
+
+  // Queues one operation: liburing's io_uring_prep_*() fills its entry.
+  template <class... Arguments>
+  OperationId submit(OnCompletion on_completion, void (*prepare)(io_uring_sqe*, Arguments...),
+                     std::type_identity_t<Arguments>... arguments) {
+    OperationId id = start(std::move(on_completion));
+    prepare(next_sqe(id), arguments...);
     return id;
   }
 

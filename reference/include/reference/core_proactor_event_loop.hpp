@@ -56,6 +56,11 @@ class CoreProactorEventLoop : public CoreEventLoop {
   /// The proactor's name: "io_uring".
   std::string_view proactor_name() const noexcept { return proactor_name_; }
 
+ protected:
+  /// For the layers above, which submit their own operations. Not after
+  /// close().
+  Proactor& proactor() noexcept { return *proactor_; }
+
  private:
   /// One registered callback and the poll in flight for it.
   struct Watch {

@@ -24,6 +24,8 @@
 // in flight (a poll on the loop's Waker), never by calling the proactor.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -68,7 +70,23 @@ class Proactor {
   /// or both.
   virtual OperationId poll(int fd, Events events, OnCompletion on_completion) = 0;
 
-  /// Asks the kernel to stop operation `id`. Its completion still arrives:
+  /// Receives up to into.size() bytes from socket `fd` into `into`; the
+  /// result is the count, 0 at end of stream. A kernel may answer -EAGAIN
+  /// for a non-blocking socket with nothing to read: poll(), then again.
+  virtual OperationId recv(int fd, std::span<std::byte> into, OnCompletion on_completion) = 0;
+
+  /// Sends some of `from` on socket `fd` (never raising SIGPIPE); the
+  /// result is the count sent, which may be short. -EAGAIN as for recv().
+  virtual OperationId send(int fd, std::span<const std::byte> from, OnCompletion on_completion) = 0;
+
+  /// Accepts a connection on listening socket `fd`: the result is the new
+  /// socket, non-blocking and close-on-exec, its peer's address in `peer`
+  /// (`*peer_length` bytes). -EAGAIN as for recv().
+  virtual OperationId accept(int fd, sockaddr* peer, socklen_t* peer_length, OnCompletion on_completion) = 0;
+
+  /// Asks the kernel to stop operation `id`, at once: the request is
+  /// submitted now, not at the next wait(), so nothing that happens after
+  /// this call can complete the operation. Its completion still arrives:
   /// -ECANCELED, or its real result if it finished first. Ignored for an
   /// id that has already completed. Never fails.
   virtual void cancel(OperationId id) noexcept = 0;
