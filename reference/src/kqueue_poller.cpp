@@ -19,17 +19,14 @@
 //     "Calling close() on a file descriptor will remove any kevents that
 //     reference the descriptor."
 //   - So a closed fd's number reused by a new file, without remove(), has
-//     no filter at all: modify() re-adds every direction it keeps (EV_ADD of
-//     a filter that is there only updates it) and lets the EV_DELETE of a
-//     dropped one say ENOENT. A closed fd not reused still fails: its EV_ADD
-//     says EBADF. (epoll_poller.cpp meets the same reuse as ENOENT from
-//     EPOLL_CTL_MOD.)
+//     no filter: modify() re-adds each direction it keeps (EV_ADD of one
+//     that is there updates it) and lets a dropped one's EV_DELETE say
+//     ENOENT. A closed fd not reused still fails (EV_ADD: EBADF).
 //   - A read and a write event for one fd arrive as two kevents; wait()
 //     merges them so each fd appears once.
-//   - EV_EOF (peer closed) comes with the read or write filter that fired;
-//     it is reported as that direction, and the callback meets the EOF in
-//     its own read or write. EV_ERROR in an event means a change failed;
-//     changes are applied apart from waits here, so it does not occur.
+//   - EV_EOF (peer closed) comes with the filter that fired, reported as
+//     that direction: the callback meets the EOF in its own read or write.
+//     EV_ERROR (a failed change) cannot occur: changes are not applied in waits.
 //   - A kqueue is not inherited by a fork()ed child (kqueue(2)).
 //   - Timeout: kevent() takes a timespec. EINTR is retried with the time
 //     that remains (WaitDeadline).
