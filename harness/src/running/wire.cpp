@@ -9,9 +9,14 @@ namespace loopcert {
 
 using nlohmann::json;
 
+namespace {
+/// One message: a line of JSON, bytes that are not UTF-8 replaced.
+std::string as_line(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; }
+}  // namespace
+
 std::string encode_failure(const conformance::Failure& failure) {
   json j{{"event", "failure"}, {"message", failure.message}, {"file", failure.file}, {"line", failure.line}};
-  return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  return as_line(j);
 }
 
 std::string encode_result(const conformance::CaseResult& result) {
@@ -30,7 +35,7 @@ std::string encode_result(const conformance::CaseResult& result) {
          {"message", result.message},
          {"notImplemented", result.not_implemented},
          {"latency", latency}};
-  return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  return as_line(j);
 }
 
 json capabilities_json(const pep3156::Capabilities& capabilities) {
@@ -52,7 +57,7 @@ std::string encode_loop(const LoopDescription& loop) {
          {"contract", loop.contract_version},
          {"capabilities", capabilities_json(loop.capabilities)},
          {"host", {{"ipv6Loopback", loop.host.ipv6_loopback}}}};
-  return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  return as_line(j);
 }
 
 namespace {
