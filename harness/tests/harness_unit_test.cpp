@@ -243,6 +243,29 @@ TEST_CASE("wire: failures and results survive the pipe; garbage is set aside") {
   CHECK(decoded.garbled == std::vector<std::string>{"not json"});
 }
 
+TEST_CASE("wire: a loop's description survives it, and a line may end in CRLF (Wine's stdout)") {
+  LoopDescription loop{"kqueue", "the reference loop", "/opt/lib/libx.so", 2, {}, {.ipv6_loopback = true}};
+  loop.capabilities.categories = pep3156::Category::io_callbacks | pep3156::Category::signals;
+  loop.capabilities.embedded = true;
+  loop.capabilities.clock_resolution = 0.001;
+  std::string line = encode_loop(loop);
+  auto decoded = decode_messages(line.insert(line.size() - 1, "\r") + encode_failure({"f", "", 0}) + "\r\n");
+  CHECK(decoded.garbled.empty());
+  CHECK(decoded.failures.size() == 1);
+  REQUIRE(decoded.loops.size() == 1);
+  const LoopDescription& back = decoded.loops[0];
+  CHECK(back.name == "kqueue");
+  CHECK(back.description == loop.description);
+  CHECK(back.library == loop.library);
+  CHECK(back.contract_version == 2);
+  CHECK(back.capabilities.categories == loop.capabilities.categories);
+  CHECK(back.capabilities.embedded);
+  CHECK(back.capabilities.clock_resolution == 0.001);
+  CHECK(back.host.ipv6_loopback);
+  CHECK(decode_messages(R"({"event":"loop","name":"x","contract":2,"capabilities":{"categories":["gpu"]}})")
+            .garbled.size() == 1);
+}
+
 TEST_CASE("judge: what a case process left behind becomes its outcome") {
   auto info = a_case("s.x", CaseSpec{"R-MUST"});
   auto judged = [&](ChildOutcome child) {

@@ -3,9 +3,9 @@
 //
 // ctest provides, in the environment: LOOPCERT, LOOPCERT_STATIC (a binary
 // using the static route), LOOPCERT_TESTLOOP, LOOPCERT_MUTANTS,
-// LOOPCERT_WRONG_VERSION, LOOPCERT_PROCESS_RESOURCE and LOOPCERT_NOT_ADAPTER
-// (adapter libraries),
-// LOOPCERT_SOURCE_DIR.
+// LOOPCERT_WRONG_VERSION, LOOPCERT_PROCESS_RESOURCE, LOOPCERT_NOT_ADAPTER and
+// LOOPCERT_REFERENCE (adapter libraries; the last, the reference loop's, for
+// --runner), LOOPCERT_SOURCE_DIR.
 //
 // TestLoop passes every case that applies to it, except perhaps one: its
 // virtual clock fails the real-time timer case, unless the machine is so
@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <pep3156/adapter.hpp>
 #include <sstream>
@@ -332,4 +333,105 @@ TEST_CASE(
   CHECK(categories["networking"]["status"] == "not-implemented");
   CHECK(categories["io"]["status"] == "unsupported");
   std::remove(report.c_str());
+}
+
+namespace {
+/// caseId -> rawStatus, from a CTRF report.
+std::map<std::string, std::string> outcomes(const std::string& report) {
+  std::map<std::string, std::string> by_case;
+  json tests = read_json(report)["results"]["tests"];
+  for (const auto& test : tests) by_case[test["extra"]["caseId"]] = test["rawStatus"];
+  return by_case;
+}
+
+/// A runner command that names TestLoop (--describe-loops) like a good one,
+/// then misbehaves on every case as `per_case` (shell) does.
+std::string misbehaving_runner(const std::string& per_case) {
+  std::string script = scratch("runner.sh");
+  std::ofstream(script) << "case \"$1\" in --describe-loops) exec '" << env("LOOPCERT") << "' --adapter '"
+                        << env("LOOPCERT_TESTLOOP") << "' \"$@\";; esac\n"
+                        << per_case << "\n";
+  return "--runner 'sh " + script + "' ";
+}
+}  // namespace
+
+TEST_CASE("through a runner command (--runner), the reference epoll loop gets the outcomes of a direct run") {
+  std::string reference = "--adapter '" + env("LOOPCERT_REFERENCE") + "'";
+  std::string filters = "--loop epoll -j2 --category callbacks --category io --report ";
+  std::string direct = scratch("direct.json");
+  std::string through = scratch("through.json");
+  Result run_direct = loopcert(reference + " " + filters + "'" + direct + "'");
+  // `env` starts the loopcert that runs each case, as ssh or wine64 would.
+  Result run_through = loopcert("--runner \"env LOOPCERT_VIA=runner '" + env("LOOPCERT") + "' " + reference +
+                                "\" " + filters + "'" + through + "'");
+  INFO(run_direct.out << run_direct.err << run_through.out << run_through.err);
+  CHECK(run_through.status == run_direct.status);
+  CHECK(outcomes(through) == outcomes(direct));
+  CHECK(outcomes(direct).size() > 30);  // both categories ran
+  CHECK(has(run_through.out, "runner: each case ran through the command env LOOPCERT_VIA=runner"));
+  CHECK(read_json(through)["results"]["extra"]["loopcert"]["runner"].get<std::string>().starts_with("env "));
+  // Named as the library the command loads, so that the two reports' tests are the same tests.
+  CHECK(read_json(through)["results"]["tests"][0]["name"] ==
+        read_json(direct)["results"]["tests"][0]["name"]);
+  std::remove(direct.c_str());
+  std::remove(through.c_str());
+}
+
+TEST_CASE("a runner command that runs no case well gives each case its verdict, and the run goes on") {
+  std::string report = scratch("runner-report.json");
+  const std::string cases = "--case callbacks.call_soon.fifo_order --case callbacks.call_soon.fifo_thousand ";
+  struct Misbehaviour {
+    std::string per_case;
+    std::string outcome;
+    std::string message;
+  };
+  for (const Misbehaviour& m : {
+           Misbehaviour{"exit 0", "CRASH", "exited with status 0 without reporting a result"},
+           Misbehaviour{"echo not json; echo '{\"event\":\"result\"}'", "CRASH",
+                        "(2 unreadable result lines)"},
+           Misbehaviour{"exec /nonexistent/loopcert \"$@\"", "CRASH", "exited with status 127"},
+           Misbehaviour{"exec sleep 60", "TIMEOUT", "no result within the hard timeout of 1 s"},
+       }) {
+    Result run = loopcert(misbehaving_runner(m.per_case) + cases + "--timeout 1 --report '" + report + "'");
+    INFO(m.per_case << "\n" << run.out << run.err);
+    CHECK(run.status == 1);
+    auto by_case = outcomes(report);
+    CHECK(by_case.size() == 2);
+    for (const auto& [id, outcome] : by_case) CHECK(outcome == m.outcome);
+    CHECK(has(run.out, m.message));
+  }
+  std::remove(report.c_str());
+}
+
+TEST_CASE("a runner command that names no loop is a usage error that says what it did") {
+  Result missing = loopcert("--runner /nonexistent/loopcert --timeout 1");
+  CHECK(missing.status == 2);
+  CHECK(has(missing.err, "the runner command '/nonexistent/loopcert' named no loop"));
+  CHECK(has(missing.err, "exited with status 127"));
+  CHECK(has(missing.err, "not found"));  // the shell's own words, from the command's stderr
+  Result hangs = loopcert("--runner 'sleep 60; :' --timeout 1");
+  CHECK(hangs.status == 2);
+  CHECK(has(hangs.err, "did not answer within 1 s"));
+}
+
+TEST_CASE("--runner refuses what cannot cross to the command: a local adapter, the fault shim") {
+  Result adapter = loopcert(testloop() + "--runner true");
+  CHECK(adapter.status == 2);
+  CHECK(has(adapter.err, "name the adapter in the command"));
+  Result faults = loopcert("--runner true --faults seed=1");
+  CHECK(faults.status == 2);
+  CHECK(has(faults.err, "--faults preloads the fault shim into local case processes"));
+}
+
+TEST_CASE("what a runner command runs: a case's results alone on stdout (--result-fd 1)") {
+  Result run = loopcert(testloop() + "--run-one callbacks.call_soon.fifo_order --result-fd 1");
+  INFO(run.out << run.err);
+  CHECK(run.status == 0);
+  std::istringstream lines(run.out);
+  std::string line;
+  std::string last_event;
+  while (std::getline(lines, line)) last_event = json::parse(line).at("event");
+  CHECK(last_event == "result");
+  Result described = loopcert(testloop() + "--describe-loops");
+  CHECK(json::parse(described.out)["name"] == "testloop");
 }

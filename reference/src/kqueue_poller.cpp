@@ -3,10 +3,12 @@
 // filter (EVFILT_READ, EVFILT_WRITE) and one kevent() call both applies
 // changes and collects events.
 //
-// NOT BUILT OR RUN ON THE PROJECT'S LINUX HOSTS. CMake compiles this file
-// only where <sys/event.h> has kqueue() (PEP3156_HAVE_KQUEUE); it has never
-// been compiled or tested by this project's CI. Treat it as the reading
-// companion of epoll_poller.cpp until a BSD or macOS host runs the tests.
+// Where it has run: the loop builds it only where <sys/event.h> has kqueue()
+// (PEP3156_HAVE_KQUEUE), which no host of this project's CI is. On Linux,
+// `make test` builds it against a model of BSD's kqueue semantics
+// (reference/tests/kqueue_model/) and runs poller_test.cpp's cases on it;
+// on a BSD or macOS host, loopcert certifies it, from there or through
+// --runner (harness/README.md, "Certifying a loop on another machine or OS").
 //
 // Quirks worked around here:
 //   - Two filters per fd: add(fd, readable|writable) is two changes, and a
@@ -16,12 +18,15 @@
 //     fails with EBADF or ENOENT: remove() expects both. Source: kqueue(2),
 //     "Calling close() on a file descriptor will remove any kevents that
 //     reference the descriptor."
+//   - So a closed fd's number reused by a new file, without remove(), has
+//     no filter: modify() re-adds each direction it keeps (EV_ADD of one
+//     that is there updates it) and lets a dropped one's EV_DELETE say
+//     ENOENT. A closed fd not reused still fails (EV_ADD: EBADF).
 //   - A read and a write event for one fd arrive as two kevents; wait()
 //     merges them so each fd appears once.
-//   - EV_EOF (peer closed) comes with the read or write filter that fired;
-//     it is reported as that direction, and the callback meets the EOF in
-//     its own read or write. EV_ERROR in an event means a change failed;
-//     changes are applied apart from waits here, so it does not occur.
+//   - EV_EOF (peer closed) comes with the filter that fired, reported as
+//     that direction: the callback meets the EOF in its own read or write.
+//     EV_ERROR (a failed change) cannot occur: changes are not applied in waits.
 //   - A kqueue is not inherited by a fork()ed child (kqueue(2)).
 //   - Timeout: kevent() takes a timespec. EINTR is retried with the time
 //     that remains (WaitDeadline).
@@ -108,21 +113,35 @@ class KqueuePoller final : public Poller {
     return ::kevent(kqueue_fd_, &change, 1, nullptr, 0, nullptr) == 0 ? 0 : errno;
   }
 
-  /// Moves fd's filters from `before` to `after`; on failure, restores
-  /// `before` and throws.
+  /// Watches fd for `after` instead of `before`; on failure, puts back
+  /// what it added and throws. Every direction of `after` is added, even
+  /// one `before` had: the kernel may have dropped it with a closed file
+  /// whose number fd now is.
   void change(int fd, Events before, Events after) {
     const std::pair<Events, short> filters[] = {{Events::readable, EVFILT_READ},
                                                 {Events::writable, EVFILT_WRITE}};
-    for (std::size_t i = 0; i < 2; ++i) {
-      auto [bit, filter] = filters[i];
-      if (has(before, bit) == has(after, bit)) continue;
-      int error = apply(fd, filter, has(after, bit) ? EV_ADD : EV_DELETE);
-      if (error == 0) continue;
-      if (i == 1 && has(before, Events::readable) != has(after, Events::readable)) {
-        apply(fd, EVFILT_READ, has(before, Events::readable) ? EV_ADD : EV_DELETE);
+    Events added = Events::none;
+    for (auto [bit, filter] : filters) {
+      if (!has(after, bit)) continue;
+      if (int error = apply(fd, filter, EV_ADD)) {
+        undo_additions(fd, added, before);
+        throw_system_error(error, "kevent(EV_ADD)");
       }
-      throw_system_error(error, "kevent(EV_ADD/EV_DELETE)");
+      added = added | bit;
     }
+    for (auto [bit, filter] : filters) {
+      if (!has(before, bit) || has(after, bit)) continue;
+      // ENOENT: the filter went with the closed file that fd was.
+      if (int error = apply(fd, filter, EV_DELETE); error != 0 && error != ENOENT) {
+        throw_system_error(error, "kevent(EV_DELETE)");
+      }
+    }
+  }
+
+  /// Deletes the filters `added` put there that `before` did not have.
+  void undo_additions(int fd, Events added, Events before) noexcept {
+    if (has(added, Events::readable) && !has(before, Events::readable)) apply(fd, EVFILT_READ, EV_DELETE);
+    if (has(added, Events::writable) && !has(before, Events::writable)) apply(fd, EVFILT_WRITE, EV_DELETE);
   }
 
   int kqueue_fd_;

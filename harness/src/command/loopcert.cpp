@@ -4,12 +4,15 @@
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "command/options.hpp"
 #include "judging/compare.hpp"
 #include "loopcert/adapter_loader.hpp"
+#include "registry/host.hpp"
 #include "registry/lint.hpp"
 #include "reporting/report_ctrf.hpp"
+#include "running/case_runner.hpp"
 #include "running/child.hpp"
 #include "running/process_pool.hpp"
 #include "running/run_command.hpp"
@@ -115,22 +118,34 @@ int dispatch(const Options& o, const pep3156::AdapterList* adapters, const std::
     return 0;
   }
 
+  std::optional<RunnerLoops> runner_loops;
   std::string where = library.empty() ? "the linked adapter list" : library;
+  if (!o.runner.empty()) {
+    // The loops are where the command runs them; it says which there are.
+    runner_loops.emplace(o.runner, o.timeout_seconds);
+    adapters = &runner_loops->list();
+    where = "the runner command's adapter";
+  }
   if (adapters == nullptr)
     throw UsageError("name the loop under test: --adapter LIB.so (see loopcert --help)");
   if (o.list_loops) return list_loops(*adapters);
+  if (o.describe_loops) return describe_loops(*adapters, library, wire_fd(o.result_fd < 0 ? 1 : o.result_fd));
   const pep3156::Adapter& adapter = select_adapter(*adapters, o.loop_name, where);
-  if (!o.run_one.empty()) return run_one_case(o.run_one, adapter, o.watchdog(), o.result_fd);
+  if (!o.run_one.empty()) return run_one_case(o.run_one, adapter, o.watchdog(), wire_fd(o.result_fd));
 
-  std::vector<std::string> child{self_executable(argv0)};
-  if (!library.empty()) child.insert(child.end(), {"--adapter", library});
+  std::vector<std::string> child =
+      runner_loops ? runner_argv(o.runner) : std::vector<std::string>{self_executable(argv0)};
+  if (!library.empty() && !runner_loops) child.insert(child.end(), {"--adapter", library});
   // The case process checks its --watchdog against its --timeout: it gets both.
   char watchdog[32];
   char timeout[32];
   std::snprintf(watchdog, sizeof watchdog, "%.17g", o.watchdog());
   std::snprintf(timeout, sizeof timeout, "%.17g", o.timeout_seconds);
   child.insert(child.end(), {"--loop", adapter.name, "--timeout", timeout, "--watchdog", watchdog});
-  return run_kit(o, adapter, library, std::move(child));
+  // The host is probed once per run, before the first case, where the cases run.
+  if (runner_loops)
+    return run_kit(o, adapter, runner_loops->library(), std::move(child), runner_loops->host());
+  return run_kit(o, adapter, library, std::move(child), probe_host());
 }
 
 int guarded(int argc, char** argv, const std::function<int(const Options&)>& body) {

@@ -39,6 +39,13 @@ run options:
   --progress, --no-progress   the progress line on stderr (default: on a terminal)
   --faults SPEC           run the case processes under the fault shim, e.g.
                           seed=7,rate=0.05,kinds=eintr+eagain+short+emfile
+  --runner CMD            run each case through the shell command CMD (on another
+                          machine or OS), which names its own adapter, e.g.
+                          --runner 'ssh bsdbox /opt/bin/loopcert --adapter /opt/lib/libx.so'
+
+what a runner command runs (loopcert appends it to CMD):
+  loopcert --adapter LIB.so --describe-loops --result-fd 1
+  loopcert --adapter LIB.so --loop NAME --timeout S --watchdog S --run-one CASE --result-fd 1
 
 exit status: 0 conforming (or partially conforming, or with --expectations:
 every deviation expected), 1 not, 2 usage or adapter-load error.
@@ -67,6 +74,22 @@ int to_job_count(const std::string& flag, const std::string& value) {
     throw UsageError(flag + " takes a positive whole number, not '" + value + "'");
   }
   return static_cast<int>(n);
+}
+/// What --runner cannot be combined with, and why.
+void check_runner_options(const Options& o) {
+  if (!o.adapter_path.empty()) {
+    throw UsageError(
+        "--runner runs the cases where the command runs them: name the adapter in the command "
+        "(--runner 'CMD --adapter LIB.so'), not with --adapter here");
+  }
+  if (!o.faults.empty()) {
+    throw UsageError(
+        "--faults preloads the fault shim into local case processes; through --runner it would "
+        "reach the command (the shell, ssh, wine), not the case: run --faults where the loop runs");
+  }
+  if (!o.run_one.empty() || o.describe_loops) {
+    throw UsageError("--runner is for the loopcert that judges, not for the case process it runs");
+  }
 }
 }  // namespace
 
@@ -139,8 +162,14 @@ Options parse_options(int argc, char** argv) {
       o.latency_threshold = std::strtod(t.c_str(), nullptr);
       if (!(o.latency_threshold >= 1.0))
         throw UsageError("--latency-threshold takes a factor >= 1, not '" + t + "'");
+    } else if (arg == "--runner") {
+      o.runner = value(arg);
+      if (o.runner.find_first_not_of(" \t") == std::string::npos)
+        throw UsageError("--runner needs a command");
     } else if (arg == "--run-one") {
       o.run_one = value(arg);
+    } else if (arg == "--describe-loops") {
+      o.describe_loops = true;
     } else if (arg == "--result-fd") {
       o.result_fd = std::atoi(value(arg).c_str());
     } else if (arg == "-h" || arg == "--help") {
@@ -156,6 +185,7 @@ Options parse_options(int argc, char** argv) {
   if (o.command != "compare" && !o.positional.empty()) {
     throw UsageError("unexpected argument '" + o.positional.front() + "'");
   }
+  if (!o.runner.empty()) check_runner_options(o);
   if (o.watchdog_seconds && *o.watchdog_seconds > o.timeout_seconds) {
     throw UsageError("--watchdog must not be longer than --timeout: the case would be killed first");
   }

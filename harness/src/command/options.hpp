@@ -40,13 +40,16 @@ struct Options {
   Budgets budgets;                // --budget, --budget-file
   std::optional<bool> progress;   // --progress / --no-progress; default: stderr is a terminal
   std::string faults;             // --faults SPEC: the case processes run under the fault shim
+  std::string runner;             // --runner CMD: each case runs through CMD (case_runner.hpp)
 
   std::string allow_uncovered_path;  // lint --allow-uncovered
   std::string case_sources_dir;      // lint --sources
   double latency_threshold = 1.5;    // compare --latency-threshold
 
-  std::string run_one;  // --run-one CASE (internal: the case process)
-  int result_fd = -1;   // --result-fd N (internal)
+  // The case process's side: what a --runner command runs (case_runner.hpp).
+  std::string run_one;          // --run-one CASE
+  bool describe_loops = false;  // --describe-loops: the loops, on the wire
+  int result_fd = -1;           // --result-fd N: the wire's descriptor (1: stdout)
 
   /// The watchdog's deadline: given, or half the hard timeout (at most 10 s).
   double watchdog() const;

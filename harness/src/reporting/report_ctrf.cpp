@@ -14,6 +14,7 @@
 #include "judging/budgets.hpp"
 #include "pep3156/adapter.hpp"
 #include "reporting/report_file.hpp"
+#include "running/wire.hpp"
 
 namespace loopcert {
 
@@ -145,17 +146,6 @@ json clauses_json(const RunRecord& record, bool filtered) {
   return clauses;
 }
 
-json capabilities_json(const pep3156::Capabilities& capabilities) {
-  json categories = json::array();
-  for (pep3156::Category c : all_categories()) {
-    if (pep3156::has(capabilities.categories, c))
-      categories.push_back(std::string(pep3156::category_name(c)));
-  }
-  return {{"categories", categories},
-          {"embedded", capabilities.embedded},
-          {"clockResolution", capabilities.clock_resolution}};
-}
-
 json categories_json(const std::vector<CategoryResult>& categories) {
   json all = json::object();
   for (const CategoryResult& category : categories) {
@@ -227,6 +217,7 @@ json ctrf_report(const RunRecord& record) {
       {"clauses", clauses_json(record, filtered)},
       {"latency", latency}};
   if (!record.faults.empty()) loopcert["faults"] = record.faults;
+  if (!record.runner.empty()) loopcert["runner"] = record.runner;
   if (record.gate) loopcert["gate"] = {{"green", record.gate->green}, {"problems", record.gate->problems}};
   return {{"reportFormat", "CTRF"},
           {"specVersion", "0.0.0"},

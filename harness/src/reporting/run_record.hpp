@@ -31,6 +31,8 @@ struct RunRecord {
   const Registry* registry = nullptr;
   /// The fault shim's configuration (--faults), empty when it was off.
   std::string faults;
+  /// The command each case ran through (--runner), empty for loopcert itself.
+  std::string runner;
 };
 
 }  // namespace loopcert

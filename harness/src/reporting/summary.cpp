@@ -127,6 +127,9 @@ void print_summary(std::FILE* out, const RunRecord& record) {
                categories.empty() ? "no optional category" : categories.c_str(), caps.embedded ? "yes" : "no",
                caps.clock_resolution);
   std::fprintf(out, "host: IPv6 loopback: %s\n\n", record.host.ipv6_loopback ? "yes" : "no");
+  if (!record.runner.empty())
+    std::fprintf(out, "runner: each case ran through the command %s (its host probed there)\n\n",
+                 record.runner.c_str());
   if (!record.faults.empty())
     std::fprintf(out, "faults: the case processes ran under the fault shim (%s)\n\n", record.faults.c_str());
   print_table(out, record);

@@ -119,13 +119,14 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
   return pointers;
 }
 
-Running spawn(const PoolSettings& settings, std::size_t index, const std::string& case_id) {
+Running spawn(const PoolSettings& settings, std::size_t index, const std::vector<std::string>& job) {
   int results[2];
   int output[2];
   make_pipe(results);
   make_pipe(output);
   std::vector<std::string> args = settings.command;
-  args.insert(args.end(), {"--run-one", case_id, "--result-fd", std::to_string(results[1])});
+  args.insert(args.end(), job.begin(), job.end());
+  args.insert(args.end(), {"--result-fd", settings.results_on_stdout ? "1" : std::to_string(results[1])});
   std::vector<char*> argv = c_strings(args);
   std::vector<std::string> environment = case_environment(settings.environment);
   std::vector<char*> envp = c_strings(environment);
@@ -137,9 +138,9 @@ Running spawn(const PoolSettings& settings, std::size_t index, const std::string
     ::setpgid(0, 0);
     int null = ::open("/dev/null", O_RDONLY);
     if (null >= 0) ::dup2(null, 0);
-    ::dup2(output[1], 1);
+    ::dup2(settings.results_on_stdout ? results[1] : output[1], 1);
     ::dup2(output[1], 2);
-    ::fcntl(results[1], F_SETFD, 0);  // the result pipe survives exec
+    if (!settings.results_on_stdout) ::fcntl(results[1], F_SETFD, 0);  // the result pipe survives exec
     ::execve(argv[0], argv.data(), envp.data());
     const char message[] = "loopcert: cannot execute the case process\n";
     [[maybe_unused]] ssize_t ignored = ::write(2, message, sizeof message - 1);
@@ -205,16 +206,16 @@ ChildOutcome conclude(Running& r) {
 }
 }  // namespace
 
-void run_in_processes(const PoolSettings& settings, const std::vector<std::string>& case_ids,
+void run_in_processes(const PoolSettings& settings, const std::vector<std::vector<std::string>>& jobs,
                       const std::function<void(std::size_t)>& started,
                       const std::function<void(std::size_t, ChildOutcome)>& done) {
   SignalWakeup signals;
   std::vector<Running> running;
   std::size_t next = 0;
-  const std::size_t jobs = static_cast<std::size_t>(settings.jobs > 0 ? settings.jobs : 1);
-  while (next < case_ids.size() || !running.empty()) {
-    while (next < case_ids.size() && running.size() < jobs) {
-      running.push_back(spawn(settings, next, case_ids[next]));
+  const std::size_t at_once = static_cast<std::size_t>(settings.jobs > 0 ? settings.jobs : 1);
+  while (next < jobs.size() || !running.empty()) {
+    while (next < jobs.size() && running.size() < at_once) {
+      running.push_back(spawn(settings, next, jobs[next]));
       started(next);
       ++next;
     }

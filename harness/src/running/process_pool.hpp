@@ -1,14 +1,16 @@
 // Runs cases in child processes, several at once, each with a hard timeout.
 //
 // Each case is a fresh process (fork + exec of loopcert itself with
-// --run-one), in a process group of its own, so that:
+// --run-one, or of a --runner command that runs it elsewhere), in a process
+// group of its own, so that:
 //   - a crash (a signal, abort(), exit() without a result) is that case's
 //     CRASH, and the run goes on;
 //   - a hang is killed (SIGKILL to the whole group) after the timeout and
 //     is that case's TIMEOUT;
 //   - whatever the loop prints lands in a pipe the runner keeps the tail
 //     of, never on loopcert's own stdout.
-// Results come back as JSON lines on a pipe of their own (wire.hpp).
+// Results come back as JSON lines on a pipe of their own (wire.hpp): the
+// case process's --result-fd, or a runner command's stdout.
 #pragma once
 
 #include <chrono>
@@ -26,9 +28,13 @@ struct PoolSettings {
   int jobs = 1;
   /// Hard timeout per case, in seconds.
   double timeout_seconds = 60;
-  /// The program and arguments that run one case; the pool appends
-  /// "--run-one ID --result-fd N".
+  /// The program and arguments that run one case; the pool appends the
+  /// job's arguments and "--result-fd N".
   std::vector<std::string> command;
+  /// The results come on the process's stdout ("--result-fd 1"), its
+  /// stderr being its output: a runner command carries one stream for each
+  /// and no other descriptor.
+  bool results_on_stdout = false;
   /// NAME=VALUE entries the case processes get on top of loopcert's own
   /// environment (replacing a variable of the same name).
   std::vector<std::string> environment;
@@ -46,9 +52,10 @@ struct ChildOutcome {
   std::int64_t duration_ms = 0;
 };
 
-/// Runs every case in `case_ids`; calls `done(index, outcome)` as each
-/// finishes (in completion order) and `started(index)` as each starts.
-void run_in_processes(const PoolSettings& settings, const std::vector<std::string>& case_ids,
+/// Runs one process per entry of `jobs` (its arguments: "--run-one ID");
+/// calls `done(index, outcome)` as each finishes (in completion order) and
+/// `started(index)` as each starts.
+void run_in_processes(const PoolSettings& settings, const std::vector<std::vector<std::string>>& jobs,
                       const std::function<void(std::size_t)>& started,
                       const std::function<void(std::size_t, ChildOutcome)>& done);
 

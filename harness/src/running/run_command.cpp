@@ -151,7 +151,7 @@ std::vector<std::string> fault_environment(const std::string& spec, const std::s
 }  // namespace
 
 int run_kit(const Options& options, const pep3156::Adapter& adapter, const std::string& library,
-            std::vector<std::string> child_command) {
+            std::vector<std::string> child_command, const HostProperties& host) {
   const Registry& registry = Registry::embedded();
   std::vector<CaseMeta> metas = select_cases(options, registry);
   RunRecord record;
@@ -177,14 +177,14 @@ int run_kit(const Options& options, const pep3156::Adapter& adapter, const std::
     if (!path->empty()) check_report_path(*path);
   }
 
-  record.host = probe_host();
+  record.host = host;
   // What applies follows from the adapter's declaration and from the host.
   const pep3156::Capabilities capabilities = on_host(adapter.capabilities, record.host);
   record.cases_in_kit = conformance::registered_cases().size();
   record.start_ms = epoch_ms();
   record.runs.resize(metas.size());
   std::vector<std::size_t> to_run;
-  std::vector<std::string> to_run_ids;
+  std::vector<std::vector<std::string>> to_run_jobs;
   for (std::size_t i = 0; i < metas.size(); ++i) {
     CaseRun& run = record.runs[i];
     run.meta = metas[i];
@@ -193,7 +193,7 @@ int run_kit(const Options& options, const pep3156::Adapter& adapter, const std::
       run.message = *reason;
     } else {
       to_run.push_back(i);
-      to_run_ids.push_back(run.meta.info->id);
+      to_run_jobs.push_back({"--run-one", run.meta.info->id});
     }
   }
 
@@ -203,6 +203,8 @@ int run_kit(const Options& options, const pep3156::Adapter& adapter, const std::
                   : std::min(max_jobs(), static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   pool.timeout_seconds = options.timeout_seconds;
   pool.command = std::move(child_command);
+  pool.results_on_stdout = !options.runner.empty();
+  record.runner = options.runner;
   if (!options.faults.empty()) {
     pool.environment = fault_environment(options.faults, pool.command.front());
     record.faults = options.faults;
@@ -212,7 +214,7 @@ int run_kit(const Options& options, const pep3156::Adapter& adapter, const std::
     if (run.outcome == Outcome::unsupported) progress.finished(run);
   }
   run_in_processes(
-      pool, to_run_ids, [](std::size_t) {},
+      pool, to_run_jobs, [](std::size_t) {},
       [&](std::size_t k, ChildOutcome child) {
         CaseRun& run = record.runs[to_run[k]];
         judge(run, child, options.timeout_seconds);

@@ -6,6 +6,7 @@
 
 #include "command/options.hpp"
 #include "pep3156/adapter.hpp"
+#include "registry/host.hpp"
 #include "running/process_pool.hpp"
 #include "running/results.hpp"
 
@@ -19,8 +20,10 @@ std::vector<CaseMeta> select_cases(const Options& options, const Registry& regis
 void judge(CaseRun& run, const ChildOutcome& child, double timeout_seconds);
 
 /// `child_command`: how to start one case process (the pool appends
-/// --run-one and --result-fd). Returns the exit status.
+/// --run-one and --result-fd; the results come on its stdout with
+/// --runner). `host`: what the host where the cases run offers. Returns
+/// the exit status.
 int run_kit(const Options& options, const pep3156::Adapter& adapter, const std::string& library,
-            std::vector<std::string> child_command);
+            std::vector<std::string> child_command, const HostProperties& host);
 
 }  // namespace loopcert
