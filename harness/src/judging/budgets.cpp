@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 #include "conformance/case.hpp"
@@ -64,6 +65,13 @@ void load_budget_file(const std::string& path, Budgets& budgets) {
     throw std::runtime_error("the budget file " + path + " is a directory");
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read the budget file " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  parse_budget_lines(text.str(), path, budgets);
+}
+
+void parse_budget_lines(std::string_view text, const std::string& origin, Budgets& budgets) {
+  std::istringstream in{std::string(text)};
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     line = line.substr(0, line.find('#'));
@@ -73,7 +81,7 @@ void load_budget_file(const std::string& path, Budgets& budgets) {
     try {
       parse_budget(std::string_view(line).substr(first, last - first + 1), budgets);
     } catch (const std::invalid_argument& e) {
-      throw std::runtime_error(path + ":" + std::to_string(number) + ": " + e.what());
+      throw std::runtime_error(origin + ":" + std::to_string(number) + ": " + e.what());
     }
   }
 }
