@@ -1,6 +1,7 @@
 #include "judging/budgets.hpp"
 
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -36,10 +37,17 @@ std::int64_t parse_duration_ns(std::string_view text) {
                  : unit == "ms"               ? 1e6
                  : unit == "s"                ? 1e9
                                               : 0;
-  if (number.empty() || scale == 0) {
+  // The whole number or nothing: "1.2.3" is not 1.2. And no more
+  // nanoseconds than an int64 holds (292 years): past that, llround()'s
+  // result is unspecified and a huge budget came out negative (found by
+  // harness/fuzz, regressions/budgets/).
+  double value = 0;
+  auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
+  constexpr double kMaxNs = 9.2e18;
+  if (error != std::errc() || end != number.data() + number.size() || scale == 0 || value * scale > kMaxNs) {
     throw std::invalid_argument("'" + std::string(text) + "' is not a duration (e.g. 850ns, 50us, 2ms, 1s)");
   }
-  return static_cast<std::int64_t>(std::llround(std::stod(std::string(number)) * scale));
+  return static_cast<std::int64_t>(std::llround(value * scale));
 }
 }  // namespace
 
