@@ -1,7 +1,8 @@
 #!/bin/sh
 # make fuzz: builds the fuzz targets (harness/fuzz/README.md) with clang,
-# libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer in a build
-# directory of their own, then runs each for SECONDS on its committed corpus.
+# libFuzzer (harness/fuzz/CMakeLists.txt), AddressSanitizer and
+# UndefinedBehaviorSanitizer in a build directory of their own, then runs
+# each for SECONDS on its committed corpus.
 # New interesting inputs go to BUILD/fuzz-corpus/<target>/; FUZZ_MERGE=1
 # (make fuzz-merge) merges them into harness/fuzz/corpus/<target>/. A crash
 # leaves its input in BUILD/fuzz-artifacts/ and fails the run.
@@ -19,7 +20,7 @@ launcher=""
 if command -v ccache >/dev/null 2>&1; then launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"; fi
 # shellcheck disable=SC2086
 cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER=clang++ $launcher -DPEP3156_FUZZ=ON \
-  -DPEP3156_SANITIZE=fuzzer-no-link,address,undefined >/dev/null
+  -DPEP3156_SANITIZE=address,undefined >/dev/null
 build_targets=""
 for t in $targets; do build_targets="$build_targets fuzz_$t"; done
 # shellcheck disable=SC2086

@@ -20,8 +20,8 @@ LoopModel::Id LoopModel::scheduled_soon() {
   return callbacks_.size() - 1;
 }
 
-LoopModel::Id LoopModel::scheduled_timer(double when, bool ordered) {
-  callbacks_.push_back(Callback{true, ordered, when});
+LoopModel::Id LoopModel::scheduled_timer(double earliest, double latest, bool ordered) {
+  callbacks_.push_back(Callback{true, ordered, earliest, latest});
   return callbacks_.size() - 1;
 }
 
@@ -55,16 +55,16 @@ void LoopModel::check_soon_order(Id id) {
 
 void LoopModel::check_timer(Id id, double now) {
   const Callback& timer = callbacks_[id];
-  if (now < timer.when - clock_resolution_) {
+  if (now < timer.earliest - clock_resolution_) {
     violation(
-        text("LOOP-CALLLATER-ONCE: timer #", id, " ran at ", now, ", before its deadline ", timer.when));
+        text("LOOP-CALLLATER-ONCE: timer #", id, " ran at ", now, ", before its deadline ", timer.earliest));
   }
   if (!timer.ordered) return;
   for (Id other = 0; other < callbacks_.size(); ++other) {
     const Callback& c = callbacks_[other];
-    if (c.timer && c.ordered && pending(c) && c.when < timer.when - clock_resolution_) {
-      violation(text("LOOP-CALLLATER-SAME-TIME-UNORDERED: timer #", id, " (deadline ", timer.when,
-                     ") ran before timer #", other, " (deadline ", c.when,
+    if (c.timer && c.ordered && pending(c) && c.latest < timer.earliest - clock_resolution_) {
+      violation(text("LOOP-CALLLATER-SAME-TIME-UNORDERED: timer #", id, " (deadline ", timer.earliest,
+                     ") ran before timer #", other, " (deadline ", c.latest,
                      "): different deadlines run in order"));
     }
   }

@@ -5,9 +5,10 @@
 //   - call_soon() callbacks run in registration order (LOOP-CALLSOON-FIFO);
 //   - a cancelled handle never runs (HANDLE-CANCEL), nothing runs twice
 //     (LOOP-CALLLATER-ONCE);
-//   - a timer never runs before its deadline on time()'s clock, and timers
-//     with different deadlines run in deadline order; equal deadlines and
-//     call_later(0) are free (LOOP-CALLLATER-SAME-TIME-UNORDERED);
+//   - a timer never runs before the deadline it was asked for, on time()'s
+//     clock, and timers asked for different deadlines run in deadline
+//     order; equal deadlines and call_later(0) are free
+//     (LOOP-CALLLATER-SAME-TIME-UNORDERED);
 //   - one thread's call_soon_threadsafe() posts run in order
 //     (LOOP-CALLSOON-FIFO, LOOP-THREADSAFE-WAKEUP);
 //   - a reader never runs after remove_reader() or a replacing add_reader()
@@ -37,9 +38,13 @@ class LoopModel {
   /// before the loop returns its handle.
   Id next_id() const { return callbacks_.size(); }
   Id scheduled_soon();
+  /// The deadline the program asked for lies in [earliest, latest]: time()
+  /// read just before and just after call_later(), plus the delay (exact
+  /// for call_at()). The loop may run a timer late, never early, and its
+  /// handle's when() is not trusted to say which deadline it was asked for.
   /// `ordered`: scheduled with a positive delay, so its deadline is in the
   /// future and its order against other deadlines is fixed.
-  Id scheduled_timer(double when, bool ordered);
+  Id scheduled_timer(double earliest, double latest, bool ordered);
   void cancelled(Id id);
   /// `now` is the loop's time() inside the callback.
   void ran(Id id, double now);
@@ -66,7 +71,8 @@ class LoopModel {
   struct Callback {
     bool timer = false;
     bool ordered = false;
-    double when = 0;
+    double earliest = 0;
+    double latest = 0;
     bool cancelled = false;
     bool ran = false;
   };

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -42,6 +43,9 @@ class PostingThread {
     thread_.join();
   }
 
+  /// A post ran on another thread than the loop's (LOOP-CALLBACKS-SERIALIZED).
+  bool ran_elsewhere() const { return ran_elsewhere_; }
+
   void post(std::size_t count) {
     {
       std::lock_guard lock(mutex_);
@@ -60,8 +64,13 @@ class PostingThread {
       lock.unlock();
       for (std::size_t i = 0; i < count; ++i) {
         // The model is only touched on the loop's thread, by the callback.
-        loop_.call_soon_threadsafe(
-            [model = &model_, sequence = sequence_++] { model->threadsafe_ran(sequence); });
+        loop_.call_soon_threadsafe([this, sequence = sequence_++] {
+          if (std::this_thread::get_id() == loop_thread_) {
+            model_.threadsafe_ran(sequence);
+          } else {
+            ran_elsewhere_ = true;
+          }
+        });
       }
       lock.lock();
     }
@@ -73,7 +82,9 @@ class PostingThread {
   std::condition_variable wake_;
   std::size_t to_post_ = 0;
   bool done_ = false;
-  std::uint64_t sequence_ = 0;  // the posting thread's own
+  std::uint64_t sequence_ = 0;                                // the posting thread's own
+  std::thread::id loop_thread_ = std::this_thread::get_id();  // the loop runs where the program was made
+  std::atomic<bool> ran_elsewhere_ = false;
   std::thread thread_;
 };
 
@@ -118,9 +129,8 @@ class RandomProgram {
   std::vector<std::string> run() {
     while (!at_end()) {
       // Outside the loop until an operation asks for a run; then inside it,
-      // one operation per step callback, until one stops the loop.
-      while (!at_end() && perform_next() == Flow::go_on) {
-      }
+      // in step callbacks, until one stops the loop.
+      perform_burst();
       if (!step_queued_) queue_step(Flow::go_on, 0);
       run_forever();
     }
@@ -134,6 +144,15 @@ class RandomProgram {
   bool at_end() const { return next_ >= program_.size(); }
   std::uint8_t next_byte() { return at_end() ? 0 : program_[next_++]; }
   double next_delay() { return kDelays[next_byte() % kDelays.size()]; }
+
+  /// Performs operations until one asks the loop to stop or to wait (or the
+  /// program ends), so that what they scheduled is still pending when it
+  /// does.
+  Flow perform_burst() {
+    Flow flow = Flow::go_on;
+    while (!at_end() && flow == Flow::go_on) flow = perform_next();
+    return flow;
+  }
 
   /// Reads and performs one operation; says what the loop is to do next.
   Flow perform_next() {
@@ -173,14 +192,14 @@ class RandomProgram {
     model_.scheduled_soon();
   }
 
-  /// call_later(delay) or call_at(time() + delay) (LOOP-CALLAT-EQUIV); the
-  /// deadline is the handle's when() (decision D-HANDLE-1).
+  /// call_later(delay) or call_at(time() + delay) (LOOP-CALLAT-EQUIV).
   void schedule_timer(double delay, bool absolute) {
     LoopModel::Id id = model_.next_id();
     pep3156::Callback callback = [this, id] { model_.ran(id, loop_.time()); };
-    pep3156::TimerHandle timer = absolute ? loop_.call_at(loop_.time() + delay, std::move(callback))
-                                          : loop_.call_later(delay, std::move(callback));
-    model_.scheduled_timer(timer.when(), delay > 0);
+    double before = loop_.time() + delay;
+    pep3156::TimerHandle timer =
+        absolute ? loop_.call_at(before, std::move(callback)) : loop_.call_later(delay, std::move(callback));
+    model_.scheduled_timer(before, absolute ? before : loop_.time() + delay, delay > 0);
     live_.emplace_back(id, timer);
   }
 
@@ -219,7 +238,7 @@ class RandomProgram {
     model_.reader_removed();
   }
 
-  /// The step callback: one operation inside the running loop.
+  /// The step callback: a burst of operations inside the running loop.
   void queue_step(Flow flow, double delay) {
     step_queued_ = true;
     auto step = [this] { step_in_loop(); };
@@ -237,7 +256,7 @@ class RandomProgram {
       loop_.stop();
       return;
     }
-    Flow flow = perform_next();
+    Flow flow = perform_burst();
     // A stop() leaves the next step queued: whether it runs in this run or
     // the next one is the loop's choice (LOOP-STOP-READYQ-FREEDOM).
     if (flow == Flow::stop) loop_.stop();
@@ -259,6 +278,10 @@ class RandomProgram {
       run_forever();
     }
     model_.check_all_ran(unread_);
+    if (posting_.ran_elsewhere()) {
+      model_.violation(
+          "LOOP-CALLBACKS-SERIALIZED: a call_soon_threadsafe() callback ran on the posting thread");
+    }
   }
 
   AbstractEventLoop& loop_;
