@@ -12,9 +12,10 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 ADAPTER ?=
 FAULT_SEED ?= 1
+FUZZ_SECONDS ?= 60
 PREFIX ?= /usr/local
 
-.PHONY: all bootstrap configure build test install certify certify-all faults asan tsan sanitize bench lint format clean
+.PHONY: all bootstrap configure build test install certify certify-all faults fuzz fuzz-merge asan tsan sanitize bench lint format clean
 
 all: build
 
@@ -47,6 +48,15 @@ certify-all: build
 faults: build
 	@sh tools/faults.sh $(BUILD_DIR) $(FAULT_SEED)
 
+# The fuzz targets (harness/fuzz/README.md) under libFuzzer, ASan and UBSan
+# (clang, in build-fuzz): each FUZZ_SECONDS on its committed corpus.
+# fuzz-merge also adds the new interesting inputs to the corpora.
+fuzz: bootstrap
+	@sh tools/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+fuzz-merge: bootstrap
+	@FUZZ_MERGE=1 sh tools/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
 # The tests under AddressSanitizer + UndefinedBehaviorSanitizer, and under
 # ThreadSanitizer, each in a build directory of its own.
 asan:
@@ -69,4 +79,4 @@ format:
 	@sh tools/format.sh
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz

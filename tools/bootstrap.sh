@@ -5,12 +5,14 @@
 # `make certify` or `make test`.
 set -eu
 
+# clang and libclang-rt-14-dev (libFuzzer's runtime) are for `make fuzz`.
 packages="
   cmake g++ make pkg-config
   doctest-dev nlohmann-json3-dev libbenchmark-dev libssl-dev openssl
   libuv1-dev libevent-dev libev-dev libasio-dev liburing-dev
   python3 python3-jsonschema
   socat procps
+  clang libclang-rt-14-dev
 "
 
 missing=""

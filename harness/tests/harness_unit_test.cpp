@@ -195,6 +195,11 @@ TEST_CASE("budgets: parsing, units, and QUALITY_WARNING for a passed case over b
   CHECK_THROWS_AS(parse_budget("nodot=5us", budgets), std::invalid_argument);
   CHECK_THROWS_AS(parse_budget("a.p42=5us", budgets), std::invalid_argument);
   CHECK_THROWS_AS(parse_budget("a.p99=5 parsecs", budgets), std::invalid_argument);
+  // Found by harness/fuzz: a number read in part, or too big for int64 nanoseconds.
+  CHECK_THROWS_AS(parse_budget("a.p99=1.2.3ms", budgets), std::invalid_argument);
+  CHECK_THROWS_AS(parse_budget("a.p99=.", budgets), std::invalid_argument);
+  CHECK_THROWS_AS(parse_budget("a.p99=99999999999999999999s", budgets), std::invalid_argument);
+  CHECK_THROWS_AS(parse_budget("a.p99=1" + std::string(400, '0'), budgets), std::invalid_argument);
 
   auto info = a_case("latency.x", CaseSpec{"R-MUST"});
   std::vector<CaseRun> runs{a_run(info, Outcome::pass), a_run(info, Outcome::fail)};

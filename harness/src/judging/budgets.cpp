@@ -1,11 +1,13 @@
 #include "judging/budgets.hpp"
 
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 #include "conformance/case.hpp"
@@ -35,10 +37,17 @@ std::int64_t parse_duration_ns(std::string_view text) {
                  : unit == "ms"               ? 1e6
                  : unit == "s"                ? 1e9
                                               : 0;
-  if (number.empty() || scale == 0) {
+  // The whole number or nothing: "1.2.3" is not 1.2. And no more
+  // nanoseconds than an int64 holds (292 years): past that, llround()'s
+  // result is unspecified and a huge budget came out negative (found by
+  // harness/fuzz, regressions/budgets/).
+  double value = 0;
+  auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
+  constexpr double kMaxNs = 9.2e18;
+  if (error != std::errc() || end != number.data() + number.size() || scale == 0 || value * scale > kMaxNs) {
     throw std::invalid_argument("'" + std::string(text) + "' is not a duration (e.g. 850ns, 50us, 2ms, 1s)");
   }
-  return static_cast<std::int64_t>(std::llround(std::stod(std::string(number)) * scale));
+  return static_cast<std::int64_t>(std::llround(value * scale));
 }
 }  // namespace
 
@@ -64,6 +73,13 @@ void load_budget_file(const std::string& path, Budgets& budgets) {
     throw std::runtime_error("the budget file " + path + " is a directory");
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read the budget file " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  parse_budget_lines(text.str(), path, budgets);
+}
+
+void parse_budget_lines(std::string_view text, const std::string& origin, Budgets& budgets) {
+  std::istringstream in{std::string(text)};
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     line = line.substr(0, line.find('#'));
@@ -73,7 +89,7 @@ void load_budget_file(const std::string& path, Budgets& budgets) {
     try {
       parse_budget(std::string_view(line).substr(first, last - first + 1), budgets);
     } catch (const std::invalid_argument& e) {
-      throw std::runtime_error(path + ":" + std::to_string(number) + ": " + e.what());
+      throw std::runtime_error(origin + ":" + std::to_string(number) + ": " + e.what());
     }
   }
 }

@@ -22,6 +22,8 @@ using Budgets = std::map<std::string, std::map<std::string, std::int64_t>>;
 void parse_budget(std::string_view text, Budgets& budgets);
 /// Adds every line of a budget file; throws std::runtime_error.
 void load_budget_file(const std::string& path, Budgets& budgets);
+/// The same from the file's text; messages start with `origin:line:`.
+void parse_budget_lines(std::string_view text, const std::string& origin, Budgets& budgets);
 
 /// Throws std::invalid_argument when a budget names a probe the kit does
 /// not measure (a misspelling would otherwise never apply). The kit's

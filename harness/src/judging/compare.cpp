@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <map>
 
+#include "json_integer.hpp"
 #include "judging/budgets.hpp"
 
 namespace loopcert {
@@ -76,8 +77,8 @@ void compare_latency(const json& old_report, const json& new_report, double thre
     auto now = after.find(probe);
     if (now == after.end()) continue;
     for (const char* stat : {"p50", "p99"}) {
-      auto was = old_stats.value(stat, std::int64_t{0});
-      auto is = now->value(stat, std::int64_t{0});
+      auto was = json_integer_or<std::int64_t>(old_stats, stat, 0);
+      auto is = json_integer_or<std::int64_t>(*now, stat, 0);
       if (was <= 0) continue;
       double factor = static_cast<double>(is) / static_cast<double>(was);
       char ratio[32];

@@ -24,35 +24,40 @@ bool names_loop(const std::string& entry, const AdapterInfo& adapter) {
 Expectations load_expectations(const std::string& path, const AdapterInfo& adapter) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read the expectations file " + path);
-  Expectations expectations;
+  std::ostringstream text;
+  text << in.rdbuf();
   try {
-    nlohmann::json doc = nlohmann::json::parse(in);
-    // Another adapter's deviations would turn this one's gate green.
-    const nlohmann::json& named = doc.at("adapter");
-    std::vector<std::string> entries = named.is_array() ? named.get<std::vector<std::string>>()
-                                                        : std::vector<std::string>{named.get<std::string>()};
-    if (std::none_of(entries.begin(), entries.end(),
-                     [&](const std::string& e) { return names_loop(e, adapter); })) {
-      std::string listed;
-      for (const std::string& e : entries) listed += (listed.empty() ? "'" : ", '") + e + "'";
-      throw std::runtime_error("the file is for the adapter " + listed + ", not for '" + adapter.name +
-                               "' (" + adapter.label() + ")");
-    }
-    for (const auto& [id, entry] : doc.at("expectations").items()) {
-      std::string name = entry.at("outcome").get<std::string>();
-      auto outcome = conformance::parse_outcome(name);
-      if (!outcome || *outcome == Outcome::pass || *outcome == Outcome::quality_warning ||
-          *outcome == Outcome::unsupported) {
-        throw std::runtime_error("case " + id +
-                                 ": expected outcome must be FAIL, TIMEOUT, CRASH or UNRESOLVED, not '" +
-                                 name + "'");
-      }
-      std::string reason = entry.value("reason", "");
-      if (reason.empty()) throw std::runtime_error("case " + id + ": every expectation needs a reason");
-      expectations[id] = Expectation{*outcome, reason};
-    }
+    return parse_expectations(text.str(), adapter);
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": " + e.what());
+  }
+}
+
+Expectations parse_expectations(std::string_view text, const AdapterInfo& adapter) {
+  Expectations expectations;
+  nlohmann::json doc = nlohmann::json::parse(text);
+  // Another adapter's deviations would turn this one's gate green.
+  const nlohmann::json& named = doc.at("adapter");
+  std::vector<std::string> entries = named.is_array() ? named.get<std::vector<std::string>>()
+                                                      : std::vector<std::string>{named.get<std::string>()};
+  if (std::none_of(entries.begin(), entries.end(),
+                   [&](const std::string& e) { return names_loop(e, adapter); })) {
+    std::string listed;
+    for (const std::string& e : entries) listed += (listed.empty() ? "'" : ", '") + e + "'";
+    throw std::runtime_error("the file is for the adapter " + listed + ", not for '" + adapter.name + "' (" +
+                             adapter.label() + ")");
+  }
+  for (const auto& [id, entry] : doc.at("expectations").items()) {
+    std::string name = entry.at("outcome").get<std::string>();
+    auto outcome = conformance::parse_outcome(name);
+    if (!outcome || *outcome == Outcome::pass || *outcome == Outcome::quality_warning ||
+        *outcome == Outcome::unsupported) {
+      throw std::runtime_error(
+          "case " + id + ": expected outcome must be FAIL, TIMEOUT, CRASH or UNRESOLVED, not '" + name + "'");
+    }
+    std::string reason = entry.value("reason", "");
+    if (reason.empty()) throw std::runtime_error("case " + id + ": every expectation needs a reason");
+    expectations[id] = Expectation{*outcome, reason};
   }
   return expectations;
 }

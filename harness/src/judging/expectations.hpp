@@ -20,6 +20,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "running/results.hpp"
@@ -35,6 +36,9 @@ using Expectations = std::map<std::string, Expectation>;
 /// ("loopcert_libevent_adapter/*"). Throws std::runtime_error with a message
 /// naming the file on bad input or another adapter's file.
 Expectations load_expectations(const std::string& path, const AdapterInfo& adapter);
+/// The same from the file's text (what load_expectations() reads, and what
+/// harness/fuzz feeds it); the message does not name a file.
+Expectations parse_expectations(std::string_view text, const AdapterInfo& adapter);
 
 struct Gate {
   bool green = true;

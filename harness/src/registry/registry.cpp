@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "json_integer.hpp"
 #include "registry/clauses_json.hpp"
 
 namespace loopcert {
@@ -34,7 +35,7 @@ Clause parse_clause(const nlohmann::json& j) {
   c.id = j.at("id").get<std::string>();
   c.area = j.value("area", "");
   c.section = j.value("section", "");
-  c.line = j.value("line", 0);
+  c.line = json_integer_or(j, "line", 0);
   c.level = parse_level(j.at("level").get<std::string>(), c.id);
   c.qualifiers = j.value("qualifiers", std::vector<std::string>{});
   auto tier = parse_tier(j.at("tier").get<std::string>());
@@ -96,7 +97,7 @@ bool Clause::has_qualifier(std::string_view q) const {
 Registry Registry::parse(std::string_view json) {
   nlohmann::json doc = nlohmann::json::parse(json);
   Registry r;
-  r.version_ = doc.value("version", 0);
+  r.version_ = json_integer_or(doc, "version", 0);
   r.source_ = doc.value("source", "");
   for (const auto& j : doc.at("clauses")) {
     Clause c = parse_clause(j);

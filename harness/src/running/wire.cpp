@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "json_integer.hpp"
 #include "registry/case_meta.hpp"
 
 namespace loopcert {
@@ -79,7 +80,7 @@ LoopDescription decode_loop(const json& j) {
   return LoopDescription{j.at("name").get<std::string>(),
                          j.value("description", ""),
                          j.value("library", ""),
-                         j.at("contract").get<int>(),
+                         json_integer<int>(j.at("contract"), "contract"),
                          decode_capabilities(j.at("capabilities")),
                          HostProperties{.ipv6_loopback = j.at("host").at("ipv6Loopback").get<bool>()}};
 }
@@ -93,9 +94,10 @@ conformance::CaseResult decode_result(const json& j) {
   result.not_implemented = j.value("notImplemented", false);
   for (const auto& s : j.value("latency", json::array())) {
     result.latency.push_back(conformance::LatencyStats{
-        s.at("probe").get<std::string>(), s.at("count").get<std::int64_t>(), s.at("p50").get<std::int64_t>(),
-        s.at("p90").get<std::int64_t>(), s.at("p99").get<std::int64_t>(), s.at("max").get<std::int64_t>(),
-        s.value("early", std::int64_t{0})});
+        s.at("probe").get<std::string>(), json_integer<std::int64_t>(s.at("count"), "count"),
+        json_integer<std::int64_t>(s.at("p50"), "p50"), json_integer<std::int64_t>(s.at("p90"), "p90"),
+        json_integer<std::int64_t>(s.at("p99"), "p99"), json_integer<std::int64_t>(s.at("max"), "max"),
+        json_integer_or<std::int64_t>(s, "early", 0)});
   }
   return result;
 }
@@ -114,7 +116,7 @@ ChildMessages decode_messages(std::string_view lines) {
       std::string event = j.at("event").get<std::string>();
       if (event == "failure") {
         messages.failures.push_back(conformance::Failure{j.at("message").get<std::string>(),
-                                                         j.value("file", ""), j.value("line", 0)});
+                                                         j.value("file", ""), json_integer_or(j, "line", 0)});
       } else if (event == "result") {
         messages.result = decode_result(j);
       } else if (event == "loop") {
