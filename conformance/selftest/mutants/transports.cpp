@@ -7,6 +7,7 @@
 // as its protocol, the caller's protocol sees it as its transport. The shim
 // forwards every call both ways; each mutant overrides the one call whose
 // behaviour it breaks.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <any>
@@ -545,34 +546,52 @@ LOOPCERT_MUTANT({"subprocess_exit_before_pipes_lost", Expect::tolerated, "PROTO-
                  wrap<SubprocessExitFirstLoop>});
 
 // A loop that lets SIGPIPE kill the process: the child's stdin transport
-// writes straight to the pipe when nothing is buffered, with SIGPIPE neither
-// ignored nor held back, as a loop that forgot the signal would. Writing to
-// a dead child's stdin then kills the process instead of failing with EPIPE
-// or ending in pipe_connection_lost(0) (PROTO-SUBPROC-PIPE-LOST).
+// writes straight to the pipe when nothing is buffered, on a descriptor of
+// its own, with SIGPIPE neither ignored nor held back, as a loop that forgot
+// the signal would. Writing to a dead child's stdin then kills the process
+// instead of failing with EPIPE or ending in pipe_connection_lost(0)
+// (PROTO-SUBPROC-PIPE-LOST). Its own descriptor, because the correct loop
+// under it may already have closed the pipe when it saw the child go.
 class UnguardedStdin final : public WriteTransport {
  public:
-  explicit UnguardedStdin(std::shared_ptr<WriteTransport> inner) : inner_(std::move(inner)) {}
+  explicit UnguardedStdin(std::shared_ptr<WriteTransport> inner)
+      : inner_(std::move(inner)),
+        own_(::fcntl(inner_->get_extra_info<int>("pipe", -1), F_DUPFD_CLOEXEC, 0)) {}
+  ~UnguardedStdin() override { let_go(); }
   std::any get_extra_info(std::string_view name) const override { return inner_->get_extra_info(name); }
-  void close() override { inner_->close(); }
+  void close() override {
+    let_go();
+    inner_->close();
+  }
   bool is_closing() const override { return inner_->is_closing(); }
   void write(BytesView data) override {
-    int fd = inner_->get_extra_info<int>("pipe", -1);
-    if (fd >= 0 && !data.empty() && !inner_->is_closing() && inner_->get_write_buffer_size() == 0) {
-      ssize_t sent = ::write(fd, data.data(), data.size());
+    if (own_ >= 0 && !data.empty() && inner_->get_write_buffer_size() == 0) {
+      ssize_t sent = ::write(own_, data.data(), data.size());
       if (sent > 0) data = data.subspan(static_cast<std::size_t>(sent));
     }
     if (!data.empty()) inner_->write(data);
   }
-  void write_eof() override { inner_->write_eof(); }
+  void write_eof() override {
+    let_go();
+    inner_->write_eof();
+  }
   bool can_write_eof() const override { return inner_->can_write_eof(); }
   std::size_t get_write_buffer_size() const override { return inner_->get_write_buffer_size(); }
   void set_write_buffer_limits(std::optional<std::size_t> high, std::optional<std::size_t> low) override {
     inner_->set_write_buffer_limits(high, low);
   }
-  void abort() override { inner_->abort(); }
+  void abort() override {
+    let_go();
+    inner_->abort();
+  }
 
  private:
+  /// Closes its own descriptor, so that the child sees the end of its input.
+  void let_go() {
+    if (own_ >= 0) ::close(std::exchange(own_, -1));
+  }
   std::shared_ptr<WriteTransport> inner_;
+  int own_;
 };
 
 /// The subprocess transport, with its stdin pipe's transport an UnguardedStdin.
