@@ -44,7 +44,11 @@ LOOPCERT_CASE("protocols.pause_writing.loop_peer_not_reading", clauses("PROTO-PA
   Pattern pattern;
   for (int i = 0; i < 1024 && !p.paused(); ++i) p.transport->write(pattern.next(64 * 1024));
   settle(ctx, *loop);
-  REQUIRE_THAT(p.paused(), "pause_writing() once the buffer crosses the high-water mark");
+  // Counted, not asked whether still paused: a transport whose write met a
+  // spurious EAGAIN or short count buffered while the kernel had room, and
+  // may have drained and resumed while the loop ran (PROTO-FLOW-PAIRS).
+  REQUIRE_THAT(p.count(Call::pause_writing) > 0,
+               "pause_writing() once the buffer crosses the high-water mark");
   pair.peer->transport->resume_reading();
   run_until(
       ctx, *loop, [&] { return pair.peer->received.size() >= pattern.total() && !p.paused(); },
@@ -126,9 +130,12 @@ LOOPCERT_CASE("protocols.flow.one_pause_while_paused", clauses("PROTO-FLOW-PAIRS
     p.transport->write(pattern.next(4096));
     if (i % 5 == 0) settle(ctx, *loop);
   }
-  CHECK_EQUAL(p.count(Call::pause_writing), 1,
-              conformance::str("one pause_writing() while paused: ", p.trace()));
-  CHECK_EQUAL(flow_problem(p), std::string(), "never two pause_writing() in a row");
+  // Not "exactly one pause_writing()": a transport whose write met a
+  // spurious EAGAIN or short count pauses while the kernel still has room,
+  // drains into it, resumes and pauses again, in pairs (PROTO-FLOW-PAIRS).
+  CHECK_THAT(p.count(Call::pause_writing) > 0, conformance::str("pause_writing() was called: ", p.trace()));
+  CHECK_EQUAL(flow_problem(p), std::string(),
+              conformance::str("never two pause_writing() in a row: ", p.trace()));
   p.transport->close();
   auto end = read_to_end(ctx, *loop, pair.peer.get(), [&] { return p.lost(); });
   CHECK_THAT(pattern.matches(end.data), "every byte arrives");

@@ -6,6 +6,7 @@
 // future run in the order of their deadlines, and nothing else about timer
 // order is assumed.
 #include <algorithm>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -21,6 +22,15 @@ LOOPCERT_CASE("timers.order.by_deadline", clauses("LOOP-CALLAT-EQUIV", "LOOP-CAL
   constexpr int kTimers = 20;
   auto loop = ctx.new_loop();
   std::vector<int> ran;
+  // call_later(delay) is due at the loop's time() when it is called, plus
+  // delay: somewhere between the time() read before the call and the one
+  // read after. On a loaded machine the two may be milliseconds apart, so
+  // the case holds the loop only to the order of deadlines it knows apart.
+  struct Deadline {
+    double earliest;
+    double latest;
+  };
+  std::vector<Deadline> deadlines(kTimers);
   double base = loop->time();
   for (int i = 0; i < kTimers; ++i) {
     int slot = (i * 7) % kTimers;  // 0, 7, 14, 1, 8, ...: every slot once
@@ -28,15 +38,30 @@ LOOPCERT_CASE("timers.order.by_deadline", clauses("LOOP-CALLAT-EQUIV", "LOOP-CAL
     auto record = [&ran, slot] { ran.push_back(slot); };
     if (i % 2 == 0) {
       loop->call_at(when, record);
+      deadlines[slot] = {when, when};
     } else {
-      loop->call_later(when - loop->time(), record);
+      double before = loop->time();
+      loop->call_later(when - before, record);
+      deadlines[slot] = {when, when + (loop->time() - before)};
     }
   }
-  conformance::stop_when(*loop, [&] { return ran.size() == kTimers; });
+  // At least (not exactly) twenty: a timer run twice shows below, instead
+  // of keeping the loop running until the watchdog.
+  conformance::stop_when(*loop, [&] { return ran.size() >= kTimers; });
   ctx.run_forever(*loop, "twenty timers 1 ms apart");
-  std::vector<int> by_deadline(kTimers);
-  for (int i = 0; i < kTimers; ++i) by_deadline[i] = i;
-  CHECK_THAT(ran == by_deadline, "timers due at different times run in the order of their deadlines");
+  std::vector<int> each_once = ran;
+  std::sort(each_once.begin(), each_once.end());
+  std::vector<int> slots(kTimers);
+  for (int i = 0; i < kTimers; ++i) slots[i] = i;
+  CHECK_THAT(each_once == slots, "each timer runs once");
+  std::string order;
+  for (std::size_t first = 0; first < ran.size(); ++first) {
+    for (std::size_t then = first + 1; then < ran.size(); ++then) {
+      if (deadlines[ran[then]].latest < deadlines[ran[first]].earliest)
+        order += conformance::str(" slot ", ran[then], " ran after slot ", ran[first], ";");
+    }
+  }
+  CHECK_EQUAL(order, std::string(), "timers due at different times run in the order of their deadlines");
 }
 
 LOOPCERT_CASE("timers.call_later.chain_from_timers", clauses("LOOP-CALLLATER-ONCE")) {

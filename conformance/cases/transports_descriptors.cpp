@@ -7,7 +7,9 @@
 // Datagram endpoints: datagrams_endpoint.cpp.
 #include <any>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "conformance/conformance.hpp"
 #include "conformance/fd_reuse.hpp"
@@ -96,6 +98,109 @@ LOOPCERT_CASE("transports.descriptors.accepted_socket_closed_once",
     server.reset();
     forget_transport(*accepted);
   });
+}
+
+LOOPCERT_CASE("transports.descriptors.tls_socket_closed_once",
+              clauses("TR-CLOSE-CONNECTION-LOST-NONE", "LOOP-CONN-SSL-OPTION")) {
+  // A TLS connection's socket, under the TLS layer: closed once after
+  // close(), as a plain connection's is.
+  net_support::TestPki pki(ctx);
+  auto loop = ctx.new_loop();
+  auto accepted = std::make_shared<RecordingProtocol>();
+  auto server = ctx.run_until_complete(
+      *loop, loop->create_server(returning(accepted), "127.0.0.1", 0, {.ssl = pki.server_context()}),
+      "create_server(ssl=context)");
+  auto client = std::make_shared<RecordingProtocol>();
+  auto connection = ctx.run_until_complete(
+      *loop,
+      loop->create_connection(returning(client), "127.0.0.1", net_support::port_of(*server),
+                              {.ssl = pki.client_context(), .server_hostname = "localhost"}),
+      "create_connection(ssl=context)");
+  run_until(
+      ctx, *loop, [&] { return client->made() && accepted->made(); }, "connection_made() on both ends");
+  int number = socket_of(*connection.first);
+  REQUIRE_THAT(number >= 0, "get_extra_info('socket') gives the TLS connection's descriptor");
+  close_and_wait(ctx, *loop, *client);
+  run_until(
+      ctx, *loop, [&] { return accepted->lost(); }, "connection_lost() of the server's end");
+  server->close();
+  ctx.run_until_complete(*loop, server->wait_closed(), "wait_closed() of the server");
+  check_closed_once(ctx, *loop, {number}, "the TLS connection's socket", [&] {
+    connection = {};
+    server.reset();
+    forget_transport(*client);
+    forget_transport(*accepted);
+  });
+}
+
+namespace {
+
+/// A connected socket handed to create_connection() as sock=, with
+/// `options`, in an attempt that fails: the socket was the loop's from the
+/// call on (LOOP-CONN-SOCK: a Socket owns its descriptor), so the loop
+/// closes it, once, however the attempt ended.
+void check_given_socket_after_failure(conformance::Context& ctx, AbstractEventLoop& loop,
+                                      const net_support::Listener& listener, ConnectionOptions options,
+                                      ProtocolFactory factory, std::string_view attempt_name) {
+  UniqueFd given = net_support::connect_to(listener.port);
+  int number = given.get();
+  net_support::accept_from(listener);  // and closed at once: the peer hangs up, unread
+  options.sock = Socket(given.release());
+  auto outcome = net_support::attempt<StreamConnection>(
+      ctx, loop, [&] { return loop.create_connection(std::move(factory), "", 0, std::move(options)); },
+      std::string(attempt_name));
+  // Whether the attempt fails at once or (over TLS, D-NET-1) gives its pair
+  // before the handshake failed is not this case's subject.
+  if (outcome.ok()) {
+    outcome.value->first->close();
+    settle(ctx, loop);
+  }
+  check_closed_once(ctx, loop, {number}, "the socket given as sock= to a failed create_connection()",
+                    [&] { outcome.value.reset(); });
+}
+
+}  // namespace
+
+LOOPCERT_CASE("connections.sock.closed_once_when_the_factory_raises",
+              clauses("LOOP-CONN-SOCK", "LOOP-CONN-FAILURE-RAISES")) {
+  auto loop = ctx.new_loop();
+  loop->set_exception_handler([](AbstractEventLoop&, const ExceptionContext&) {});
+  net_support::Listener listener = net_support::listen_on_loopback();
+  ProtocolFactory raising = []() -> std::shared_ptr<Protocol> {
+    throw std::runtime_error("the protocol factory raises");
+  };
+  check_given_socket_after_failure(ctx, *loop, listener, {}, raising,
+                                   "create_connection(sock=) whose protocol factory raises");
+}
+
+LOOPCERT_CASE("connections.sock.closed_once_when_the_handshake_fails",
+              clauses("LOOP-CONN-SOCK", "LOOP-CONN-SSL-OPTION")) {
+  // The peer is not a TLS server: it closes the connection unread, and the
+  // handshake fails.
+  net_support::TestPki pki(ctx);
+  auto loop = ctx.new_loop();
+  loop->set_exception_handler([](AbstractEventLoop&, const ExceptionContext&) {});
+  net_support::Listener listener = net_support::listen_on_loopback();
+  auto protocol = std::make_shared<RecordingProtocol>();
+  check_given_socket_after_failure(
+      ctx, *loop, listener, {.ssl = pki.client_context(), .server_hostname = "localhost"},
+      returning(protocol), "create_connection(sock=, ssl=) to a peer that hangs up");
+}
+
+LOOPCERT_CASE("servers.sock.given_socket_closed_once", clauses("LOOP-SERVER-SOCK", "SERVER-CLOSE")) {
+  // A listening socket handed over as sock= is the server's (a Socket owns
+  // its descriptor): the server's close() closes it, and never again.
+  auto loop = ctx.new_loop();
+  net_support::Listener listener = net_support::listen_on_loopback();
+  int number = listener.fd.get();
+  auto accepted = std::make_shared<RecordingProtocol>();
+  ServerOptions options;
+  options.sock.emplace(listener.fd.release());
+  auto server = ctx.run_until_complete(
+      *loop, loop->create_server(returning(accepted), "", 0, std::move(options)), "create_server(sock=)");
+  server->close();
+  ctx.run_until_complete(*loop, server->wait_closed(), "wait_closed() of the server");
+  check_closed_once(ctx, *loop, {number}, "the server's given listening socket", [&] { server.reset(); });
 }
 
 namespace {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <exception>
 #include <set>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "conformance/context.hpp"
+#include "conformance/fixtures.hpp"
 #include "pep3156/errors.hpp"
 #include "pep3156/event_loop.hpp"
 #include "pep3156/executor.hpp"
@@ -148,10 +150,19 @@ inline std::set<int> open_fds() {
   return fds;
 }
 
-/// Reads one byte from fd; returns whether there was one.
+/// Reads one byte from fd; returns whether there was one. A read that
+/// fails spuriously (EINTR, or EAGAIN while the fd is still readable: the
+/// kernel may return either) is tried again, so that a case never takes it
+/// for an fd with nothing to read.
 inline bool read_one(int fd) {
   char byte;
-  return ::read(fd, &byte, 1) == 1;
+  for (;;) {
+    ssize_t n = ::read(fd, &byte, 1);
+    if (n == 1) return true;
+    bool spurious =
+        n < 0 && (errno == EINTR || ((errno == EAGAIN || errno == EWOULDBLOCK) && readable_now(fd)));
+    if (!spurious) return false;
+  }
 }
 
 /// Spins for `seconds` of steady_clock time: a callback that "blocks".

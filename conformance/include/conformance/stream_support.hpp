@@ -25,6 +25,7 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -532,13 +533,21 @@ inline RawPair connect_raw(conformance::Context& ctx, pep3156::AbstractEventLoop
 
 // --- A raw peer ---------------------------------------------------------------
 
-/// Sends all of `data` on a blocking socket (only as much as the kernel
-/// takes without the other end reading: small amounts). False on an error
-/// (the other end is gone).
+/// Sends all of `data` (only as much as the kernel takes without the other
+/// end reading: small amounts). False on an error (the other end is gone).
+/// A send that fails spuriously (EINTR, or EAGAIN on a non-blocking socket
+/// that can still take bytes: the kernel may return either) is tried again.
 inline bool send_all(int fd, std::string_view data) {
+  auto writable_now = [fd] {
+    pollfd writable{fd, POLLOUT, 0};
+    int ready;
+    while ((ready = ::poll(&writable, 1, 0)) < 0 && errno == EINTR) {
+    }
+    return ready == 1 && (writable.revents & POLLOUT) != 0;
+  };
   while (!data.empty()) {
     ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EINTR || ((errno == EAGAIN || errno == EWOULDBLOCK) && writable_now()))) continue;
     if (n <= 0) return false;
     data.remove_prefix(static_cast<std::size_t>(n));
   }

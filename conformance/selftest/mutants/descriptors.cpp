@@ -2,6 +2,8 @@
 // after the transport closed it (when it may be someone else's descriptor).
 #include <unistd.h>
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,11 +15,26 @@ namespace {
 
 using namespace pep3156;
 
-/// Remembers the descriptor of every client connection, pipe transport and
-/// subprocess pipe it makes, and closes each number again when the loop is closed.
-class TransportFdsClosedAgainAtClose final : public ForwardingEventLoop {
+/// Closes the numbers it noted again when the loop is closed, long after
+/// their owner closed them.
+class StaleFdsClosedAtClose : public ForwardingEventLoop {
  public:
   using ForwardingEventLoop::ForwardingEventLoop;
+  void close() override {
+    inner().close();
+    for (int fd : std::exchange(stale_, {}))
+      if (fd >= 0) ::close(fd);
+  }
+
+ protected:
+  std::vector<int> stale_;
+};
+
+/// Remembers the descriptor of every client connection, pipe transport and
+/// subprocess pipe it makes, and closes each number again when the loop is closed.
+class TransportFdsClosedAgainAtClose final : public StaleFdsClosedAtClose {
+ public:
+  using StaleFdsClosedAtClose::StaleFdsClosedAtClose;
 
   Future<StreamConnection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port,
                                              ConnectionOptions options) override {
@@ -49,19 +66,46 @@ class TransportFdsClosedAgainAtClose final : public ForwardingEventLoop {
     });
     return starting;
   }
-  void close() override {
-    inner().close();
-    for (int fd : std::exchange(stale_, {}))
-      if (fd >= 0) ::close(fd);
-  }
-
- private:
-  std::vector<int> stale_;
 };
 LOOPCERT_MUTANT(
     {"transport_fds_closed_again_at_close", Expect::caught, "TR-CLOSE-CONNECTION-LOST-NONE",
      "closes each connection's, pipe's and subprocess pipe's descriptor number again when the loop is closed",
      wrap<TransportFdsClosedAgainAtClose>});
+
+/// A socket given to create_connection(sock=) whose attempt fails: closed
+/// again at the loop's close().
+class FailedGivenSocketClosedAgain final : public StaleFdsClosedAtClose {
+ public:
+  using StaleFdsClosedAtClose::StaleFdsClosedAtClose;
+  Future<StreamConnection> create_connection(ProtocolFactory factory, std::string host, std::uint16_t port,
+                                             ConnectionOptions options) override {
+    int given = options.sock ? options.sock->fd() : -1;
+    auto connecting =
+        inner().create_connection(std::move(factory), std::move(host), port, std::move(options));
+    connecting.add_done_callback([this, given](Future<StreamConnection> done) {
+      if (done.cancelled() || done.exception()) stale_.push_back(given);
+    });
+    return connecting;
+  }
+};
+LOOPCERT_MUTANT({"failed_given_socket_closed_again", Expect::caught, "LOOP-CONN-SOCK",
+                 "closes the socket given to a failed create_connection(sock=) again when the loop is closed",
+                 wrap<FailedGivenSocketClosedAgain>});
+
+/// A listening socket given to create_server(sock=): closed again at the
+/// loop's close(), after the server's close() closed it.
+class GivenListeningSocketClosedAgain final : public StaleFdsClosedAtClose {
+ public:
+  using StaleFdsClosedAtClose::StaleFdsClosedAtClose;
+  Future<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host, std::uint16_t port,
+                                                ServerOptions options) override {
+    if (options.sock) stale_.push_back(options.sock->fd());
+    return inner().create_server(std::move(factory), std::move(host), port, std::move(options));
+  }
+};
+LOOPCERT_MUTANT({"given_listening_socket_closed_again", Expect::caught, "LOOP-SERVER-SOCK",
+                 "closes the listening socket given to create_server(sock=) again when the loop is closed",
+                 wrap<GivenListeningSocketClosedAgain>});
 
 }  // namespace
 }  // namespace conformance::selftest

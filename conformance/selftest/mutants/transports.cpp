@@ -7,11 +7,15 @@
 // as its protocol, the caller's protocol sees it as its transport. The shim
 // forwards every call both ways; each mutant overrides the one call whose
 // behaviour it breaks.
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <any>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -493,7 +497,10 @@ class SubprocessExitFirst final : public SubprocessProtocol,
   std::shared_ptr<SubprocessProtocol> user_;
 };
 
-class SubprocessExitFirstLoop final : public ForwardingEventLoop {
+/// A loop whose subprocess_exec() and subprocess_shell() pass their
+/// protocol factory through shimmed() and their Future through unshimmed():
+/// the base of the subprocess mutants.
+class SubprocessShimLoop : public ForwardingEventLoop {
  public:
   using ForwardingEventLoop::ForwardingEventLoop;
   Future<SubprocessConnection> subprocess_shell(SubprocessProtocolFactory factory, std::string command,
@@ -508,15 +515,26 @@ class SubprocessExitFirstLoop final : public ForwardingEventLoop {
         inner().subprocess_exec(shimmed(std::move(factory)), std::move(args), std::move(options)));
   }
 
+ protected:
+  virtual SubprocessProtocolFactory shimmed(SubprocessProtocolFactory factory) { return factory; }
+  virtual Future<SubprocessConnection> unshimmed(const Future<SubprocessConnection>& inner_pair) {
+    return inner_pair;
+  }
+};
+
+class SubprocessExitFirstLoop final : public SubprocessShimLoop {
+ public:
+  using SubprocessShimLoop::SubprocessShimLoop;
+
  private:
-  SubprocessProtocolFactory shimmed(SubprocessProtocolFactory factory) {
+  SubprocessProtocolFactory shimmed(SubprocessProtocolFactory factory) override {
     return [this, factory = std::move(factory)]() -> std::shared_ptr<SubprocessProtocol> {
       auto user = factory();
       if (!user) return nullptr;
       return std::make_shared<SubprocessExitFirst>(*this, std::move(user));
     };
   }
-  Future<SubprocessConnection> unshimmed(const Future<SubprocessConnection>& inner_pair) {
+  Future<SubprocessConnection> unshimmed(const Future<SubprocessConnection>& inner_pair) override {
     return mapped(*this, inner_pair, [](const SubprocessConnection& pair) {
       return SubprocessConnection{pair.first,
                                   std::dynamic_pointer_cast<SubprocessExitFirst>(pair.second)->user()};
@@ -526,6 +544,95 @@ class SubprocessExitFirstLoop final : public ForwardingEventLoop {
 LOOPCERT_MUTANT({"subprocess_exit_before_pipes_lost", Expect::tolerated, "PROTO-SUBPROC-ORDER-UNDEFINED",
                  "process_exited() overtakes the pipe_connection_lost() calls of the same iteration",
                  wrap<SubprocessExitFirstLoop>});
+
+// A loop that lets SIGPIPE kill the process: the child's stdin transport
+// writes straight to the pipe when nothing is buffered, on a descriptor of
+// its own, with SIGPIPE neither ignored nor held back, as a loop that forgot
+// the signal would. Writing to a dead child's stdin then kills the process
+// instead of failing with EPIPE or ending in pipe_connection_lost(0)
+// (PROTO-SUBPROC-PIPE-LOST). Its own descriptor, because the correct loop
+// under it may already have closed the pipe when it saw the child go.
+class UnguardedStdin final : public WriteTransport {
+ public:
+  explicit UnguardedStdin(std::shared_ptr<WriteTransport> inner)
+      : inner_(std::move(inner)),
+        own_(::fcntl(inner_->get_extra_info<int>("pipe", -1), F_DUPFD_CLOEXEC, 0)) {}
+  ~UnguardedStdin() override { let_go(); }
+  std::any get_extra_info(std::string_view name) const override { return inner_->get_extra_info(name); }
+  void close() override {
+    let_go();
+    inner_->close();
+  }
+  bool is_closing() const override { return inner_->is_closing(); }
+  void write(BytesView data) override {
+    if (own_ >= 0 && !data.empty() && inner_->get_write_buffer_size() == 0) {
+      ssize_t sent = ::write(own_, data.data(), data.size());
+      if (sent > 0) data = data.subspan(static_cast<std::size_t>(sent));
+    }
+    if (!data.empty()) inner_->write(data);
+  }
+  void write_eof() override {
+    let_go();
+    inner_->write_eof();
+  }
+  bool can_write_eof() const override { return inner_->can_write_eof(); }
+  std::size_t get_write_buffer_size() const override { return inner_->get_write_buffer_size(); }
+  void set_write_buffer_limits(std::optional<std::size_t> high, std::optional<std::size_t> low) override {
+    inner_->set_write_buffer_limits(high, low);
+  }
+  void abort() override {
+    let_go();
+    inner_->abort();
+  }
+
+ private:
+  /// Closes its own descriptor, so that the child sees the end of its input.
+  void let_go() {
+    if (own_ >= 0) ::close(std::exchange(own_, -1));
+  }
+  std::shared_ptr<WriteTransport> inner_;
+  int own_;
+};
+
+/// The subprocess transport, with its stdin pipe's transport an UnguardedStdin.
+class UnguardedStdinSubprocess final : public SubprocessTransport {
+ public:
+  explicit UnguardedStdinSubprocess(std::shared_ptr<SubprocessTransport> inner) : inner_(std::move(inner)) {
+    if (auto in = std::dynamic_pointer_cast<WriteTransport>(inner_->get_pipe_transport(0)))
+      stdin_ = std::make_shared<UnguardedStdin>(std::move(in));
+  }
+  std::any get_extra_info(std::string_view name) const override { return inner_->get_extra_info(name); }
+  void close() override { inner_->close(); }
+  bool is_closing() const override { return inner_->is_closing(); }
+  int get_pid() const override { return inner_->get_pid(); }
+  std::optional<int> get_returncode() const override { return inner_->get_returncode(); }
+  std::shared_ptr<BaseTransport> get_pipe_transport(int fd) const override {
+    return fd == 0 && stdin_ ? stdin_ : inner_->get_pipe_transport(fd);
+  }
+  void send_signal(int signal) override { inner_->send_signal(signal); }
+  void terminate() override { inner_->terminate(); }
+  void kill() override { inner_->kill(); }
+
+ private:
+  std::shared_ptr<SubprocessTransport> inner_;
+  std::shared_ptr<BaseTransport> stdin_;
+};
+
+class UnguardedStdinLoop final : public SubprocessShimLoop {
+ public:
+  using SubprocessShimLoop::SubprocessShimLoop;
+
+ private:
+  Future<SubprocessConnection> unshimmed(const Future<SubprocessConnection>& inner_pair) override {
+    return mapped(*this, inner_pair, [](const SubprocessConnection& pair) {
+      return SubprocessConnection{std::make_shared<UnguardedStdinSubprocess>(pair.first), pair.second};
+    });
+  }
+};
+LOOPCERT_MUTANT({"subprocess_stdin_sigpipe", Expect::caught, "PROTO-SUBPROC-PIPE-LOST",
+                 "writes to a child's stdin with SIGPIPE neither ignored nor blocked: a dead child kills the "
+                 "process",
+                 wrap<UnguardedStdinLoop>});
 
 }  // namespace
 }  // namespace conformance::selftest
