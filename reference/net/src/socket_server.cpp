@@ -62,20 +62,15 @@ void SocketServer::back_off(std::size_t index, std::exception_ptr error) {
 }
 
 void SocketServer::serve(Socket connection) {
-  ++active_connections_;
+  connections_.opened();
   int fd = connection.fd();
   try {
     // LOOP-SERVER-PER-CONNECTION
-    serve_(std::move(connection), [self = shared_from_this()] { self->connection_done(); });
+    serve_(std::move(connection), [self = shared_from_this()] { self->connections_.gone(); });
   } catch (const std::exception&) {
     report_error(loop_, "accepting a connection failed", std::current_exception(), nullptr, nullptr, fd);
-    connection_done();
+    connections_.gone();
   }
-}
-
-void SocketServer::connection_done() {
-  --active_connections_;
-  finish_waiters_if_done();
 }
 
 void SocketServer::close() {
@@ -87,22 +82,10 @@ void SocketServer::close() {
   }
   listeners_.clear();  // closes the listening sockets
   if (on_close_) std::exchange(on_close_, {})();
-  finish_waiters_if_done();
+  connections_.server_closed();
 }
 
-Future<void> SocketServer::wait_closed() {
-  auto waiter = loop_.create_future<void>();
-  waiters_.push_back(waiter);
-  finish_waiters_if_done();
-  return waiter;
-}
-
-void SocketServer::finish_waiters_if_done() {
-  if (!closed_ || active_connections_ > 0) return;
-  for (Future<void>& waiter : std::exchange(waiters_, {})) {
-    if (!waiter.done()) waiter.set_result();
-  }
-}
+Future<void> SocketServer::wait_closed() { return connections_.wait_closed(loop_.create_future<void>()); }
 
 std::vector<ListeningSocket> SocketServer::sockets() const {
   std::vector<ListeningSocket> result;

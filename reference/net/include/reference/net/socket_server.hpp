@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "pep3156/event_loop.hpp"
+#include "reference/net/server_connections.hpp"
 
 namespace pep3156::reference::net {
 
@@ -54,16 +55,13 @@ class SocketServer final : public Server, public std::enable_shared_from_this<So
   void accept_ready(std::size_t index);
   void back_off(std::size_t index, std::exception_ptr error);
   void serve(Socket connection);
-  void connection_done();
-  void finish_waiters_if_done();
 
   AbstractEventLoop& loop_;
   int backlog_;
   ServeConnection serve_;
   Callback on_close_;
   std::vector<Listener> listeners_;
-  std::size_t active_connections_ = 0;
-  std::vector<Future<void>> waiters_;  // wait_closed()
+  ServerConnections connections_;  // for wait_closed()
   bool closed_ = false;
   bool starved_ = false;  // accept() is backing off; reported once
 };

@@ -1,0 +1,30 @@
+#include "reference/net/server_connections.hpp"
+
+#include <utility>
+
+namespace pep3156::reference::net {
+
+void ServerConnections::gone() {
+  --open_;
+  finish_waiters_if_done();
+}
+
+void ServerConnections::server_closed() {
+  server_closed_ = true;
+  finish_waiters_if_done();
+}
+
+Future<void> ServerConnections::wait_closed(Future<void> waiter) {
+  waiters_.push_back(waiter);
+  finish_waiters_if_done();
+  return waiter;
+}
+
+void ServerConnections::finish_waiters_if_done() {
+  if (!server_closed_ || open_ > 0) return;
+  for (Future<void>& waiter : std::exchange(waiters_, {})) {
+    if (!waiter.done()) waiter.set_result();
+  }
+}
+
+}  // namespace pep3156::reference::net
