@@ -9,6 +9,7 @@
 #include "libevent_event_loop.hpp"
 #include "net_support.hpp"
 #include "reference/net/listening_sockets.hpp"
+#include "reference/net/server_connections.hpp"
 #include "reference/net/unix_socket_file.hpp"
 #include "reference/tls/tls_options.hpp"
 
@@ -66,15 +67,10 @@ class ListenerServer final : public Server,
     retry_.cancel();
     release();  // closes the listening sockets; accepted connections go on
     if (on_close_) std::exchange(on_close_, {})();
-    finish_waiters_if_done();
+    connections_.server_closed();
   }
 
-  Future<void> wait_closed() override {
-    auto waiter = loop_.create_future<void>();
-    waiters_.push_back(waiter);
-    finish_waiters_if_done();
-    return waiter;
-  }
+  Future<void> wait_closed() override { return connections_.wait_closed(loop_.create_future<void>()); }
 
   std::vector<ListeningSocket> sockets() const override {
     std::vector<ListeningSocket> result;
@@ -130,26 +126,14 @@ class ListenerServer final : public Server,
 
   void serve(Socket connection) {
     starved_ = false;
-    ++active_connections_;
+    connections_.opened();
     int fd = connection.fd();
     try {
       // LOOP-SERVER-PER-CONNECTION
-      serve_(std::move(connection), [self = shared_from_this()] { self->connection_done(); });
+      serve_(std::move(connection), [self = shared_from_this()] { self->connections_.gone(); });
     } catch (const std::exception&) {
       report_error(loop_, "accepting a connection failed", std::current_exception(), nullptr, nullptr, fd);
-      connection_done();
-    }
-  }
-
-  void connection_done() {
-    --active_connections_;
-    finish_waiters_if_done();
-  }
-
-  void finish_waiters_if_done() {
-    if (!closed_ || active_connections_ > 0) return;
-    for (Future<void>& waiter : std::exchange(waiters_, {})) {
-      if (!waiter.done()) waiter.set_result();
+      connections_.gone();
     }
   }
 
@@ -158,9 +142,8 @@ class ListenerServer final : public Server,
   Callback on_close_;
   std::vector<Listener> listeners_;
   std::shared_ptr<ListenerServer> self_;
-  std::vector<Future<void>> waiters_;
+  reference::net::ServerConnections connections_;  // for wait_closed()
   TimerHandle retry_;
-  int active_connections_ = 0;
   bool closed_ = false;
   bool starved_ = false;
 };
@@ -218,11 +201,9 @@ Future<std::shared_ptr<Server>> LibeventEventLoop::create_server(ProtocolFactory
                                                                  std::uint16_t port, ServerOptions options) {
   check_open("create_server()");
   auto tls = reference::tls::server_tls(options, "create_server()");
-  check_family(options.family, "create_server()");
-  if (options.sock) {
-    // LOOP-SERVER-SOCK
+  if (auto sock = reference::net::take_server_sock(host, port, options)) {
     std::vector<Socket> listening;
-    listening.push_back(take_caller_socket(options.sock, !host.empty() || port != 0, 0, "create_server()"));
+    listening.push_back(std::move(*sock));
     return create_task(
         serve(*this, std::move(listening), options.backlog, std::move(factory), std::move(tls)));
   }
@@ -235,14 +216,12 @@ Future<std::shared_ptr<Server>> LibeventEventLoop::create_unix_server(ProtocolFa
                                                                       ServerOptions options) {
   check_open("create_unix_server()");
   auto tls = reference::tls::server_tls(options, "create_unix_server()");
-  if (options.sock) {
+  if (auto sock = reference::net::take_unix_server_sock(path, options)) {
     std::vector<Socket> listening;
-    listening.push_back(take_caller_socket(options.sock, !path.empty(), AF_UNIX, "create_unix_server()"));
+    listening.push_back(std::move(*sock));
     return create_task(
         serve(*this, std::move(listening), options.backlog, std::move(factory), std::move(tls)));
   }
-  if (path.empty()) throw ValueError("create_unix_server(): path or sock is required");
-  SocketAddress::unix_path(path);  // ValueError if too long for a sockaddr_un
   return create_task(
       serve_unix(*this, std::move(factory), std::move(path), std::move(options), std::move(tls)));
 }
