@@ -31,12 +31,9 @@ class ListenerServer final : public Server,
   struct Private {};
 
  public:
-  /// Serves one accepted connection; `on_lost` must run once its
-  /// transport is gone.
-  using ServeConnection = std::function<void(Socket connection, Callback on_lost)>;
-
   static std::shared_ptr<ListenerServer> start(LibeventEventLoop& loop, std::vector<Socket> listening,
-                                               int backlog, ServeConnection serve, Callback on_close) {
+                                               int backlog, reference::net::ServeConnection serve,
+                                               Callback on_close) {
     auto server = std::make_shared<ListenerServer>(Private{}, loop, std::move(serve), std::move(on_close));
     for (Socket& socket : listening) {
       if (::listen(socket.fd(), backlog) != 0) throw_os_error(errno, "listen");
@@ -56,7 +53,7 @@ class ListenerServer final : public Server,
     return server;
   }
 
-  ListenerServer(Private, LibeventEventLoop& loop, ServeConnection serve, Callback on_close)
+  ListenerServer(Private, LibeventEventLoop& loop, reference::net::ServeConnection serve, Callback on_close)
       : loop_(loop), serve_(std::move(serve)), on_close_(std::move(on_close)) {}
   ~ListenerServer() override { release(); }
 
@@ -98,7 +95,8 @@ class ListenerServer final : public Server,
   static void on_accept(evconnlistener*, evutil_socket_t fd, sockaddr*, int, void* server) {
     auto* self = static_cast<ListenerServer*>(server);
     self->loop_.call_soon([self = self->shared_from_this(), connection = Socket(fd)]() mutable {
-      self->serve(std::move(connection));
+      self->starved_ = false;
+      self->connections_.serve(self->loop_, std::move(connection), self->serve_, self);
     });
   }
 
@@ -124,21 +122,8 @@ class ListenerServer final : public Server,
     });
   }
 
-  void serve(Socket connection) {
-    starved_ = false;
-    connections_.opened();
-    int fd = connection.fd();
-    try {
-      // LOOP-SERVER-PER-CONNECTION
-      serve_(std::move(connection), [self = shared_from_this()] { self->connections_.gone(); });
-    } catch (const std::exception&) {
-      report_error(loop_, "accepting a connection failed", std::current_exception(), nullptr, nullptr, fd);
-      connections_.gone();
-    }
-  }
-
   LibeventEventLoop& loop_;
-  ServeConnection serve_;
+  reference::net::ServeConnection serve_;
   Callback on_close_;
   std::vector<Listener> listeners_;
   std::shared_ptr<ListenerServer> self_;
@@ -150,7 +135,7 @@ class ListenerServer final : public Server,
 
 /// Serves each accepted connection with a transport and a protocol from
 /// `factory`; with `tls`, the TLS layer between them.
-ListenerServer::ServeConnection stream_server(LibeventEventLoop& loop, ProtocolFactory factory,
+reference::net::ServeConnection stream_server(LibeventEventLoop& loop, ProtocolFactory factory,
                                               std::optional<reference::tls::ServerTls> tls) {
   return [&loop, factory = std::move(factory), tls = std::move(tls)](Socket connection, Callback on_lost) {
     std::shared_ptr<Protocol> protocol = make_protocol(factory);

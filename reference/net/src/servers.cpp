@@ -17,8 +17,8 @@ namespace {
 
 /// Serves each accepted connection with a StreamTransport and a protocol
 /// from `factory`; with `tls`, the TLS layer between them.
-SocketServer::ServeConnection stream_server(AbstractEventLoop& loop, ProtocolFactory factory,
-                                            std::optional<tls::ServerTls> tls) {
+ServeConnection stream_server(AbstractEventLoop& loop, ProtocolFactory factory,
+                              std::optional<tls::ServerTls> tls) {
   return [&loop, factory = std::move(factory), tls = std::move(tls)](Socket connection, Callback on_lost) {
     std::shared_ptr<Protocol> protocol = make_protocol(factory);
     if (tls) protocol = tls->layer(loop, std::move(protocol));

@@ -44,7 +44,7 @@ void SocketServer::accept_ready(std::size_t index) {
       return;
     }
     starved_ = false;
-    serve(Socket(conn));  // the protocol factory may close() the server
+    connections_.serve(loop_, Socket(conn), serve_, self);  // the protocol factory may close() the server
   }
 }
 
@@ -59,18 +59,6 @@ void SocketServer::back_off(std::size_t index, std::exception_ptr error) {
   listener.retry = loop_.call_later(kAcceptRetryDelay, [self = shared_from_this(), index] {
     if (!self->closed_) self->watch(index);
   });
-}
-
-void SocketServer::serve(Socket connection) {
-  connections_.opened();
-  int fd = connection.fd();
-  try {
-    // LOOP-SERVER-PER-CONNECTION
-    serve_(std::move(connection), [self = shared_from_this()] { self->connections_.gone(); });
-  } catch (const std::exception&) {
-    report_error(loop_, "accepting a connection failed", std::current_exception(), nullptr, nullptr, fd);
-    connections_.gone();
-  }
 }
 
 void SocketServer::close() {

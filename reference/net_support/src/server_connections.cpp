@@ -2,11 +2,25 @@
 
 #include <utility>
 
+#include "reference/net/report.hpp"
+
 namespace pep3156::reference::net {
 
 void ServerConnections::gone() {
   --open_;
   finish_waiters_if_done();
+}
+
+void ServerConnections::serve(AbstractEventLoop& loop, Socket connection, const ServeConnection& serve,
+                              std::shared_ptr<const void> server) {
+  opened();
+  int fd = connection.fd();
+  try {
+    serve(std::move(connection), [this, server = std::move(server)] { gone(); });
+  } catch (const std::exception&) {
+    report_error(loop, "accepting a connection failed", std::current_exception(), nullptr, nullptr, fd);
+    gone();
+  }
 }
 
 void ServerConnections::server_closed() {

@@ -3,11 +3,19 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <vector>
 
-#include "pep3156/future.hpp"
+#include "pep3156/event_loop.hpp"
 
 namespace pep3156::reference::net {
+
+/// Starts a connection on an accepted socket: puts a transport and a new
+/// protocol on it and arranges for `on_lost` to run once that transport
+/// has called connection_lost() -- or throws without having done any of
+/// it.
+using ServeConnection = std::function<void(Socket connection, Callback on_lost)>;
 
 /// Counts a Server's open connections and holds its wait_closed() waiters,
 /// resolving them once the server is closed and the count is zero. The
@@ -18,6 +26,12 @@ class ServerConnections {
   void opened() noexcept { ++open_; }
   /// A connection's transport is gone.
   void gone();
+  /// Serves one accepted connection with `serve` and counts it until its
+  /// transport is lost (LOOP-SERVER-PER-CONNECTION), keeping `server` (the
+  /// Server this belongs to) alive until then. If `serve` throws, the error
+  /// goes to `loop`'s exception handler and the server goes on.
+  void serve(AbstractEventLoop& loop, Socket connection, const ServeConnection& serve,
+             std::shared_ptr<const void> server);
   /// The server has closed (it accepts no more).
   void server_closed();
   /// `waiter` (a new Future of the server's loop), resolved once the
