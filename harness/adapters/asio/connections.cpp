@@ -3,47 +3,38 @@
 #include <sys/socket.h>
 
 #include "asio_event_loop.hpp"
-#include "failed_attempts.hpp"
 #include "name_lookup.hpp"
-#include "os_error.hpp"
+#include "reference/net/caller_arguments.hpp"
+#include "reference/net/failed_attempts.hpp"
+#include "reference/net/local_address.hpp"
 #include "stream_sockets.hpp"
 
 namespace loopcert_asio {
 
+namespace net = pep3156::reference::net;
 namespace tls = pep3156::reference::tls;
 using pep3156::Coroutine;
 using pep3156::StreamConnection;
 
 namespace {
 
-/// Binds `socket` to the first of `locals` of its family that works
-/// (LOOP-CONN-LOCAL-ADDR).
-void bind_local(StreamSocket& socket, int family, const std::vector<pep3156::AddrInfo>& locals) {
-  asio::error_code error = asio::error::address_family_not_supported;
-  for (const pep3156::AddrInfo& local : locals) {
-    if (local.family != family) continue;
-    socket.bind(stream_endpoint(local.address), error);
-    if (!error) return;
-  }
-  throw os_error(error, "create_connection(): bind to local_addr");
+/// An Asio socket connected to the first of `remotes` that accepts.
+pep3156::Coroutine<StreamSocket> connect_socket(AsioEventLoop& loop, StreamSocket socket,
+                                                pep3156::SocketAddress address) {
+  co_await connect(loop, socket, address);
+  co_return socket;
 }
 
-/// A socket connected to the first of `remotes` that accepts.
+/// A socket connected to the first of `remotes` that accepts; bound to
+/// local_addr= by pep3156_net_support, connected by Asio.
 Coroutine<StreamSocket> connect_to_first(AsioEventLoop& loop, std::vector<pep3156::AddrInfo> remotes,
                                          std::vector<pep3156::AddrInfo> locals, std::string what) {
-  std::vector<std::exception_ptr> failures;
-  for (const pep3156::AddrInfo& remote : remotes) {
-    try {
-      StreamSocket socket(loop.context());
-      socket.open(asio::generic::stream_protocol(remote.family, remote.protocol));
-      if (!locals.empty()) bind_local(socket, remote.family, locals);
-      co_await connect(loop, socket, remote.address);
-      co_return socket;
-    } catch (const std::system_error&) {
-      failures.push_back(std::current_exception());
-    }
-  }
-  raise_failures(failures, what);
+  return net::connect_to_first<StreamSocket>(
+      std::move(remotes), std::move(what),
+      [&loop, locals = std::move(locals)](const pep3156::AddrInfo& remote) {
+        return connect_socket(loop, adopt<StreamSocket>(loop, net::connection_socket(remote, locals)),
+                              remote.address);
+      });
 }
 
 Coroutine<StreamConnection> connect_tcp(AsioEventLoop& loop, pep3156::ProtocolFactory factory,
@@ -82,14 +73,10 @@ pep3156::Future<StreamConnection> AsioEventLoop::create_connection(pep3156::Prot
                                                                    pep3156::ConnectionOptions options) {
   check_open("create_connection()");
   auto tls = tls::client_tls(options, host, "create_connection()");
-  check_family(options.family, "create_connection()");
-  bool address_given = !host.empty() || port != 0;
-  if (options.sock) {
-    // LOOP-CONN-SOCK
-    StreamSocket socket = take_caller_socket(*this, options.sock, address_given, 0, "create_connection()");
+  if (auto sock = net::take_connection_sock(host, port, options)) {
+    auto socket = adopt<StreamSocket>(*this, std::move(*sock));
     return create_task(start_stream(*this, std::move(socket), std::move(factory), std::move(tls)));
   }
-  if (!address_given) throw pep3156::ValueError("create_connection(): host and port, or sock, are required");
   return create_task(
       connect_tcp(*this, std::move(factory), std::move(host), port, std::move(options), std::move(tls)));
 }
@@ -99,15 +86,10 @@ pep3156::Future<StreamConnection> AsioEventLoop::create_unix_connection(pep3156:
                                                                         pep3156::ConnectionOptions options) {
   check_open("create_unix_connection()");
   auto tls = tls::client_tls(options, "", "create_unix_connection()");
-  if (options.local_addr) {
-    throw pep3156::ValueError("create_unix_connection(): local_addr is for internet sockets");
-  }
-  if (options.sock) {
-    StreamSocket socket =
-        take_caller_socket(*this, options.sock, !path.empty(), AF_UNIX, "create_unix_connection()");
+  if (auto sock = net::take_unix_connection_sock(path, options)) {
+    auto socket = adopt<StreamSocket>(*this, std::move(*sock));
     return create_task(start_stream(*this, std::move(socket), std::move(factory), std::move(tls)));
   }
-  if (path.empty()) throw pep3156::ValueError("create_unix_connection(): path or sock is required");
   pep3156::SocketAddress address = pep3156::SocketAddress::unix_path(path);
   return create_task(connect_unix(*this, std::move(factory), std::move(address), std::move(tls)));
 }

@@ -6,52 +6,23 @@
 
 #include "asio_event_loop.hpp"
 #include "datagram_transport.hpp"
-#include "failed_attempts.hpp"
 #include "name_lookup.hpp"
-#include "os_error.hpp"
-#include "stream_sockets.hpp"
+#include "reference/net/caller_arguments.hpp"
+#include "reference/net/connection_made.hpp"
+#include "reference/net/datagram_candidates.hpp"
+#include "reference/net/failed_attempts.hpp"
 
 namespace loopcert_asio {
 
+namespace net = pep3156::reference::net;
 using pep3156::AddrInfo;
 using pep3156::Coroutine;
 using pep3156::DatagramConnection;
 
 namespace {
 
-/// A way to make the endpoint: the socket's family and protocol, and what
-/// to bind it to and connect it to.
-struct Plan {
-  int family;
-  int protocol;
-  std::optional<pep3156::SocketAddress> local;
-  std::optional<pep3156::SocketAddress> remote;
-};
-
-/// LOOP-DGRAM-ADDR-COMBINATIONS: with both local_addr and remote_addr,
-/// each pair of one family; with one of them, each of its addresses; with
-/// neither, a socket of `family`, neither bound nor connected.
-std::vector<Plan> plans(const std::vector<AddrInfo>* locals, const std::vector<AddrInfo>* remotes, int family,
-                        int protocol) {
-  std::vector<Plan> result;
-  if (!locals && !remotes) return {{family, protocol, std::nullopt, std::nullopt}};
-  const std::vector<AddrInfo>& first = locals ? *locals : *remotes;
-  for (const AddrInfo& info : first) {
-    if (!locals || !remotes) {
-      result.push_back({info.family, info.protocol, locals ? std::optional(info.address) : std::nullopt,
-                        locals ? std::nullopt : std::optional(info.address)});
-      continue;
-    }
-    for (const AddrInfo& remote : *remotes) {
-      if (remote.family == info.family)
-        result.push_back({info.family, info.protocol, info.address, remote.address});
-    }
-  }
-  return result;
-}
-
 /// A socket made as `plan` says; std::system_error if a step fails.
-DatagramSocket open_socket(AsioEventLoop& loop, const Plan& plan) {
+DatagramSocket open_socket(AsioEventLoop& loop, const net::DatagramCandidate& plan) {
   DatagramSocket socket(loop.context());
   socket.open(asio::generic::datagram_protocol(plan.family, plan.protocol));
   if (plan.local) socket.bind({plan.local->data(), plan.local->size()});  // LOOP-DGRAM-LOCAL-ADDR
@@ -77,34 +48,24 @@ Coroutine<DatagramConnection> open_endpoint(AsioEventLoop& loop, pep3156::Datagr
     remotes = co_await resolve<asio::ip::udp>(loop, options.remote_addr->host, options.remote_addr->port,
                                               options.family, options.proto, options.flags);
   }
-  std::vector<Plan> tries =
-      plans(locals ? &*locals : nullptr, remotes ? &*remotes : nullptr, options.family, options.proto);
-  if (tries.empty()) {
-    throw pep3156::ValueError("create_datagram_endpoint(): local_addr and remote_addr share no family");
-  }
-  std::vector<std::exception_ptr> failures;
-  for (const Plan& plan : tries) {
+  std::vector<net::DatagramCandidate> tries =
+      net::datagram_candidates(locals, remotes, options.family, options.proto);
+  net::FailedAttempts failures;
+  for (const net::DatagramCandidate& plan : tries) {
     std::optional<DatagramSocket> socket;
     try {
       socket.emplace(open_socket(loop, plan));
     } catch (const std::system_error&) {
-      failures.push_back(std::current_exception());
+      failures.add(plan.attempted_address(), std::current_exception());
       continue;
     }
     // LOOP-DGRAM-FACTORY-ONCE: once, when the socket is ready.
-    std::shared_ptr<pep3156::DatagramProtocol> protocol = factory();
-    if (!protocol) throw pep3156::TypeError("the protocol factory returned no protocol");
-    auto waiter = loop.create_future<void>();
-    auto transport = DatagramTransport::start(loop, std::move(*socket), protocol, plan.remote, waiter);
-    try {
-      co_await waiter;
-    } catch (...) {
-      transport->close();
-      throw;
-    }
-    co_return DatagramConnection{transport, protocol};
+    co_return co_await net::start_protocol<DatagramConnection>(
+        loop, std::move(factory), [&loop, &socket, &plan](auto protocol, auto waiter) {
+          return DatagramTransport::start(loop, std::move(*socket), protocol, plan.remote, waiter);
+        });
   }
-  raise_failures(failures, "create_datagram_endpoint()");
+  failures.raise("create_datagram_endpoint()");
 }
 
 }  // namespace
@@ -113,10 +74,7 @@ pep3156::Future<DatagramConnection> AsioEventLoop::create_datagram_endpoint(
     pep3156::DatagramProtocolFactory factory, pep3156::DatagramOptions options) {
   // Argument errors are thrown from the call (D-TIER-3).
   check_open("create_datagram_endpoint()");
-  check_family(options.family, "create_datagram_endpoint()");
-  if (!options.local_addr && !options.remote_addr && options.family == 0) {
-    throw pep3156::ValueError("create_datagram_endpoint(): a family, local_addr or remote_addr is required");
-  }
+  net::check_datagram_arguments(options);
   return create_task(open_endpoint(*this, std::move(factory), std::move(options)));
 }
 

@@ -3,8 +3,12 @@
 #include <asio/ip/tcp.hpp>
 
 #include "os_error.hpp"
+#include "reference/net/make_protocol.hpp"
+#include "reference/net/report.hpp"
 
 namespace loopcert_asio {
+
+namespace net = pep3156::reference::net;
 
 namespace {
 constexpr double kAcceptRetryDelay = 0.1;  // seconds, after accept() failed for lack of resources
@@ -18,7 +22,7 @@ pep3156::SocketAddress local_address(StreamAcceptor& acceptor) {
 std::shared_ptr<StreamServer> StreamServer::start(AsioEventLoop& loop, std::vector<StreamAcceptor> bound,
                                                   int backlog, pep3156::ProtocolFactory factory,
                                                   std::optional<pep3156::reference::tls::ServerTls> tls,
-                                                  std::function<void()> on_close) {
+                                                  pep3156::Callback on_close) {
   auto server = std::make_shared<StreamServer>(Private{}, loop, std::move(factory), std::move(tls),
                                                std::move(on_close));
   for (StreamAcceptor& acceptor : bound) {
@@ -33,8 +37,7 @@ std::shared_ptr<StreamServer> StreamServer::start(AsioEventLoop& loop, std::vect
 }
 
 StreamServer::StreamServer(Private, AsioEventLoop& loop, pep3156::ProtocolFactory factory,
-                           std::optional<pep3156::reference::tls::ServerTls> tls,
-                           std::function<void()> on_close)
+                           std::optional<pep3156::reference::tls::ServerTls> tls, pep3156::Callback on_close)
     : loop_(loop), factory_(std::move(factory)), tls_(std::move(tls)), on_close_(std::move(on_close)) {}
 
 void StreamServer::accept_next(std::size_t index) {
@@ -59,11 +62,9 @@ void StreamServer::accepted(std::size_t index, asio::error_code error, StreamSoc
     // rather than spin on a listener that stays readable.
     if (!starved_) {
       starved_ = true;
-      pep3156::ExceptionContext context;
-      context.message = "accept() failed; retrying every 100 ms";
-      context.exception = std::make_exception_ptr(os_error(error, "accept"));
-      context.socket = listeners_[index].fd;
-      loop_.call_exception_handler(context);
+      net::report_error(loop_, "accept() failed; retrying every 100 ms",
+                        std::make_exception_ptr(os_error(error, "accept")), nullptr, nullptr,
+                        listeners_[index].fd);
     }
     loop_.call_later(kAcceptRetryDelay, [self = shared_from_this(), index] {
       if (!self->closed_) self->accept_next(index);
@@ -76,28 +77,18 @@ void StreamServer::accepted(std::size_t index, asio::error_code error, StreamSoc
 }
 
 void StreamServer::serve(StreamSocket connection) {
-  ++active_connections_;
+  connections_.opened();
   int fd = connection.native_handle();
   try {
     // LOOP-SERVER-PER-CONNECTION: a protocol and a transport each.
-    std::shared_ptr<pep3156::Protocol> protocol = factory_();
-    if (!protocol) throw pep3156::TypeError("the protocol factory returned no protocol");
+    std::shared_ptr<pep3156::Protocol> protocol = net::make_protocol(factory_);
     if (tls_) protocol = tls_->layer(loop_, std::move(protocol));
     StreamTransport::start(loop_, std::move(connection), std::move(protocol), {},
-                           [self = shared_from_this()] { self->connection_done(); });
+                           [self = shared_from_this()] { self->connections_.gone(); });
   } catch (const std::exception&) {
-    pep3156::ExceptionContext context;
-    context.message = "accepting a connection failed";
-    context.exception = std::current_exception();
-    context.socket = fd;
-    loop_.call_exception_handler(context);
-    connection_done();
+    net::report_error(loop_, "accepting a connection failed", std::current_exception(), nullptr, nullptr, fd);
+    connections_.gone();
   }
-}
-
-void StreamServer::connection_done() {
-  --active_connections_;
-  finish_waiters_if_done();
 }
 
 void StreamServer::close() {
@@ -105,21 +96,11 @@ void StreamServer::close() {
   closed_ = true;
   listeners_.clear();  // closes the acceptors; their pending accepts are aborted (SERVER-CLOSE)
   if (on_close_) std::exchange(on_close_, {})();
-  finish_waiters_if_done();
+  connections_.server_closed();
 }
 
 pep3156::Future<void> StreamServer::wait_closed() {
-  auto waiter = loop_.create_future<void>();
-  waiters_.push_back(waiter);
-  finish_waiters_if_done();  // SERVER-WAIT-CLOSED
-  return waiter;
-}
-
-void StreamServer::finish_waiters_if_done() {
-  if (!closed_ || active_connections_ > 0) return;
-  for (pep3156::Future<void>& waiter : std::exchange(waiters_, {})) {
-    if (!waiter.done()) waiter.set_result();
-  }
+  return connections_.wait_closed(loop_.create_future<void>());
 }
 
 std::vector<pep3156::ListeningSocket> StreamServer::sockets() const {

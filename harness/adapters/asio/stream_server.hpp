@@ -4,11 +4,11 @@
 #pragma once
 
 #include <asio/basic_socket_acceptor.hpp>
-#include <functional>
 #include <memory>
 #include <vector>
 
 #include "loop_resource.hpp"
+#include "reference/net/server_connections.hpp"
 #include "reference/tls/tls_options.hpp"
 #include "stream_transport.hpp"
 
@@ -27,11 +27,11 @@ class StreamServer : public pep3156::Server,
   static std::shared_ptr<StreamServer> start(AsioEventLoop& loop, std::vector<StreamAcceptor> bound,
                                              int backlog, pep3156::ProtocolFactory factory,
                                              std::optional<pep3156::reference::tls::ServerTls> tls,
-                                             std::function<void()> on_close = {});
+                                             pep3156::Callback on_close = {});
 
   struct Private {};
   StreamServer(Private, AsioEventLoop& loop, pep3156::ProtocolFactory factory,
-               std::optional<pep3156::reference::tls::ServerTls> tls, std::function<void()> on_close);
+               std::optional<pep3156::reference::tls::ServerTls> tls, pep3156::Callback on_close);
 
   void close() override;
   pep3156::Future<void> wait_closed() override;
@@ -49,16 +49,13 @@ class StreamServer : public pep3156::Server,
   void accept_next(std::size_t index);
   void accepted(std::size_t index, asio::error_code error, StreamSocket connection);
   void serve(StreamSocket connection);
-  void connection_done();
-  void finish_waiters_if_done();
 
   AsioEventLoop& loop_;
   pep3156::ProtocolFactory factory_;
   std::optional<pep3156::reference::tls::ServerTls> tls_;
-  std::function<void()> on_close_;
+  pep3156::Callback on_close_;
   std::vector<Listener> listeners_;
-  std::vector<pep3156::Future<void>> waiters_;
-  std::size_t active_connections_ = 0;
+  pep3156::reference::net::ServerConnections connections_;  // for wait_closed()
   bool closed_ = false;
   bool starved_ = false;  // accept() failed (EMFILE...): reported once until one succeeds
 };

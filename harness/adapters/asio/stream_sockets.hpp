@@ -1,12 +1,16 @@
 // What the loop's stream methods share: Asio sockets from addresses and
-// from the caller's descriptors, connecting as a Future, and the protocol
-// with its transport (and TLS layer) once connection_made() has returned.
+// from descriptors (the caller's, or ones pep3156_net_support set up),
+// connecting as a Future, and the protocol with its transport (and TLS
+// layer) once connection_made() has returned.
 #pragma once
+
+#include <sys/socket.h>
 
 #include <optional>
 #include <string>
 
 #include "asio_event_loop.hpp"
+#include "reference/net/socket_ops.hpp"
 #include "reference/tls/tls_options.hpp"
 #include "stream_transport.hpp"
 
@@ -15,14 +19,19 @@ namespace loopcert_asio {
 /// An Asio endpoint for `address` (IPv4, IPv6 or UNIX).
 asio::generic::stream_protocol::endpoint stream_endpoint(const pep3156::SocketAddress& address);
 
-/// The caller's `sock=` as an Asio socket (ownership passes to it):
-/// ValueError if an address was given too (D-NET-2) or unless it is a
-/// stream socket (of `family`, unless 0).
-StreamSocket take_caller_socket(AsioEventLoop& loop, std::optional<pep3156::Socket>& sock, bool address_given,
-                                int family, const char* method);
-
-/// ValueError unless AF_UNSPEC, AF_INET or AF_INET6 (LOOP-GAI-FAMILY-VALUES).
-void check_family(int family, const char* method);
+/// `sock` as an Asio socket or acceptor (AsioSocket) of the loop: Asio
+/// owns the descriptor from then on. std::system_error if Asio refuses it
+/// (`sock` then closes it).
+template <class AsioSocket>
+AsioSocket adopt(AsioEventLoop& loop, pep3156::Socket sock) {
+  using pep3156::reference::net::socket_option;
+  AsioSocket socket(loop.context());
+  asio::generic::stream_protocol protocol(socket_option(sock.fd(), SO_DOMAIN),
+                                          socket_option(sock.fd(), SO_PROTOCOL));
+  socket.assign(protocol, sock.fd());
+  sock.release();
+  return socket;
+}
 
 /// socket.connect() on Asio's async_connect(); std::system_error on failure.
 pep3156::Future<void> connect(AsioEventLoop& loop, StreamSocket& socket,

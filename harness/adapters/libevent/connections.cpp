@@ -95,31 +95,20 @@ Coroutine<BuffereventPtr> connect_socket(LibeventEventLoop& loop, Socket sock, S
 /// A bufferevent connected to the first of `remotes` that accepts.
 Coroutine<BuffereventPtr> connect_to_first(LibeventEventLoop& loop, std::vector<AddrInfo> remotes,
                                            std::vector<AddrInfo> locals, std::string what) {
-  FailedAttempts failures;
-  for (const AddrInfo& remote : remotes) {
-    try {
-      Socket sock = open_socket(remote.family, SOCK_STREAM, remote.protocol);
-      if (!locals.empty()) reference::net::bind_local(sock, remote.family, locals);
-      co_return co_await connect_socket(loop, std::move(sock), remote.address);
-    } catch (const std::system_error&) {
-      failures.add(remote.address, std::current_exception());
-    }
-  }
-  failures.raise(what);
+  return reference::net::connect_to_first<BuffereventPtr>(
+      std::move(remotes), std::move(what), [&loop, locals = std::move(locals)](const AddrInfo& remote) {
+        return connect_socket(loop, reference::net::connection_socket(remote, locals), remote.address);
+      });
 }
 
 Coroutine<StreamConnection> connect_tcp(LibeventEventLoop& loop, ProtocolFactory factory, std::string host,
                                         std::uint16_t port, ConnectionOptions options,
                                         std::optional<reference::tls::ClientTls> tls) {
-  // LOOP-CONN-GAI-OPTIONS: the socket type is always SOCK_STREAM.
-  GetAddrInfoOptions lookup{options.family, SOCK_STREAM, options.proto, options.flags};
-  auto remotes = co_await resolve(loop, host, port, lookup);
-  std::vector<AddrInfo> locals;
-  if (options.local_addr) {
-    locals = co_await resolve(loop, options.local_addr->host, options.local_addr->port, lookup);
-  }
+  reference::net::ConnectionAddresses addresses =
+      co_await reference::net::resolve_connection(loop, host, port, std::move(options));
   std::string what = "create_connection(" + host + ", " + std::to_string(port) + ")";
-  BuffereventPtr bev = co_await connect_to_first(loop, std::move(remotes), std::move(locals), what);
+  BuffereventPtr bev =
+      co_await connect_to_first(loop, std::move(addresses.remotes), std::move(addresses.locals), what);
   co_return co_await start_stream(loop, std::move(bev), std::move(factory), std::move(tls));
 }
 
@@ -139,15 +128,10 @@ Future<StreamConnection> LibeventEventLoop::create_connection(ProtocolFactory fa
                                                               std::uint16_t port, ConnectionOptions options) {
   check_open("create_connection()");
   auto tls = reference::tls::client_tls(options, host, "create_connection()");
-  check_family(options.family, "create_connection()");
-  bool address_given = !host.empty() || port != 0;
-  if (options.sock) {
-    // LOOP-CONN-SOCK
-    Socket sock = take_caller_socket(options.sock, address_given, 0, "create_connection()");
+  if (auto sock = reference::net::take_connection_sock(host, port, options)) {
     return create_task(
-        start_stream(*this, make_bufferevent(*this, std::move(sock)), std::move(factory), std::move(tls)));
+        start_stream(*this, make_bufferevent(*this, std::move(*sock)), std::move(factory), std::move(tls)));
   }
-  if (!address_given) throw ValueError("create_connection(): host and port, or sock, are required");
   return create_task(
       connect_tcp(*this, std::move(factory), std::move(host), port, std::move(options), std::move(tls)));
 }
@@ -156,13 +140,10 @@ Future<StreamConnection> LibeventEventLoop::create_unix_connection(ProtocolFacto
                                                                    ConnectionOptions options) {
   check_open("create_unix_connection()");
   auto tls = reference::tls::client_tls(options, "", "create_unix_connection()");
-  if (options.local_addr) throw ValueError("create_unix_connection(): local_addr is for internet sockets");
-  if (options.sock) {
-    Socket sock = take_caller_socket(options.sock, !path.empty(), AF_UNIX, "create_unix_connection()");
+  if (auto sock = reference::net::take_unix_connection_sock(path, options)) {
     return create_task(
-        start_stream(*this, make_bufferevent(*this, std::move(sock)), std::move(factory), std::move(tls)));
+        start_stream(*this, make_bufferevent(*this, std::move(*sock)), std::move(factory), std::move(tls)));
   }
-  if (path.empty()) throw ValueError("create_unix_connection(): path or sock is required");
   SocketAddress address = SocketAddress::unix_path(path);
   return create_task(connect_unix(*this, std::move(factory), std::move(address), std::move(tls)));
 }

@@ -10,6 +10,7 @@
 #include "connection_start.hpp"
 #include "libevent_event_loop.hpp"
 #include "net_support.hpp"
+#include "reference/net/datagram_candidates.hpp"
 
 namespace pep3156::libevent_adapter {
 
@@ -237,74 +238,16 @@ class EventDatagramTransport final : public DatagramTransport,
   bool write_scheduled_ = false;
 };
 
-/// One way to make the endpoint: a family, and what to bind and connect.
-struct Candidate {
-  int family;
-  int protocol;
-  std::optional<SocketAddress> local;
-  std::optional<SocketAddress> remote;
-};
-
-/// Every local and remote address pair of one family
-/// (LOOP-DGRAM-ADDR-COMBINATIONS), or one side alone when only it is
-/// asked for, or a bare socket of `family`.
-std::vector<Candidate> candidates(const std::vector<AddrInfo>& locals, const std::vector<AddrInfo>& remotes,
-                                  int family, int protocol) {
-  std::vector<Candidate> result;
-  if (locals.empty() && remotes.empty()) return {{family, protocol, {}, {}}};
-  for (const AddrInfo& local : locals) {
-    if (remotes.empty()) result.push_back({local.family, local.protocol, local.address, {}});
-    for (const AddrInfo& remote : remotes) {
-      if (local.family == remote.family)
-        result.push_back({local.family, local.protocol, local.address, remote.address});
-    }
-  }
-  if (locals.empty()) {
-    for (const AddrInfo& remote : remotes)
-      result.push_back({remote.family, remote.protocol, {}, remote.address});
-  }
-  return result;
-}
-
 Coroutine<DatagramConnection> open_endpoint(LibeventEventLoop& loop, DatagramProtocolFactory factory,
                                             DatagramOptions options) {
-  // LOOP-DGRAM-GAI-OPTIONS: the socket type is always SOCK_DGRAM.
-  GetAddrInfoOptions lookup{options.family, SOCK_DGRAM, options.proto, options.flags};
-  std::vector<AddrInfo> locals;
-  std::vector<AddrInfo> remotes;
-  if (options.local_addr) {
-    GetAddrInfoOptions passive = lookup;
-    if (options.local_addr->host.empty()) passive.flags |= AI_PASSIVE;  // every interface
-    locals = co_await resolve(loop, options.local_addr->host, options.local_addr->port, passive);
-  }
-  if (options.remote_addr) {
-    remotes = co_await resolve(loop, options.remote_addr->host, options.remote_addr->port, lookup);
-  }
-  std::vector<Candidate> tries = candidates(locals, remotes, options.family, options.proto);
-  if (tries.empty())
-    throw ValueError("create_datagram_endpoint(): local_addr and remote_addr share no family");
-
-  FailedAttempts failures;
-  for (const Candidate& candidate : tries) {
-    Socket sock;
-    try {
-      sock = open_socket(candidate.family, SOCK_DGRAM, candidate.protocol);
-      if (candidate.local) bind_to(sock.fd(), *candidate.local);  // LOOP-DGRAM-LOCAL-ADDR
-      if (candidate.remote)
-        co_await loop.sock_connect(sock.fd(), *candidate.remote);  // LOOP-DGRAM-REMOTE-ADDR
-    } catch (const std::system_error&) {
-      failures.add(candidate.remote ? *candidate.remote : candidate.local.value_or(SocketAddress()),
-                   std::current_exception());
-      continue;
-    }
-    // LOOP-DGRAM-FACTORY-ONCE: once, after the socket is ready.
-    std::shared_ptr<DatagramProtocol> protocol = make_protocol(factory);
-    auto waiter = loop.create_future<void>();
-    auto transport = EventDatagramTransport::start(loop, std::move(sock), protocol, candidate.remote, waiter);
-    co_await connection_made(waiter, transport);
-    co_return DatagramConnection{transport, protocol};
-  }
-  failures.raise("create_datagram_endpoint()");
+  std::vector<reference::net::DatagramCandidate> tries =
+      co_await reference::net::datagram_candidates(loop, std::move(options));
+  reference::net::OpenedDatagramSocket opened = reference::net::open_first_datagram_socket(tries);
+  // LOOP-DGRAM-FACTORY-ONCE: once, after the socket is ready.
+  co_return co_await reference::net::start_protocol<DatagramConnection>(
+      loop, std::move(factory), [&loop, &opened](auto protocol, auto waiter) {
+        return EventDatagramTransport::start(loop, std::move(opened.sock), protocol, opened.remote, waiter);
+      });
 }
 
 }  // namespace
@@ -313,10 +256,7 @@ Future<DatagramConnection> LibeventEventLoop::create_datagram_endpoint(DatagramP
                                                                        DatagramOptions options) {
   // Argument errors are thrown here (decision D-TIER-3).
   check_open("create_datagram_endpoint()");
-  check_family(options.family, "create_datagram_endpoint()");
-  if (!options.local_addr && !options.remote_addr && options.family == 0) {
-    throw ValueError("create_datagram_endpoint(): a family, local_addr or remote_addr is required");
-  }
+  reference::net::check_datagram_arguments(options);
   return create_task(open_endpoint(*this, std::move(factory), std::move(options)));
 }
 

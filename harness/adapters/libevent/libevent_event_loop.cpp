@@ -158,7 +158,6 @@ void LibeventEventLoop::close_io() noexcept {
   // Its nameserver sockets; pending lookups are cancelled (their callbacks
   // see the loop closed and leave their Futures alone).
   if (dns_) evdns_base_free(std::exchange(dns_, nullptr), 1);
-  fd_waits_.clear();
   for (auto& [timer, owned] : armed_timers_) timer->ev.reset();
   armed_timers_.clear();
   readers_.clear();
@@ -200,30 +199,6 @@ void LibeventEventLoop::disarm(LibeventTimer* timer) noexcept {
   if (owned.empty()) return;  // fired already, or the loop closed
   timer->ev.reset();
   // `owned` releases the loop's reference last; the canceller holds another.
-}
-
-// --- Waiting for one descriptor, once ----------------------------------------------
-
-Future<void> LibeventEventLoop::when_ready(int fd, short what) {
-  auto ready = create_future<void>();
-  std::uint64_t id = next_fd_wait_++;
-  auto wait = std::make_unique<FdWait>(FdWait{this, id, ready.state(), nullptr});
-  wait->ev.reset(event_new(base_, fd, what, &LibeventEventLoop::on_fd_ready, wait.get()));
-  if (!wait->ev) throw RuntimeError("libevent: event_new() failed");
-  errno = 0;
-  if (event_add(wait->ev.get(), nullptr) != 0) throw_errno("libevent: event_add()");
-  fd_waits_.emplace(id, std::move(wait));
-  // A cancelled wait (its sock_*() cancelled) deletes its event.
-  ready.state()->add_done_callback([this, id](const FuturePtr&) { fd_waits_.erase(id); });
-  return ready;
-}
-
-void LibeventEventLoop::on_fd_ready(evutil_socket_t, short, void* wait) {
-  auto* fired = static_cast<FdWait*>(wait);
-  FuturePtr future = fired->future;
-  fired->loop->fd_waits_.erase(fired->id);  // one-shot: the event is done
-  // Not user code: a Future schedules its done callbacks with call_soon().
-  if (!future->done()) future->set_result_value(Value());
 }
 
 // --- I/O callbacks --------------------------------------------------------------------

@@ -119,11 +119,6 @@ class LibeventEventLoop : public reference::BaseEventLoop {
   void attach(LoopResource* resource) { resources_.insert(resource); }
   void detach(LoopResource* resource) noexcept { resources_.erase(resource); }
 
-  /// Done once `fd` is ready for `what` (EV_READ or EV_WRITE): a one-shot
-  /// libevent event, deleted as soon as the Future is done (cancelled
-  /// included). For the sock_*() methods.
-  Future<void> when_ready(int fd, short what);
-
  private:
   friend class LibeventTimer;
 
@@ -145,7 +140,6 @@ class LibeventEventLoop : public reference::BaseEventLoop {
   static void on_watch_fired(evutil_socket_t, short, void* watch);
   static void on_wake(evutil_socket_t, short, void* loop);
   static void on_timer(evutil_socket_t, short, void* timer);
-  static void on_fd_ready(evutil_socket_t, short, void* wait);
   void disarm(LibeventTimer* timer) noexcept;
 
   event_base* base_ = nullptr;
@@ -159,16 +153,6 @@ class LibeventEventLoop : public reference::BaseEventLoop {
   // The armed timers, owned here until they fire or are cancelled (the
   // libevent event holds a raw pointer to its state).
   std::unordered_map<LibeventTimer*, std::shared_ptr<LibeventTimer>> armed_timers_;
-  // when_ready()'s events, by a number of their own: a Future's done
-  // callback may outlive its entry, and an address could be reused.
-  struct FdWait {
-    LibeventEventLoop* loop;
-    std::uint64_t id;
-    FuturePtr future;
-    EventPtr ev;
-  };
-  std::unordered_map<std::uint64_t, std::unique_ptr<FdWait>> fd_waits_;
-  std::uint64_t next_fd_wait_ = 0;
   std::unordered_set<LoopResource*> resources_;
 };
 

@@ -9,6 +9,7 @@
 #include "libevent_event_loop.hpp"
 #include "net_support.hpp"
 #include "reference/net/listening_sockets.hpp"
+#include "reference/net/server_connections.hpp"
 #include "reference/net/unix_socket_file.hpp"
 #include "reference/tls/tls_options.hpp"
 
@@ -30,12 +31,9 @@ class ListenerServer final : public Server,
   struct Private {};
 
  public:
-  /// Serves one accepted connection; `on_lost` must run once its
-  /// transport is gone.
-  using ServeConnection = std::function<void(Socket connection, Callback on_lost)>;
-
   static std::shared_ptr<ListenerServer> start(LibeventEventLoop& loop, std::vector<Socket> listening,
-                                               int backlog, ServeConnection serve, Callback on_close) {
+                                               int backlog, reference::net::ServeConnection serve,
+                                               Callback on_close) {
     auto server = std::make_shared<ListenerServer>(Private{}, loop, std::move(serve), std::move(on_close));
     for (Socket& socket : listening) {
       if (::listen(socket.fd(), backlog) != 0) throw_os_error(errno, "listen");
@@ -55,7 +53,7 @@ class ListenerServer final : public Server,
     return server;
   }
 
-  ListenerServer(Private, LibeventEventLoop& loop, ServeConnection serve, Callback on_close)
+  ListenerServer(Private, LibeventEventLoop& loop, reference::net::ServeConnection serve, Callback on_close)
       : loop_(loop), serve_(std::move(serve)), on_close_(std::move(on_close)) {}
   ~ListenerServer() override { release(); }
 
@@ -66,15 +64,10 @@ class ListenerServer final : public Server,
     retry_.cancel();
     release();  // closes the listening sockets; accepted connections go on
     if (on_close_) std::exchange(on_close_, {})();
-    finish_waiters_if_done();
+    connections_.server_closed();
   }
 
-  Future<void> wait_closed() override {
-    auto waiter = loop_.create_future<void>();
-    waiters_.push_back(waiter);
-    finish_waiters_if_done();
-    return waiter;
-  }
+  Future<void> wait_closed() override { return connections_.wait_closed(loop_.create_future<void>()); }
 
   std::vector<ListeningSocket> sockets() const override {
     std::vector<ListeningSocket> result;
@@ -102,7 +95,8 @@ class ListenerServer final : public Server,
   static void on_accept(evconnlistener*, evutil_socket_t fd, sockaddr*, int, void* server) {
     auto* self = static_cast<ListenerServer*>(server);
     self->loop_.call_soon([self = self->shared_from_this(), connection = Socket(fd)]() mutable {
-      self->serve(std::move(connection));
+      self->starved_ = false;
+      self->connections_.serve(self->loop_, std::move(connection), self->serve_, self);
     });
   }
 
@@ -128,46 +122,20 @@ class ListenerServer final : public Server,
     });
   }
 
-  void serve(Socket connection) {
-    starved_ = false;
-    ++active_connections_;
-    int fd = connection.fd();
-    try {
-      // LOOP-SERVER-PER-CONNECTION
-      serve_(std::move(connection), [self = shared_from_this()] { self->connection_done(); });
-    } catch (const std::exception&) {
-      report_error(loop_, "accepting a connection failed", std::current_exception(), nullptr, nullptr, fd);
-      connection_done();
-    }
-  }
-
-  void connection_done() {
-    --active_connections_;
-    finish_waiters_if_done();
-  }
-
-  void finish_waiters_if_done() {
-    if (!closed_ || active_connections_ > 0) return;
-    for (Future<void>& waiter : std::exchange(waiters_, {})) {
-      if (!waiter.done()) waiter.set_result();
-    }
-  }
-
   LibeventEventLoop& loop_;
-  ServeConnection serve_;
+  reference::net::ServeConnection serve_;
   Callback on_close_;
   std::vector<Listener> listeners_;
   std::shared_ptr<ListenerServer> self_;
-  std::vector<Future<void>> waiters_;
+  reference::net::ServerConnections connections_;  // for wait_closed()
   TimerHandle retry_;
-  int active_connections_ = 0;
   bool closed_ = false;
   bool starved_ = false;
 };
 
 /// Serves each accepted connection with a transport and a protocol from
 /// `factory`; with `tls`, the TLS layer between them.
-ListenerServer::ServeConnection stream_server(LibeventEventLoop& loop, ProtocolFactory factory,
+reference::net::ServeConnection stream_server(LibeventEventLoop& loop, ProtocolFactory factory,
                                               std::optional<reference::tls::ServerTls> tls) {
   return [&loop, factory = std::move(factory), tls = std::move(tls)](Socket connection, Callback on_lost) {
     std::shared_ptr<Protocol> protocol = make_protocol(factory);
@@ -218,11 +186,9 @@ Future<std::shared_ptr<Server>> LibeventEventLoop::create_server(ProtocolFactory
                                                                  std::uint16_t port, ServerOptions options) {
   check_open("create_server()");
   auto tls = reference::tls::server_tls(options, "create_server()");
-  check_family(options.family, "create_server()");
-  if (options.sock) {
-    // LOOP-SERVER-SOCK
+  if (auto sock = reference::net::take_server_sock(host, port, options)) {
     std::vector<Socket> listening;
-    listening.push_back(take_caller_socket(options.sock, !host.empty() || port != 0, 0, "create_server()"));
+    listening.push_back(std::move(*sock));
     return create_task(
         serve(*this, std::move(listening), options.backlog, std::move(factory), std::move(tls)));
   }
@@ -235,14 +201,12 @@ Future<std::shared_ptr<Server>> LibeventEventLoop::create_unix_server(ProtocolFa
                                                                       ServerOptions options) {
   check_open("create_unix_server()");
   auto tls = reference::tls::server_tls(options, "create_unix_server()");
-  if (options.sock) {
+  if (auto sock = reference::net::take_unix_server_sock(path, options)) {
     std::vector<Socket> listening;
-    listening.push_back(take_caller_socket(options.sock, !path.empty(), AF_UNIX, "create_unix_server()"));
+    listening.push_back(std::move(*sock));
     return create_task(
         serve(*this, std::move(listening), options.backlog, std::move(factory), std::move(tls)));
   }
-  if (path.empty()) throw ValueError("create_unix_server(): path or sock is required");
-  SocketAddress::unix_path(path);  // ValueError if too long for a sockaddr_un
   return create_task(
       serve_unix(*this, std::move(factory), std::move(path), std::move(options), std::move(tls)));
 }

@@ -4,38 +4,9 @@
 #include <sys/socket.h>
 
 #include "pep3156/errors.hpp"
+#include "reference/net/client_stream.hpp"
 
 namespace loopcert_libuv {
-
-void FailedAttempts::add(const SocketAddress& address, std::exception_ptr error) {
-  std::string text = address.to_string();
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::system_error& e) {
-    if (!first_code_) first_code_ = e.code();
-    text += std::string(": ") + e.what();
-  } catch (const std::exception& e) {
-    text += std::string(": ") + e.what();
-  }
-  failures_.emplace_back(std::move(text), std::move(error));
-}
-
-void FailedAttempts::raise(const std::string& what) const {
-  if (failures_.size() == 1) std::rethrow_exception(failures_.front().second);
-  std::string message = what + ": every address failed:";
-  for (const auto& [text, error] : failures_) message += " [" + text + "]";
-  throw std::system_error(first_code_ ? first_code_ : std::make_error_code(std::errc::io_error), message);
-}
-
-Coroutine<std::vector<AddrInfo>> resolve(UvEventLoop& loop, std::string host, std::uint16_t port,
-                                         GetAddrInfoOptions options) {
-  auto infos = co_await loop.getaddrinfo(host, std::to_string(port), options);
-  if (infos.empty()) {
-    throw std::system_error(EAI_NONAME, gai_category(),
-                            "getaddrinfo(" + host + ", " + std::to_string(port) + ") returned nothing");
-  }
-  co_return infos;
-}
 
 namespace {
 
@@ -79,17 +50,11 @@ UvStreamPtr stream_on(UvEventLoop& loop, Socket sock) {
 
 Coroutine<StreamConnection> start_connection(UvEventLoop& loop, UvStreamPtr stream, ProtocolFactory factory,
                                              std::optional<reference::tls::ClientTls> tls) {
-  std::shared_ptr<Protocol> protocol = make_protocol(factory);
-  auto handshake = loop.create_future<void>();
-  std::shared_ptr<reference::tls::SSLTransport> layer;
-  if (tls) layer = tls->layer(loop, protocol, handshake.state());
-  auto waiter = loop.create_future<void>();
-  std::shared_ptr<Protocol> lower = layer ? std::shared_ptr<Protocol>(layer) : protocol;
-  auto transport = start_stream_transport(loop, std::move(stream), StreamKind::socket, lower, waiter);
-  co_await connection_made(waiter, transport);
-  if (!layer) co_return StreamConnection{transport, protocol};
-  co_await connection_made(handshake, layer);
-  co_return StreamConnection{layer, protocol};
+  return reference::net::start_client_stream(
+      loop, std::move(factory), std::move(tls),
+      [&loop, stream = std::move(stream)](std::shared_ptr<Protocol> lower, Future<void> waiter) mutable {
+        return start_stream_transport(loop, std::move(stream), StreamKind::socket, std::move(lower), waiter);
+      });
 }
 
 }  // namespace loopcert_libuv

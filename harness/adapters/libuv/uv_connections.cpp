@@ -60,37 +60,31 @@ UvStreamPtr bound_tcp_handle(UvEventLoop& loop, int family, const std::vector<Ad
   throw_uv_error(status, "create_connection(): bind to local_addr");
 }
 
+/// `stream`, once connected to `remote`.
+Coroutine<UvStreamPtr> connect_stream(UvEventLoop& loop, UvStreamPtr stream, SocketAddress remote) {
+  co_await connect(loop, "connect(" + remote.to_string() + ")", [&](uv_connect_t* request, uv_connect_cb cb) {
+    return uv_tcp_connect(request, &stream->tcp, remote.data(), cb);
+  });
+  co_return stream;
+}
+
 /// A TCP stream connected to the first of `remotes` that accepts.
 Coroutine<UvStreamPtr> connect_to_first(UvEventLoop& loop, std::vector<AddrInfo> remotes,
                                         std::vector<AddrInfo> locals, std::string what) {
-  FailedAttempts failures;
-  for (const AddrInfo& remote : remotes) {
-    try {
-      UvStreamPtr stream = bound_tcp_handle(loop, remote.family, locals);
-      co_await connect(loop, "connect(" + remote.address.to_string() + ")",
-                       [&](uv_connect_t* request, uv_connect_cb cb) {
-                         return uv_tcp_connect(request, &stream->tcp, remote.address.data(), cb);
-                       });
-      co_return stream;
-    } catch (const std::system_error&) {
-      failures.add(remote.address, std::current_exception());
-    }
-  }
-  failures.raise(what);
+  return reference::net::connect_to_first<UvStreamPtr>(
+      std::move(remotes), std::move(what), [&loop, locals = std::move(locals)](const AddrInfo& remote) {
+        return connect_stream(loop, bound_tcp_handle(loop, remote.family, locals), remote.address);
+      });
 }
 
 Coroutine<StreamConnection> connect_tcp(UvEventLoop& loop, ProtocolFactory factory, std::string host,
                                         std::uint16_t port, ConnectionOptions options,
                                         std::optional<reference::tls::ClientTls> tls) {
-  // LOOP-CONN-GAI-OPTIONS: the socket type is always SOCK_STREAM.
-  GetAddrInfoOptions lookup{options.family, SOCK_STREAM, options.proto, options.flags};
-  auto remotes = co_await resolve(loop, host, port, lookup);
-  std::vector<AddrInfo> locals;
-  if (options.local_addr)
-    locals = co_await resolve(loop, options.local_addr->host, options.local_addr->port, lookup);
+  reference::net::ConnectionAddresses addresses =
+      co_await reference::net::resolve_connection(loop, host, port, std::move(options));
   std::string what = "create_connection(" + host + ", " + std::to_string(port) + ")";
-  UvStreamPtr stream =
-      co_await connect_to_first(loop, std::move(remotes), std::move(locals), std::move(what));
+  UvStreamPtr stream = co_await connect_to_first(loop, std::move(addresses.remotes),
+                                                 std::move(addresses.locals), std::move(what));
   co_return co_await start_connection(loop, std::move(stream), std::move(factory), std::move(tls));
 }
 
@@ -113,15 +107,10 @@ Future<StreamConnection> UvEventLoop::create_connection(ProtocolFactory factory,
                                                         std::uint16_t port, ConnectionOptions options) {
   check_open("create_connection()");
   auto tls = reference::tls::client_tls(options, host, "create_connection()");
-  check_family(options.family, "create_connection()");
-  bool address_given = !host.empty() || port != 0;
-  if (options.sock) {
-    // LOOP-CONN-SOCK
-    UvStreamPtr stream =
-        stream_on(*this, take_caller_socket(options.sock, address_given, 0, "create_connection()"));
+  if (auto sock = reference::net::take_connection_sock(host, port, options)) {
+    UvStreamPtr stream = stream_on(*this, std::move(*sock));
     return create_task(start_connection(*this, std::move(stream), std::move(factory), std::move(tls)));
   }
-  if (!address_given) throw ValueError("create_connection(): host and port, or sock, are required");
   return create_task(
       connect_tcp(*this, std::move(factory), std::move(host), port, std::move(options), std::move(tls)));
 }
@@ -130,14 +119,10 @@ Future<StreamConnection> UvEventLoop::create_unix_connection(ProtocolFactory fac
                                                              ConnectionOptions options) {
   check_open("create_unix_connection()");
   auto tls = reference::tls::client_tls(options, "", "create_unix_connection()");
-  if (options.local_addr) throw ValueError("create_unix_connection(): local_addr is for internet sockets");
-  if (options.sock) {
-    UvStreamPtr stream = stream_on(
-        *this, take_caller_socket(options.sock, !path.empty(), AF_UNIX, "create_unix_connection()"));
+  if (auto sock = reference::net::take_unix_connection_sock(path, options)) {
+    UvStreamPtr stream = stream_on(*this, std::move(*sock));
     return create_task(start_connection(*this, std::move(stream), std::move(factory), std::move(tls)));
   }
-  if (path.empty()) throw ValueError("create_unix_connection(): path or sock is required");
-  SocketAddress::unix_path(path);  // ValueError if too long for a sockaddr_un
   return create_task(connect_unix(*this, std::move(factory), std::move(path), std::move(tls)));
 }
 

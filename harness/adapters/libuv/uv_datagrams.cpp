@@ -8,12 +8,12 @@
 // post() them. A failed send or receive (ECONNREFUSED after an ICMP
 // port-unreachable on a connected endpoint) goes to error_received() and
 // the endpoint stays open (PROTO-DGRAM-ERROR-RECEIVED).
-#include <netdb.h>
 #include <sys/socket.h>
 
 #include <array>
 #include <map>
 
+#include "reference/net/datagram_candidates.hpp"
 #include "uv_connection_setup.hpp"
 #include "uv_write_limits.hpp"
 
@@ -231,34 +231,8 @@ UvUdp::~UvUdp() {
   if (transport) transport->udp_gone();
 }
 
-/// One way to make the endpoint: a family, and what to bind and connect.
-struct Candidate {
-  int family;
-  std::optional<SocketAddress> local;
-  std::optional<SocketAddress> remote;
-};
-
-/// Every pair of a local and a remote address of the same family
-/// (LOOP-DGRAM-ADDR-COMBINATIONS); one side alone when the other is not
-/// asked for; an unbound, unconnected socket of `family` when neither is.
-std::vector<Candidate> candidates(const std::optional<std::vector<AddrInfo>>& locals,
-                                  const std::optional<std::vector<AddrInfo>>& remotes, int family) {
-  std::vector<Candidate> result;
-  if (!locals && !remotes) return {{family, {}, {}}};
-  for (const AddrInfo& local : locals ? *locals : std::vector<AddrInfo>{AddrInfo{}}) {
-    for (const AddrInfo& remote : remotes ? *remotes : std::vector<AddrInfo>{AddrInfo{}}) {
-      if (locals && remotes && local.family != remote.family) continue;
-      Candidate candidate{locals ? local.family : remote.family, {}, {}};
-      if (locals) candidate.local = local.address;
-      if (remotes) candidate.remote = remote.address;
-      result.push_back(std::move(candidate));
-    }
-  }
-  return result;
-}
-
 /// A uv_udp_t made, bound and connected as `candidate` says.
-UvUdpPtr open_udp(UvEventLoop& loop, const Candidate& candidate) {
+UvUdpPtr open_udp(UvEventLoop& loop, const reference::net::DatagramCandidate& candidate) {
   auto fresh = std::make_unique<UvUdp>();
   fresh->udp.data = static_cast<UvHandleOwner*>(fresh.get());
   if (int status = uv_udp_init_ex(loop.uv(), &fresh->udp, candidate.family); status < 0) {
@@ -282,38 +256,25 @@ UvUdpPtr open_udp(UvEventLoop& loop, const Candidate& candidate) {
 
 Coroutine<DatagramConnection> open_endpoint(UvEventLoop& loop, DatagramProtocolFactory factory,
                                             DatagramOptions options) {
-  // LOOP-DGRAM-GAI-OPTIONS: the socket type is always SOCK_DGRAM.
-  GetAddrInfoOptions lookup{options.family, SOCK_DGRAM, options.proto, options.flags};
-  std::optional<std::vector<AddrInfo>> locals;
-  std::optional<std::vector<AddrInfo>> remotes;
-  if (options.local_addr) {
-    GetAddrInfoOptions passive = lookup;
-    if (options.local_addr->host.empty()) passive.flags |= AI_PASSIVE;  // every interface
-    locals = co_await resolve(loop, options.local_addr->host, options.local_addr->port, passive);
-  }
-  if (options.remote_addr)
-    remotes = co_await resolve(loop, options.remote_addr->host, options.remote_addr->port, lookup);
-  std::vector<Candidate> tries = candidates(locals, remotes, options.family);
-  if (tries.empty())
-    throw ValueError("create_datagram_endpoint(): local_addr and remote_addr share no family");
-
+  std::vector<reference::net::DatagramCandidate> tries =
+      co_await reference::net::datagram_candidates(loop, std::move(options));
   FailedAttempts failures;
-  for (const Candidate& candidate : tries) {
+  for (const reference::net::DatagramCandidate& candidate : tries) {
     UvUdpPtr udp;
     try {
       udp = open_udp(loop, candidate);
     } catch (const std::system_error&) {
-      failures.add(candidate.remote ? *candidate.remote : candidate.local.value_or(SocketAddress()),
-                   std::current_exception());
+      failures.add(candidate.attempted_address(), std::current_exception());
       continue;
     }
     // LOOP-DGRAM-FACTORY-ONCE: once, after the socket is ready.
-    std::shared_ptr<DatagramProtocol> protocol = make_protocol(factory);
-    auto transport = std::make_shared<UvDatagramTransport>(loop, std::move(udp), protocol, candidate.remote);
-    auto waiter = loop.create_future<void>();
-    transport->start(waiter);
-    co_await connection_made(waiter, transport);
-    co_return DatagramConnection{transport, protocol};
+    co_return co_await reference::net::start_protocol<DatagramConnection>(
+        loop, std::move(factory), [&loop, &udp, &candidate](auto protocol, auto waiter) {
+          auto transport =
+              std::make_shared<UvDatagramTransport>(loop, std::move(udp), protocol, candidate.remote);
+          transport->start(waiter);
+          return transport;
+        });
   }
   failures.raise("create_datagram_endpoint()");
 }
@@ -324,10 +285,7 @@ Future<DatagramConnection> UvEventLoop::create_datagram_endpoint(DatagramProtoco
                                                                  DatagramOptions options) {
   // Argument errors are thrown here (D-TIER-3).
   check_open("create_datagram_endpoint()");
-  check_family(options.family, "create_datagram_endpoint()");
-  if (!options.local_addr && !options.remote_addr && options.family == 0) {
-    throw ValueError("create_datagram_endpoint(): a family, local_addr or remote_addr is required");
-  }
+  reference::net::check_datagram_arguments(options);
   return create_task(open_endpoint(*this, std::move(factory), std::move(options)));
 }
 

@@ -3,14 +3,14 @@
 // connection gets a libuv stream transport and a new protocol, with the
 // TLS layer between them when ssl= is given.
 //
-// The TCP listening sockets are made and bound here, then handed to libuv
-// with uv_tcp_open(): uv_tcp_bind() always sets SO_REUSEADDR
+// The TCP listening sockets are made and bound by pep3156_net_support's
+// bind_listeners(), then handed to libuv with uv_tcp_open(): uv_tcp_bind() always sets SO_REUSEADDR
 // (uv__tcp_bind(), src/unix/tcp.c), and reuse_address=false must not.
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <algorithm>
-
+#include "reference/net/listening_sockets.hpp"
+#include "reference/net/server_connections.hpp"
 #include "reference/net/unix_socket_file.hpp"
 #include "uv_connection_setup.hpp"
 
@@ -62,16 +62,11 @@ class UvServer final : public Server, public std::enable_shared_from_this<UvServ
     closed_ = true;
     for (Listener* listener : std::exchange(listeners_, {})) UvHandleOwner::close_handle(&listener->handle);
     if (on_close_) std::exchange(on_close_, {})();
-    finish_waiters_if_done();
+    connections_.server_closed();
   }
 
   /// SERVER-WAIT-CLOSED, D-SERVER-2.
-  Future<void> wait_closed() override {
-    auto waiter = loop_.create_future<void>();
-    waiters_.push_back(waiter);
-    finish_waiters_if_done();
-    return waiter;
-  }
+  Future<void> wait_closed() override { return connections_.wait_closed(loop_.create_future<void>()); }
 
   /// A listener libuv freed: the loop closed under the server.
   void forget(Listener* listener) noexcept { std::erase(listeners_, listener); }
@@ -104,7 +99,7 @@ class UvServer final : public Server, public std::enable_shared_from_this<UvServ
       UvStreamPtr connection = listener.is_pipe ? pipe_handle(self.loop_) : tcp_handle(self.loop_);
       if (int accepted = uv_accept(listening, &connection->stream); accepted < 0)
         throw_uv_error(accepted, "accept");
-      ++self.active_connections_;
+      self.connections_.opened();
       self.loop_.post([self = self.shared_from_this(), stream = std::move(connection)]() mutable {
         self->serve(std::move(stream));
       });
@@ -120,22 +115,10 @@ class UvServer final : public Server, public std::enable_shared_from_this<UvServ
       std::shared_ptr<Protocol> protocol = make_protocol(factory_);
       if (tls_) protocol = tls_->layer(loop_, std::move(protocol));
       start_stream_transport(loop_, std::move(stream), StreamKind::socket, std::move(protocol), {},
-                             [self = shared_from_this()] { self->connection_done(); });
+                             [self = shared_from_this()] { self->connections_.gone(); });
     } catch (const std::exception&) {
       loop_.report("accepting a connection failed", std::current_exception());
-      connection_done();
-    }
-  }
-
-  void connection_done() {
-    --active_connections_;
-    finish_waiters_if_done();
-  }
-
-  void finish_waiters_if_done() {
-    if (!closed_ || active_connections_ > 0) return;
-    for (Future<void>& waiter : std::exchange(waiters_, {})) {
-      if (!waiter.done()) waiter.set_result();
+      connections_.gone();
     }
   }
 
@@ -143,9 +126,8 @@ class UvServer final : public Server, public std::enable_shared_from_this<UvServ
   ProtocolFactory factory_;
   std::optional<reference::tls::ServerTls> tls_;
   Callback on_close_;
-  std::vector<Listener*> listeners_;  // open while here
-  std::size_t active_connections_ = 0;
-  std::vector<Future<void>> waiters_;
+  std::vector<Listener*> listeners_;               // open while here
+  reference::net::ServerConnections connections_;  // for wait_closed()
   bool closed_ = false;
 };
 
@@ -170,44 +152,11 @@ std::unique_ptr<Listener> listener_on(UvEventLoop& loop, Socket sock) {
   return listener;
 }
 
-/// Binds `sock` to `info`'s address, with the options create_server()
-/// asks for.
-void bind_listening_socket(const Socket& sock, const AddrInfo& info, bool reuse_address) {
-  int on = 1;
-  // LOOP-SERVER-REUSE-ADDRESS
-  if (reuse_address && ::setsockopt(sock.fd(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0) {
-    throw_os_error("setsockopt(SO_REUSEADDR)");
-  }
-  // LOOP-SERVER-DUAL-STACK: one socket per family.
-  if (info.family == AF_INET6 && ::setsockopt(sock.fd(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) {
-    throw_os_error("setsockopt(IPV6_V6ONLY)");
-  }
-  if (::bind(sock.fd(), info.address.data(), info.address.size()) != 0) {
-    throw_os_error("bind(" + info.address.to_string() + ")");
-  }
-}
-
 Coroutine<std::shared_ptr<Server>> serve_tcp(UvEventLoop& loop, std::shared_ptr<UvServer> server,
                                              std::string host, std::uint16_t port, ServerOptions options) {
   // LOOP-SERVER-GAI-OPTIONS: SOCK_STREAM, protocol 0.
   auto infos = co_await resolve(loop, host, port, {options.family, SOCK_STREAM, 0, options.flags});
-  // One socket per distinct address; a family the host cannot open a
-  // socket for (no IPv6) is skipped; a failed bind() fails the whole.
-  std::vector<Socket> bound;
-  std::vector<SocketAddress> addresses;
-  std::exception_ptr unsupported;
-  for (const AddrInfo& info : infos) {
-    if (std::find(addresses.begin(), addresses.end(), info.address) != addresses.end()) continue;
-    Socket sock(::socket(info.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, info.protocol));
-    if (!sock) {
-      unsupported = std::make_exception_ptr(std::system_error(errno, std::generic_category(), "socket"));
-      continue;
-    }
-    bind_listening_socket(sock, info, options.reuse_address);
-    bound.push_back(std::move(sock));
-    addresses.push_back(info.address);
-  }
-  if (bound.empty()) std::rethrow_exception(unsupported);
+  std::vector<Socket> bound = reference::net::bind_listeners(infos, options.reuse_address);
   for (Socket& sock : bound) server->listen(listener_on(loop, std::move(sock)), options.backlog);
   co_return server;
 }
@@ -239,12 +188,10 @@ Future<std::shared_ptr<Server>> UvEventLoop::create_server(ProtocolFactory facto
                                                            std::uint16_t port, ServerOptions options) {
   check_open("create_server()");
   auto tls = reference::tls::server_tls(options, "create_server()");
-  check_family(options.family, "create_server()");
+  std::optional<Socket> sock = reference::net::take_server_sock(host, port, options);
   auto server = std::make_shared<UvServer>(*this, std::move(factory), std::move(tls), Callback{});
-  if (options.sock) {
-    // LOOP-SERVER-SOCK
-    Socket sock = take_caller_socket(options.sock, !host.empty() || port != 0, 0, "create_server()");
-    server->listen(listener_on(*this, std::move(sock)), options.backlog);
+  if (sock) {
+    server->listen(listener_on(*this, std::move(*sock)), options.backlog);
     return create_task(ready(std::shared_ptr<Server>(std::move(server))));
   }
   return create_task(serve_tcp(*this, std::move(server), std::move(host), port, std::move(options)));
@@ -254,14 +201,11 @@ Future<std::shared_ptr<Server>> UvEventLoop::create_unix_server(ProtocolFactory 
                                                                 ServerOptions options) {
   check_open("create_unix_server()");
   auto tls = reference::tls::server_tls(options, "create_unix_server()");
-  if (options.sock) {
-    Socket sock = take_caller_socket(options.sock, !path.empty(), AF_UNIX, "create_unix_server()");
+  if (auto sock = reference::net::take_unix_server_sock(path, options)) {
     auto server = std::make_shared<UvServer>(*this, std::move(factory), std::move(tls), Callback{});
-    server->listen(listener_on(*this, std::move(sock)), options.backlog);
+    server->listen(listener_on(*this, std::move(*sock)), options.backlog);
     return create_task(ready(std::shared_ptr<Server>(std::move(server))));
   }
-  if (path.empty()) throw ValueError("create_unix_server(): path or sock is required");
-  SocketAddress::unix_path(path);  // ValueError if too long for a sockaddr_un
   return create_task(serve_unix(*this, std::move(factory), std::move(path), options.backlog, std::move(tls)));
 }
 

@@ -17,8 +17,8 @@ namespace {
 
 /// Serves each accepted connection with a StreamTransport and a protocol
 /// from `factory`; with `tls`, the TLS layer between them.
-SocketServer::ServeConnection stream_server(AbstractEventLoop& loop, ProtocolFactory factory,
-                                            std::optional<tls::ServerTls> tls) {
+ServeConnection stream_server(AbstractEventLoop& loop, ProtocolFactory factory,
+                              std::optional<tls::ServerTls> tls) {
   return [&loop, factory = std::move(factory), tls = std::move(tls)](Socket connection, Callback on_lost) {
     std::shared_ptr<Protocol> protocol = make_protocol(factory);
     if (tls) protocol = tls->layer(loop, std::move(protocol));
@@ -64,11 +64,9 @@ Coroutine<std::shared_ptr<Server>> serve_unix(AbstractEventLoop& loop, ProtocolF
 Future<std::shared_ptr<Server>> create_server(AbstractEventLoop& loop, ProtocolFactory factory,
                                               std::string host, std::uint16_t port, ServerOptions options) {
   auto tls = tls::server_tls(options, "create_server()");
-  check_family(options.family, "create_server()");
-  if (options.sock) {
-    // LOOP-SERVER-SOCK
+  if (auto sock = take_server_sock(host, port, options)) {
     std::vector<Socket> listening;
-    listening.push_back(take_caller_socket(options.sock, !host.empty() || port != 0, 0, "create_server()"));
+    listening.push_back(std::move(*sock));
     return loop.create_task(
         serve(loop, std::move(listening), options.backlog, std::move(factory), std::move(tls)));
   }
@@ -79,14 +77,12 @@ Future<std::shared_ptr<Server>> create_server(AbstractEventLoop& loop, ProtocolF
 Future<std::shared_ptr<Server>> create_unix_server(AbstractEventLoop& loop, ProtocolFactory factory,
                                                    std::string path, ServerOptions options) {
   auto tls = tls::server_tls(options, "create_unix_server()");
-  if (options.sock) {
+  if (auto sock = take_unix_server_sock(path, options)) {
     std::vector<Socket> listening;
-    listening.push_back(take_caller_socket(options.sock, !path.empty(), AF_UNIX, "create_unix_server()"));
+    listening.push_back(std::move(*sock));
     return loop.create_task(
         serve(loop, std::move(listening), options.backlog, std::move(factory), std::move(tls)));
   }
-  if (path.empty()) throw ValueError("create_unix_server(): path or sock is required");
-  SocketAddress::unix_path(path);  // ValueError if too long for a sockaddr_un
   return loop.create_task(
       serve_unix(loop, std::move(factory), std::move(path), std::move(options), std::move(tls)));
 }

@@ -44,7 +44,7 @@ void SocketServer::accept_ready(std::size_t index) {
       return;
     }
     starved_ = false;
-    serve(Socket(conn));  // the protocol factory may close() the server
+    connections_.serve(loop_, Socket(conn), serve_, self);  // the protocol factory may close() the server
   }
 }
 
@@ -61,23 +61,6 @@ void SocketServer::back_off(std::size_t index, std::exception_ptr error) {
   });
 }
 
-void SocketServer::serve(Socket connection) {
-  ++active_connections_;
-  int fd = connection.fd();
-  try {
-    // LOOP-SERVER-PER-CONNECTION
-    serve_(std::move(connection), [self = shared_from_this()] { self->connection_done(); });
-  } catch (const std::exception&) {
-    report_error(loop_, "accepting a connection failed", std::current_exception(), nullptr, nullptr, fd);
-    connection_done();
-  }
-}
-
-void SocketServer::connection_done() {
-  --active_connections_;
-  finish_waiters_if_done();
-}
-
 void SocketServer::close() {
   if (closed_) return;
   closed_ = true;
@@ -87,22 +70,10 @@ void SocketServer::close() {
   }
   listeners_.clear();  // closes the listening sockets
   if (on_close_) std::exchange(on_close_, {})();
-  finish_waiters_if_done();
+  connections_.server_closed();
 }
 
-Future<void> SocketServer::wait_closed() {
-  auto waiter = loop_.create_future<void>();
-  waiters_.push_back(waiter);
-  finish_waiters_if_done();
-  return waiter;
-}
-
-void SocketServer::finish_waiters_if_done() {
-  if (!closed_ || active_connections_ > 0) return;
-  for (Future<void>& waiter : std::exchange(waiters_, {})) {
-    if (!waiter.done()) waiter.set_result();
-  }
-}
+Future<void> SocketServer::wait_closed() { return connections_.wait_closed(loop_.create_future<void>()); }
 
 std::vector<ListeningSocket> SocketServer::sockets() const {
   std::vector<ListeningSocket> result;

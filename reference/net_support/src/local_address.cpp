@@ -1,5 +1,7 @@
 #include "reference/net/local_address.hpp"
 
+#include <sys/socket.h>
+
 #include <cerrno>
 #include <exception>
 #include <system_error>
@@ -20,6 +22,12 @@ void bind_local(const Socket& sock, int family, const std::vector<AddrInfo>& loc
     }
   }
   std::rethrow_exception(last_error);
+}
+
+Socket connection_socket(const AddrInfo& remote, const std::vector<AddrInfo>& locals) {
+  Socket sock = open_socket(remote.family, SOCK_STREAM, remote.protocol);
+  if (!locals.empty()) bind_local(sock, remote.family, locals);
+  return sock;
 }
 
 }  // namespace pep3156::reference::net

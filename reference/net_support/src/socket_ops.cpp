@@ -139,7 +139,7 @@ void bind_to(int fd, const SocketAddress& address) {
   }
 }
 
-std::exception_ptr os_error(int err, const char* what) {
+std::exception_ptr os_error(int err, const std::string& what) {
   return std::make_exception_ptr(std::system_error(err, std::generic_category(), what));
 }
 

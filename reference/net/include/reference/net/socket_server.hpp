@@ -11,11 +11,11 @@
 #pragma once
 
 #include <cstddef>
-#include <functional>
 #include <memory>
 #include <vector>
 
 #include "pep3156/event_loop.hpp"
+#include "reference/net/server_connections.hpp"
 
 namespace pep3156::reference::net {
 
@@ -23,12 +23,6 @@ class SocketServer final : public Server, public std::enable_shared_from_this<So
   struct Private {};
 
  public:
-  /// Starts a connection on an accepted socket: puts a transport and a new
-  /// protocol on it and arranges for `on_lost` to run once that transport
-  /// has called connection_lost() -- or throws without having done any of
-  /// it (the server reports the exception and goes on).
-  using ServeConnection = std::function<void(Socket connection, Callback on_lost)>;
-
   /// Listens on every socket (listen(backlog)) and serves each connection
   /// with `serve`. `on_close`, if given, runs once when the server closes.
   static std::shared_ptr<SocketServer> start(AbstractEventLoop& loop, std::vector<Socket> listening,
@@ -53,17 +47,13 @@ class SocketServer final : public Server, public std::enable_shared_from_this<So
   void watch(std::size_t index);
   void accept_ready(std::size_t index);
   void back_off(std::size_t index, std::exception_ptr error);
-  void serve(Socket connection);
-  void connection_done();
-  void finish_waiters_if_done();
 
   AbstractEventLoop& loop_;
   int backlog_;
   ServeConnection serve_;
   Callback on_close_;
   std::vector<Listener> listeners_;
-  std::size_t active_connections_ = 0;
-  std::vector<Future<void>> waiters_;  // wait_closed()
+  ServerConnections connections_;  // for wait_closed()
   bool closed_ = false;
   bool starved_ = false;  // accept() is backing off; reported once
 };

@@ -12,4 +12,8 @@ namespace pep3156::reference::net {
 /// none is of the family.
 void bind_local(const Socket& sock, int family, const std::vector<AddrInfo>& locals);
 
+/// A new non-blocking stream socket for `remote`, bound with bind_local()
+/// unless `locals` is empty; not connected yet.
+Socket connection_socket(const AddrInfo& remote, const std::vector<AddrInfo>& locals);
+
 }  // namespace pep3156::reference::net

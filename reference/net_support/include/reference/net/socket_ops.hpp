@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <exception>
 #include <span>
+#include <string>
 
 #include "pep3156/address.hpp"
 #include "pep3156/bytes.hpp"
@@ -65,7 +66,7 @@ int socket_option(int fd, int option);
 void bind_to(int fd, const SocketAddress& address);
 
 /// An exception_ptr holding std::system_error(err) for operation `what`.
-std::exception_ptr os_error(int err, const char* what);
+std::exception_ptr os_error(int err, const std::string& what);
 
 /// True if this host can bind the IPv6 loopback address ::1.
 bool host_has_ipv6_loopback();

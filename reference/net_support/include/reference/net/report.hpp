@@ -5,13 +5,14 @@
 
 #include <exception>
 #include <memory>
+#include <string>
 
 #include "pep3156/event_loop.hpp"
 
 namespace pep3156::reference::net {
 
 /// Passes `exception` with `message` and the parties to the handler.
-void report_error(AbstractEventLoop& loop, const char* message, std::exception_ptr exception,
+void report_error(AbstractEventLoop& loop, const std::string& message, std::exception_ptr exception,
                   std::shared_ptr<BaseTransport> transport = nullptr,
                   std::shared_ptr<BaseProtocol> protocol = nullptr, int socket = -1);
 

@@ -1,10 +1,4 @@
-#include "connection_setup.hpp"
-
-#include <sys/socket.h>
-
-#include <system_error>
-
-#include "reference/net/socket_ops.hpp"
+#include "reference/net/failed_attempts.hpp"
 
 namespace pep3156::reference::net {
 
@@ -33,16 +27,6 @@ void FailedAttempts::raise(const std::string& what) const {
   }
   if (!code) code = std::make_error_code(std::errc::io_error);
   throw std::system_error(code, message);
-}
-
-Coroutine<std::vector<AddrInfo>> resolve(AbstractEventLoop& loop, std::string host, std::uint16_t port,
-                                         GetAddrInfoOptions options) {
-  auto infos = co_await loop.getaddrinfo(host, std::to_string(port), options);
-  if (infos.empty()) {
-    throw std::system_error(EAI_NONAME, gai_category(),
-                            "getaddrinfo(" + host + ", " + std::to_string(port) + ") returned nothing");
-  }
-  co_return infos;
 }
 
 }  // namespace pep3156::reference::net

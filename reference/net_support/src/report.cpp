@@ -2,7 +2,7 @@
 
 namespace pep3156::reference::net {
 
-void report_error(AbstractEventLoop& loop, const char* message, std::exception_ptr exception,
+void report_error(AbstractEventLoop& loop, const std::string& message, std::exception_ptr exception,
                   std::shared_ptr<BaseTransport> transport, std::shared_ptr<BaseProtocol> protocol,
                   int socket) {
   ExceptionContext context;
