@@ -47,34 +47,6 @@ void set_nonblocking(int fd) {
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) throw_os_error(errno, "fcntl(O_NONBLOCK)");
 }
 
-namespace {
-bool sigpipe_pending() noexcept {
-  sigset_t pending;
-  sigpending(&pending);
-  return sigismember(&pending, SIGPIPE) == 1;
-}
-}  // namespace
-
-SigpipeGuard::SigpipeGuard() noexcept {
-  sigset_t sigpipe_only;
-  sigemptyset(&sigpipe_only);
-  sigaddset(&sigpipe_only, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &sigpipe_only, &previous_mask_);
-  pending_before_ = sigpipe_pending();
-}
-
-SigpipeGuard::~SigpipeGuard() {
-  if (!pending_before_ && sigpipe_pending()) {
-    sigset_t sigpipe_only;
-    sigemptyset(&sigpipe_only);
-    sigaddset(&sigpipe_only, SIGPIPE);
-    timespec now{0, 0};
-    while (sigtimedwait(&sigpipe_only, nullptr, &now) < 0 && errno == EINTR) {
-    }
-  }
-  pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
-}
-
 void report_error(AbstractEventLoop& loop, const std::string& message, std::exception_ptr error,
                   std::shared_ptr<BaseTransport> transport, std::shared_ptr<BaseProtocol> protocol,
                   int socket) {

@@ -4,8 +4,6 @@
 // through the loop's getaddrinfo() (evdns).
 #pragma once
 
-#include <signal.h>
-
 #include <exception>
 #include <memory>
 #include <string>
@@ -13,11 +11,15 @@
 
 #include "pep3156/event_loop.hpp"
 #include "reference/net/caller_arguments.hpp"
+#include "reference/net/sigpipe_guard.hpp"
 
 namespace pep3156::libevent_adapter {
 
 using reference::net::check_family;
 using reference::net::take_caller_socket;
+/// Writes to a pipe or socket whose reader is gone fail with EPIPE instead
+/// of killing the process.
+using reference::net::SigpipeGuard;
 
 /// std::system_error for `err` (an errno value), naming `what`.
 std::exception_ptr os_error(int err, const std::string& what);
@@ -31,22 +33,6 @@ int socket_option(int fd, int option);
 /// never change a caller's descriptor).
 void require_nonblocking(int fd, const char* method);
 void set_nonblocking(int fd);
-
-/// Holds SIGPIPE back on this thread while it lives: a write() to a pipe
-/// (or libevent's writev() to a pipe or socket) whose reader is gone fails
-/// with EPIPE instead of killing the process. A SIGPIPE it caused is
-/// consumed; one that was pending before stays pending.
-class SigpipeGuard {
- public:
-  SigpipeGuard() noexcept;
-  ~SigpipeGuard();
-  SigpipeGuard(const SigpipeGuard&) = delete;
-  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
-
- private:
-  sigset_t previous_mask_;
-  bool pending_before_;
-};
 
 /// To the loop's exception handler (a protocol's exception, an accept()
 /// failure), with whatever context is known.
