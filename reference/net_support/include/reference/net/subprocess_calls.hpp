@@ -24,6 +24,10 @@ class SubprocessCalls : public std::enable_shared_from_this<SubprocessCalls> {
   /// it passes what happens there on, with `fd`, and the stdin pipe's flow
   /// control (PROTO-SUBPROC-BASE-METHODS).
   std::shared_ptr<Protocol> pipe_protocol(int fd);
+  /// The transport is ready: the protocol's first call.
+  void connection_made(std::shared_ptr<BaseTransport> transport) {
+    protocol_->connection_made(std::move(transport));
+  }
   /// The child was reaped: PROTO-SUBPROC-EXITED (get_returncode() is set).
   void process_exited();
 
