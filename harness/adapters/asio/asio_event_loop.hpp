@@ -89,6 +89,9 @@ class AsioEventLoop : public pep3156::reference::BaseEventLoop {
                                                                  pep3156::SubprocessOptions options) override;
 
   asio::io_context& context() noexcept { return *context_; }
+  /// A pipe transport's async_write() started or ended (poll_for_io()).
+  void pipe_write_started() noexcept { ++pipe_writes_in_flight_; }
+  void pipe_write_ended() noexcept { --pipe_writes_in_flight_; }
   /// Makes `resource` release its Asio objects when the loop closes.
   void track(std::weak_ptr<LoopResource> resource);
 
@@ -121,6 +124,7 @@ class AsioEventLoop : public pep3156::reference::BaseEventLoop {
   std::optional<asio::signal_set> signals_;             // created by the first add_signal_handler()
   std::map<int, std::shared_ptr<HandleState>> signal_handlers_;
   bool waiting_for_signal_ = false;
+  int pipe_writes_in_flight_ = 0;
 };
 
 }  // namespace loopcert_asio

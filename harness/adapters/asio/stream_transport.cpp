@@ -194,7 +194,9 @@ void BasicStreamTransport<Stream, Interface>::start_writing() {
   writing_ = true;
   in_flight_.swap(pending_);
   // Asio may write at once, from here (a speculative write); the rest is
-  // written from inside run_one(), where the loop holds SIGPIPE back too.
+  // written from inside run_one(), where the loop holds SIGPIPE back too
+  // while a pipe's write is in flight.
+  if constexpr (!kSocket) loop_.pipe_write_started();
   NoSigpipe<Stream> no_sigpipe;
   asio::async_write(*stream_, asio::buffer(in_flight_),
                     [self = this->shared_from_this()](const asio::error_code& error, std::size_t) {
@@ -204,6 +206,7 @@ void BasicStreamTransport<Stream, Interface>::start_writing() {
 
 template <class Stream, class Interface>
 void BasicStreamTransport<Stream, Interface>::on_written(asio::error_code error) {
+  if constexpr (!kSocket) loop_.pipe_write_ended();
   writing_ = false;
   in_flight_.clear();
   if (lost_scheduled_) return;
