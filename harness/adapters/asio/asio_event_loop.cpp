@@ -11,6 +11,7 @@
 
 #include "asio_timer.hpp"
 #include "capabilities.hpp"
+#include "reference/net/sigpipe_guard.hpp"
 
 namespace loopcert_asio {
 
@@ -57,6 +58,12 @@ void AsioEventLoop::poll_for_io(std::optional<std::chrono::nanoseconds> timeout)
   // passes. The work guard keeps run_one() from returning for lack of
   // work. Step 3: run the handlers that are ready as well, without
   // waiting. Each handler only moves a Handle to the ready queue.
+  // A pipe transport's async_write() is writev() from in here: while one
+  // is in flight, SIGPIPE is held back, so that a write to a pipe whose
+  // reader is gone fails with EPIPE rather than killing the process (only
+  // then: the guard's system calls would slow every iteration).
+  std::optional<pep3156::reference::net::SigpipeGuard> no_sigpipe;
+  if (pipe_writes_in_flight_ > 0) no_sigpipe.emplace();
   if (!timeout) {
     context_->run_one();
   } else if (timeout->count() > 0) {

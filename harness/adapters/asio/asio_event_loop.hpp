@@ -8,6 +8,7 @@
 //   other threads        asio::post() onto the io_context
 //   readers, writers     posix::stream_descriptor::async_wait(), one per fd
 //   signals              asio::signal_set
+//   pipes, children      posix::stream_descriptor (a child's pidfd too)
 //
 // Every Asio completion handler only moves a Handle into the ready queue
 // (schedule(), schedule_expired_timer()); user code runs from the ready
@@ -74,7 +75,23 @@ class AsioEventLoop : public pep3156::reference::BaseEventLoop {
   pep3156::Future<void> sock_connect(int fd, pep3156::SocketAddress address) override;
   pep3156::Future<pep3156::AcceptedSocket> sock_accept(int fd) override;
 
+  // On Asio's posix::stream_descriptor (pipes.cpp); children started by
+  // pep3156_net_support, their exit watched by Asio (subprocesses.cpp).
+  pep3156::Future<pep3156::ReadPipeConnection> connect_read_pipe(pep3156::ProtocolFactory factory,
+                                                                 pep3156::Socket pipe) override;
+  pep3156::Future<pep3156::WritePipeConnection> connect_write_pipe(pep3156::BaseProtocolFactory factory,
+                                                                   pep3156::Socket pipe) override;
+  pep3156::Future<pep3156::SubprocessConnection> subprocess_shell(
+      pep3156::SubprocessProtocolFactory factory, std::string command,
+      pep3156::SubprocessOptions options) override;
+  pep3156::Future<pep3156::SubprocessConnection> subprocess_exec(pep3156::SubprocessProtocolFactory factory,
+                                                                 std::vector<std::string> args,
+                                                                 pep3156::SubprocessOptions options) override;
+
   asio::io_context& context() noexcept { return *context_; }
+  /// A pipe transport's async_write() started or ended (poll_for_io()).
+  void pipe_write_started() noexcept { ++pipe_writes_in_flight_; }
+  void pipe_write_ended() noexcept { --pipe_writes_in_flight_; }
   /// Makes `resource` release its Asio objects when the loop closes.
   void track(std::weak_ptr<LoopResource> resource);
 
@@ -107,6 +124,7 @@ class AsioEventLoop : public pep3156::reference::BaseEventLoop {
   std::optional<asio::signal_set> signals_;             // created by the first add_signal_handler()
   std::map<int, std::shared_ptr<HandleState>> signal_handlers_;
   bool waiting_for_signal_ = false;
+  int pipe_writes_in_flight_ = 0;
 };
 
 }  // namespace loopcert_asio

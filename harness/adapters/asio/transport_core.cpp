@@ -23,9 +23,13 @@ std::optional<pep3156::SocketAddress> address_of(int fd, int (*get)(int, sockadd
 }  // namespace
 
 TransportCore::TransportCore(AsioEventLoop& loop, int fd, std::shared_ptr<pep3156::BaseProtocol> protocol,
-                             std::function<void()> on_lost)
+                             std::function<void()> on_lost, Descriptor kind)
     : loop_(loop), protocol_(std::move(protocol)), on_lost_(std::move(on_lost)) {
   if (!protocol_) throw pep3156::TypeError("the protocol factory returned no protocol");
+  if (kind == Descriptor::pipe) {
+    extra_["pipe"] = fd;
+    return;
+  }
   extra_["socket"] = fd;
   if (auto name = address_of(fd, ::getsockname)) extra_["sockname"] = *name;
   if (auto name = address_of(fd, ::getpeername)) extra_["peername"] = *name;

@@ -1,4 +1,4 @@
-// TransportCore: what the stream and datagram transports share: the
+// TransportCore: what the stream, pipe and datagram transports share: the
 // protocol until connection_lost(), the extra info, the end of a
 // connection (connection_lost() once, from the ready queue, then the
 // socket closed and the protocol released) and the reports to the loop's
@@ -17,10 +17,14 @@
 
 namespace loopcert_asio {
 
+/// What a transport's descriptor is, for get_extra_info(): a socket's
+/// "socket", "sockname" and "peername", a pipe's "pipe" (D-TR-9).
+enum class Descriptor { socket, pipe };
+
 class TransportCore : public LoopResource {
  public:
   TransportCore(AsioEventLoop& loop, int fd, std::shared_ptr<pep3156::BaseProtocol> protocol,
-                std::function<void()> on_lost);
+                std::function<void()> on_lost, Descriptor kind = Descriptor::socket);
 
  protected:
   /// The transport itself, for the protocol's calls and the reports.

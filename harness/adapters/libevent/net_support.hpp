@@ -6,8 +6,6 @@
 // holding SIGPIPE back around libevent's writes.
 #pragma once
 
-#include <signal.h>
-
 #include <string>
 
 #include "reference/net/caller_arguments.hpp"
@@ -15,6 +13,7 @@
 #include "reference/net/make_protocol.hpp"
 #include "reference/net/report.hpp"
 #include "reference/net/resolve.hpp"
+#include "reference/net/sigpipe_guard.hpp"
 #include "reference/net/socket_ops.hpp"
 
 namespace pep3156::libevent_adapter {
@@ -31,24 +30,13 @@ using reference::net::resolve;
 using reference::net::set_nonblocking;
 using reference::net::socket_option;
 using reference::net::take_caller_socket;
+/// Writes to a pipe or socket whose reader is gone fail with EPIPE instead
+/// of killing the process.
+using reference::net::SigpipeGuard;
 
 /// std::system_error for `err` (an errno value), naming `what`.
 [[noreturn]] void throw_os_error(int err, const std::string& what);
 
-/// Holds SIGPIPE back on this thread while it lives: a write() to a pipe
-/// (or libevent's writev() to a pipe or socket) whose reader is gone fails
-/// with EPIPE instead of killing the process. A SIGPIPE it caused is
-/// consumed; one that was pending before stays pending.
-class SigpipeGuard {
- public:
-  SigpipeGuard() noexcept;
-  ~SigpipeGuard();
-  SigpipeGuard(const SigpipeGuard&) = delete;
-  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
-
- private:
-  sigset_t previous_mask_;
-  bool pending_before_;
 };
 
 }  // namespace pep3156::libevent_adapter

@@ -1,25 +1,15 @@
 // connect_read_pipe() and connect_write_pipe(): a BuffereventTransport on
 // the end of a pipe the caller hands over (a socket bufferevent reads and
 // writes a pipe as well as a socket).
-#include <sys/stat.h>
-
 #include "connection_start.hpp"
 #include "net_support.hpp"
+#include "reference/net/caller_pipe.hpp"
 
 namespace pep3156::libevent_adapter {
 
 namespace {
 
-/// ValueError unless `pipe` is a FIFO, a socket or a character device, in
-/// non-blocking mode (a regular file is always "ready" and cannot be polled).
-void check_pipe(const Socket& pipe, const char* method) {
-  struct stat info {};
-  if (::fstat(pipe.fd(), &info) != 0) throw_os_error(errno, method);
-  if (!S_ISFIFO(info.st_mode) && !S_ISSOCK(info.st_mode) && !S_ISCHR(info.st_mode)) {
-    throw ValueError(std::string(method) + ": only pipes, sockets and character devices can be polled");
-  }
-  require_nonblocking(pipe.fd(), method);
-}
+using reference::net::check_caller_pipe;
 
 template <class Result, class PipeTransport, class P>
 Coroutine<Result> open_pipe(LibeventEventLoop& loop, Factory<P> factory, Socket pipe, StreamKind kind) {
@@ -38,14 +28,14 @@ Coroutine<Result> open_pipe(LibeventEventLoop& loop, Factory<P> factory, Socket 
 
 Future<ReadPipeConnection> LibeventEventLoop::connect_read_pipe(ProtocolFactory factory, Socket pipe) {
   check_open("connect_read_pipe()");
-  check_pipe(pipe, "connect_read_pipe()");
+  check_caller_pipe(pipe, "connect_read_pipe()");
   return create_task(open_pipe<ReadPipeConnection, StreamTransport>(*this, std::move(factory),
                                                                     std::move(pipe), StreamKind::read_pipe));
 }
 
 Future<WritePipeConnection> LibeventEventLoop::connect_write_pipe(BaseProtocolFactory factory, Socket pipe) {
   check_open("connect_write_pipe()");
-  check_pipe(pipe, "connect_write_pipe()");
+  check_caller_pipe(pipe, "connect_write_pipe()");
   return create_task(open_pipe<WritePipeConnection, WritePipeTransport>(
       *this, std::move(factory), std::move(pipe), StreamKind::write_pipe));
 }
