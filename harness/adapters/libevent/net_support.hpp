@@ -30,13 +30,12 @@ using reference::net::resolve;
 using reference::net::set_nonblocking;
 using reference::net::socket_option;
 using reference::net::take_caller_socket;
+
 /// Writes to a pipe or socket whose reader is gone fail with EPIPE instead
 /// of killing the process.
 using reference::net::SigpipeGuard;
 
 /// std::system_error for `err` (an errno value), naming `what`.
 [[noreturn]] void throw_os_error(int err, const std::string& what);
-
-};
 
 }  // namespace pep3156::libevent_adapter
