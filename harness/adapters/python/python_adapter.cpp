@@ -1,0 +1,70 @@
+// The Python adapter: asyncio, uvloop and gbulb, each a Python event loop
+// behind PythonEventLoop, in Debian's embedded CPython 3.11.
+#include <array>
+#include <memory>
+#include <string>
+
+#include "interpreter.hpp"
+#include "pep3156/adapter.hpp"
+#include "python_event_loop.hpp"
+
+namespace {
+
+using loopcert_python::PythonEventLoop;
+
+/// What is bridged so far: callbacks, timers, I/O callbacks and signals.
+/// Networking, pipes and subprocesses are not (their methods raise
+/// NotImplementedError), so the verdict says so.
+pep3156::Capabilities python_capabilities(double clock_resolution) {
+  pep3156::Capabilities capabilities;
+  capabilities.categories = pep3156::Category::io_callbacks | pep3156::Category::signals;
+  capabilities.clock_resolution = clock_resolution;
+  return capabilities;
+}
+
+template <const char* Library>
+std::shared_ptr<pep3156::AbstractEventLoop> make_loop() {
+  return std::make_shared<PythonEventLoop>(Library);
+}
+
+// The interpreter starts before the kit notes the open descriptors: what
+// CPython opens once per process is not the case's leak.
+void prepare_process() { loopcert_python::ensure_interpreter(); }
+
+constexpr char kAsyncio[] = "asyncio";
+constexpr char kAsyncioSelect[] = "asyncio-select";
+constexpr char kAsyncioPoll[] = "asyncio-poll";
+constexpr char kAsyncioEpoll[] = "asyncio-epoll";
+
+// asyncio's timers compare deadlines with time.monotonic() (nanoseconds on
+// Linux) and run a timer up to its _clock_resolution early
+// (base_events.py, _run_once(): end_time = self.time() + self._clock_resolution).
+constexpr double kMonotonicResolution = 1e-9;
+
+pep3156::Adapter python_adapter(const char* name, const char* description,
+                                std::shared_ptr<pep3156::AbstractEventLoop> (*factory)()) {
+  pep3156::Adapter adapter;
+  adapter.name = name;
+  adapter.description = description;
+  adapter.capabilities = python_capabilities(kMonotonicResolution);
+  adapter.make_loop = factory;
+  adapter.prepare_process = prepare_process;
+  return adapter;
+}
+
+}  // namespace
+
+extern "C" const pep3156::AdapterList* pep3156_adapters() {
+  static const std::array<pep3156::Adapter, 4> adapters{{
+      python_adapter(kAsyncio, "CPython 3.11 asyncio.SelectorEventLoop() (DefaultSelector: epoll)",
+                     &make_loop<kAsyncio>),
+      python_adapter(kAsyncioSelect, "CPython 3.11 asyncio.SelectorEventLoop(selectors.SelectSelector())",
+                     &make_loop<kAsyncioSelect>),
+      python_adapter(kAsyncioPoll, "CPython 3.11 asyncio.SelectorEventLoop(selectors.PollSelector())",
+                     &make_loop<kAsyncioPoll>),
+      python_adapter(kAsyncioEpoll, "CPython 3.11 asyncio.SelectorEventLoop(selectors.EpollSelector())",
+                     &make_loop<kAsyncioEpoll>),
+  }};
+  static const pep3156::AdapterList list{pep3156::kAdapterContractVersion, adapters.data(), adapters.size()};
+  return &list;
+}
