@@ -1,6 +1,8 @@
 // Starting the embedded interpreter (interpreter.hpp).
 #include "interpreter.hpp"
 
+#include <dlfcn.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -21,7 +23,20 @@ constexpr const wchar_t* kProgramName = L"/usr/bin/python3";
   std::abort();  // no loop can be made: nothing sensible is left to do
 }
 
+/// loopcert dlopen()s the adapter RTLD_LOCAL, so libpython's symbols are
+/// not visible to the extension modules CPython loads later (_contextvars,
+/// uvloop's loop.so), which expect them global: make them so.
+void export_libpython_symbols() {
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&Py_InitializeFromConfig), &info) == 0 || info.dli_fname == nullptr)
+    return;
+  // RTLD_NOLOAD: only promotes the library already loaded; the handle is
+  // kept, as the interpreter is (never finalized).
+  dlopen(info.dli_fname, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD);
+}
+
 void start_interpreter() {
+  export_libpython_symbols();
   PyConfig config;
   PyConfig_InitPythonConfig(&config);
   config.install_signal_handlers = 0;  // the kit's dispositions stay as they are
