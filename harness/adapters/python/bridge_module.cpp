@@ -11,6 +11,8 @@ namespace {
 
 constexpr const char* kBridgeSource = R"PY(
 import asyncio
+import fcntl
+import os
 import selectors
 import socket
 import ssl
@@ -34,6 +36,32 @@ class CppBaseException(SystemExit):
 
 class CppCancelledError(asyncio.CancelledError):
     """A C++ pep3156::CancelledError: Python must see it as a cancellation."""
+
+
+def caller_socket(fd):
+    """A socket object on the caller's fd, which stays the caller's: the
+    user of it must detach() it, never close it. Non-blocking as the fd is
+    (asyncio checks it in debug mode), without touching the fd's flags."""
+    sock = socket.socket(fileno=fd)
+    if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK:
+        sock.settimeout(0)
+    return sock
+
+
+async def sock_method(loop, method, fd, *args):
+    """loop.<method>(sock, *args) on the caller's fd."""
+    sock = caller_socket(fd)
+    try:
+        return await getattr(loop, method)(sock, *args)
+    finally:
+        sock.detach()
+
+
+async def sock_accept(loop, fd):
+    """loop.sock_accept() on the caller's fd: the accepted socket's fd
+    (the caller's from now on), its family and the peer's address."""
+    conn, peer = await sock_method(loop, 'sock_accept', fd)
+    return conn.family, peer, conn.detach()
 
 
 _SELECTORS = {

@@ -85,11 +85,6 @@ PythonEventLoop::~PythonEventLoop() {
   loop_ = PyRef();
 }
 
-template <class... A>
-PyRef PythonEventLoop::call_method(const char* method, const char* format, A... args) const {
-  return check(PyObject_CallMethod(loop_.get(), method, format, args...));
-}
-
 // --- Lifecycle ---------------------------------------------------------------------
 
 void PythonEventLoop::run_forever() {
@@ -192,6 +187,13 @@ bool PythonEventLoop::remove_signal_handler(int sig) {
   return PyObject_IsTrue(call_method("remove_signal_handler", "i", sig).get()) == 1;
 }
 
+// --- Futures ------------------------------------------------------------------------------
+
+pep3156::FuturePtr PythonEventLoop::create_future() {
+  Gil gil;
+  return std::make_shared<PythonFuture>(*this, call_method("create_future", nullptr));
+}
+
 // --- Errors and debug mode ------------------------------------------------------------------
 
 void PythonEventLoop::install_exception_handler() {
@@ -253,22 +255,6 @@ pep3156::Future<std::shared_ptr<pep3156::Server>> PythonEventLoop::create_server
 pep3156::Future<pep3156::DatagramConnection> PythonEventLoop::create_datagram_endpoint(
     pep3156::DatagramProtocolFactory, pep3156::DatagramOptions) {
   not_implemented("create_datagram_endpoint()");
-}
-
-pep3156::Future<pep3156::Bytes> PythonEventLoop::sock_recv(int, std::size_t) {
-  not_implemented("sock_recv()");
-}
-
-pep3156::Future<void> PythonEventLoop::sock_sendall(int, pep3156::Bytes) {
-  not_implemented("sock_sendall()");
-}
-
-pep3156::Future<void> PythonEventLoop::sock_connect(int, pep3156::SocketAddress) {
-  not_implemented("sock_connect()");
-}
-
-pep3156::Future<pep3156::AcceptedSocket> PythonEventLoop::sock_accept(int) {
-  not_implemented("sock_accept()");
 }
 
 }  // namespace loopcert_python

@@ -14,8 +14,10 @@
 #include <memory>
 #include <string>
 
+#include "exceptions.hpp"
 #include "interpreter.hpp"
 #include "pep3156/event_loop.hpp"
+#include "python_future.hpp"
 
 namespace loopcert_python {
 
@@ -60,6 +62,20 @@ class PythonEventLoop final : public pep3156::AbstractEventLoop {
   void add_signal_handler(int sig, Callback callback) override;
   bool remove_signal_handler(int sig) override;
 
+  // --- Futures: the Python loop's own -------------------------------------------------
+
+  pep3156::FuturePtr create_future() override;
+
+  // --- Socket methods and name lookups (python_sockets.cpp) --------------------------
+
+  pep3156::Future<pep3156::Bytes> sock_recv(int fd, std::size_t n) override;
+  pep3156::Future<void> sock_sendall(int fd, pep3156::Bytes data) override;
+  pep3156::Future<void> sock_connect(int fd, pep3156::SocketAddress address) override;
+  pep3156::Future<pep3156::AcceptedSocket> sock_accept(int fd) override;
+  pep3156::Future<std::vector<pep3156::AddrInfo>> getaddrinfo(std::string host, std::string port,
+                                                              pep3156::GetAddrInfoOptions options) override;
+  pep3156::Future<pep3156::NameInfo> getnameinfo(pep3156::SocketAddress address, int flags) override;
+
   // --- Networking: not bridged yet (NotImplementedError) ----------------------------
 
   pep3156::Future<pep3156::StreamConnection> create_connection(pep3156::ProtocolFactory factory,
@@ -70,10 +86,6 @@ class PythonEventLoop final : public pep3156::AbstractEventLoop {
                                                                   pep3156::ServerOptions options) override;
   pep3156::Future<pep3156::DatagramConnection> create_datagram_endpoint(
       pep3156::DatagramProtocolFactory factory, pep3156::DatagramOptions options) override;
-  pep3156::Future<pep3156::Bytes> sock_recv(int fd, std::size_t n) override;
-  pep3156::Future<void> sock_sendall(int fd, pep3156::Bytes data) override;
-  pep3156::Future<void> sock_connect(int fd, pep3156::SocketAddress address) override;
-  pep3156::Future<pep3156::AcceptedSocket> sock_accept(int fd) override;
 
   // --- Debug mode --------------------------------------------------------------------
 
@@ -84,9 +96,15 @@ class PythonEventLoop final : public pep3156::AbstractEventLoop {
   /// loop.<method>(*args) with the GIL held by the caller; C++ exceptions
   /// for Python ones.
   template <class... A>
-  PyRef call_method(const char* method, const char* format, A... args) const;
+  PyRef call_method(const char* method, const char* format, A... args) const {
+    return check(PyObject_CallMethod(loop_.get(), method, format, args...));
+  }
   /// Schedules `state` with loop.<method>(*leading, callback).
   Handle schedule(const char* method, std::shared_ptr<pep3156::HandleState> state);
+  /// A PythonFuture on the Task running `coroutine` on the Python loop. GIL held.
+  pep3156::FuturePtr adopt(PyRef coroutine, ResultConverter convert = nullptr);
+  /// The bridge's sock_method(loop, method, fd[, argument]) coroutine. GIL held.
+  PyRef sock_method(const char* method, int fd, PyObject* argument);
   void install_exception_handler();
   void forward_exception_context(PyObject* context);
 
