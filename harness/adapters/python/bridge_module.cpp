@@ -16,6 +16,7 @@ import os
 import selectors
 import socket
 import ssl
+import weakref
 
 # The Python classes the exception mapping (exceptions.cpp) looks for.
 CancelledError = asyncio.CancelledError
@@ -62,6 +63,71 @@ async def sock_accept(loop, fd):
     (the caller's from now on), its family and the peer's address."""
     conn, peer = await sock_method(loop, 'sock_accept', fd)
     return conn.family, peer, conn.detach()
+
+
+class ProtocolProxy(asyncio.Protocol):
+    """A C++ protocol driven by a Python transport: each event goes to
+    `cpp` (a CppFunction) as (event, argument). Python's gc cannot see
+    what `cpp` holds (the C++ protocol, the transport's wrapper, hence the
+    transport), so the edge is cut once the connection is lost, or when
+    the loop closes (detach_proxies())."""
+
+    def __init__(self, loop, cpp):
+        self._cpp = cpp
+        _proxies.setdefault(id(loop), weakref.WeakSet()).add(self)
+
+    def _send(self, event, argument=None):
+        cpp = self._cpp
+        return None if cpp is None else cpp(event, argument)
+
+    def connection_made(self, transport):
+        self._send('made', transport)
+
+    def data_received(self, data):
+        self._send('data', data)
+
+    def eof_received(self):
+        return self._send('eof')
+
+    def pause_writing(self):
+        self._send('pause')
+
+    def resume_writing(self):
+        self._send('resume')
+
+    def connection_lost(self, exc):
+        cpp, self._cpp = self._cpp, None
+        if cpp is not None:
+            cpp('lost', exc)
+
+    def detach(self):
+        self._cpp = None
+
+
+_proxies = {}  # id(loop): the loop's live ProtocolProxy objects
+
+
+def detach_proxies(loop):
+    """Cuts every C++ edge of `loop`'s proxies (the loop is closing)."""
+    for proxy in list(_proxies.pop(id(loop), ())):
+        proxy.detach()
+
+
+def listening_sockets(server):
+    """(fd, family, address) of each socket `server` listens on."""
+    return [(s.fileno(), s.family, s.getsockname()) for s in (server.sockets or ())]
+
+
+def transport_socket_info(transport, name):
+    """get_extra_info() of 'peername'/'sockname' as (family, address), or
+    'socket' as its fd: what the contract's SocketAddress and int need."""
+    sock = transport.get_extra_info('socket')
+    value = transport.get_extra_info(name)
+    if sock is None or value is None:
+        return None
+    if name == 'socket':
+        return sock.fileno()
+    return sock.family, value
 
 
 _SELECTORS = {

@@ -106,6 +106,9 @@ void PythonEventLoop::close() {
   {
     Gil gil;
     call_method("close", nullptr);
+    // Connections still open: cut their C++ edges (python_streams.cpp).
+    PyRef detach_proxies = check(bridge_attribute("detach_proxies").release());
+    check(PyObject_CallFunction(detach_proxies.get(), "O", loop_.get()));
   }
   // Without the GIL: the executor's threads may be calling
   // call_soon_threadsafe() (which raises now that the loop is closed).
@@ -238,19 +241,7 @@ void PythonEventLoop::set_debug(bool enabled) {
   call_method("set_debug", "O", enabled ? Py_True : Py_False);
 }
 
-// --- Networking: not bridged yet ------------------------------------------------------------
-
-pep3156::Future<pep3156::StreamConnection> PythonEventLoop::create_connection(pep3156::ProtocolFactory,
-                                                                              std::string, std::uint16_t,
-                                                                              pep3156::ConnectionOptions) {
-  not_implemented("create_connection()");
-}
-
-pep3156::Future<std::shared_ptr<pep3156::Server>> PythonEventLoop::create_server(pep3156::ProtocolFactory,
-                                                                                 std::string, std::uint16_t,
-                                                                                 pep3156::ServerOptions) {
-  not_implemented("create_server()");
-}
+// --- Datagrams: not bridged yet -------------------------------------------------------------
 
 pep3156::Future<pep3156::DatagramConnection> PythonEventLoop::create_datagram_endpoint(
     pep3156::DatagramProtocolFactory, pep3156::DatagramOptions) {

@@ -76,7 +76,7 @@ class PythonEventLoop final : public pep3156::AbstractEventLoop {
                                                               pep3156::GetAddrInfoOptions options) override;
   pep3156::Future<pep3156::NameInfo> getnameinfo(pep3156::SocketAddress address, int flags) override;
 
-  // --- Networking: not bridged yet (NotImplementedError) ----------------------------
+  // --- Stream connections and servers (python_streams.cpp) -----------------------------
 
   pep3156::Future<pep3156::StreamConnection> create_connection(pep3156::ProtocolFactory factory,
                                                                std::string host, std::uint16_t port,
@@ -84,6 +84,9 @@ class PythonEventLoop final : public pep3156::AbstractEventLoop {
   pep3156::Future<std::shared_ptr<pep3156::Server>> create_server(pep3156::ProtocolFactory factory,
                                                                   std::string host, std::uint16_t port,
                                                                   pep3156::ServerOptions options) override;
+
+  // --- Datagrams: not bridged yet (NotImplementedError) ----------------------------------
+
   pep3156::Future<pep3156::DatagramConnection> create_datagram_endpoint(
       pep3156::DatagramProtocolFactory factory, pep3156::DatagramOptions options) override;
 
@@ -102,7 +105,9 @@ class PythonEventLoop final : public pep3156::AbstractEventLoop {
   /// Schedules `state` with loop.<method>(*leading, callback).
   Handle schedule(const char* method, std::shared_ptr<pep3156::HandleState> state);
   /// A PythonFuture on the Task running `coroutine` on the Python loop. GIL held.
-  pep3156::FuturePtr adopt(PyRef coroutine, ResultConverter convert = nullptr);
+  pep3156::FuturePtr adopt(PyRef coroutine, ResultConverter convert = nullptr) {
+    return run_as_future(*this, loop_.get(), std::move(coroutine), std::move(convert));
+  }
   /// The bridge's sock_method(loop, method, fd[, argument]) coroutine. GIL held.
   PyRef sock_method(const char* method, int fd, PyObject* argument);
   void install_exception_handler();

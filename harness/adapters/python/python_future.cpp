@@ -85,4 +85,10 @@ void PythonFuture::set_exception(std::exception_ptr exception) {
   call("set_exception", "O", python_exception.get());
 }
 
+pep3156::FuturePtr run_as_future(pep3156::AbstractEventLoop& loop, PyObject* python_loop, PyRef coroutine,
+                                 ResultConverter convert) {
+  PyRef task = check(PyObject_CallMethod(python_loop, "create_task", "O", coroutine.get()));
+  return std::make_shared<PythonFuture>(loop, std::move(task), std::move(convert));
+}
+
 }  // namespace loopcert_python

@@ -59,4 +59,9 @@ class PythonFuture final : public pep3156::FutureBase {
   std::map<pep3156::CallbackId, PyRef> callbacks_;  // for remove_done_callback()
 };
 
+/// A PythonFuture of `loop` on a Task running `coroutine` on `python_loop`
+/// (`loop`'s). GIL held.
+pep3156::FuturePtr run_as_future(pep3156::AbstractEventLoop& loop, PyObject* python_loop, PyRef coroutine,
+                                 ResultConverter convert = nullptr);
+
 }  // namespace loopcert_python

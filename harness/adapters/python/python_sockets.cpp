@@ -7,46 +7,12 @@
 
 #include "addresses.hpp"
 #include "bridge_module.hpp"
+#include "conversions.hpp"
 #include "exceptions.hpp"
 #include "python_event_loop.hpp"
 #include "python_future.hpp"
 
 namespace loopcert_python {
-
-namespace {
-
-pep3156::Bytes to_bytes(PyObject* data) {
-  char* buffer = nullptr;
-  Py_ssize_t size = 0;
-  if (PyBytes_AsStringAndSize(data, &buffer, &size) != 0) throw_python_error();
-  auto* first = reinterpret_cast<const std::byte*>(buffer);
-  return pep3156::Bytes(first, first + size);
-}
-
-std::string to_string(PyObject* text) {
-  if (text == Py_None) return {};
-  const char* utf8 = PyUnicode_AsUTF8(text);
-  if (utf8 == nullptr) throw_python_error();
-  return utf8;
-}
-
-int to_int(PyObject* number) {
-  long value = PyLong_AsLong(number);
-  if (value == -1 && PyErr_Occurred()) throw_python_error();
-  return static_cast<int>(value);
-}
-
-/// None for the empty string, as the PEP's getaddrinfo() takes it.
-PyRef optional_text(const std::string& text) {
-  return text.empty() ? PyRef::borrow(Py_None) : check(PyUnicode_FromString(text.c_str()));
-}
-
-}  // namespace
-
-pep3156::FuturePtr PythonEventLoop::adopt(PyRef coroutine, ResultConverter convert) {
-  PyRef task = call_method("create_task", "O", coroutine.get());
-  return std::make_shared<PythonFuture>(*this, std::move(task), std::move(convert));
-}
 
 PyRef PythonEventLoop::sock_method(const char* method, int fd, PyObject* argument) {
   PyRef sock_method = check(bridge_attribute("sock_method").release());
@@ -59,14 +25,14 @@ pep3156::Future<pep3156::Bytes> PythonEventLoop::sock_recv(int fd, std::size_t n
   Gil gil;
   PyRef size = check(PyLong_FromSize_t(n));
   return pep3156::Future<pep3156::Bytes>(adopt(sock_method("sock_recv", fd, size.get()), [](PyObject* data) {
-    return pep3156::Value(to_bytes(data));
+    pep3156::BytesView view = bytes_view(data);
+    return pep3156::Value(pep3156::Bytes(view.begin(), view.end()));
   }));
 }
 
 pep3156::Future<void> PythonEventLoop::sock_sendall(int fd, pep3156::Bytes data) {
   Gil gil;
-  PyRef bytes = check(PyBytes_FromStringAndSize(reinterpret_cast<const char*>(data.data()),
-                                                static_cast<Py_ssize_t>(data.size())));
+  PyRef bytes = to_python_bytes(data);
   return pep3156::Future<void>(adopt(sock_method("sock_sendall", fd, bytes.get())));
 }
 

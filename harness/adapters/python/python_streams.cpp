@@ -1,0 +1,212 @@
+// PythonEventLoop's stream connections and servers: the Python loop's own
+// create_connection() and create_server(), whose Python transports drive
+// the C++ protocols through a ProtocolProxy each (bridge_module.cpp).
+//
+// The edges Python's gc cannot see: Python transport -> ProtocolProxy ->
+// CppFunction (dispatcher) -> StreamEnds -> PythonTransport -> Python
+// transport. The proxy drops its dispatcher at connection_lost(), and
+// close() cuts every proxy of the loop that is still connected
+// (detach_proxies()), so a connection left open at close() is collected
+// and its socket closed instead of leaking.
+#include <string_view>
+
+#include "addresses.hpp"
+#include "bridge_module.hpp"
+#include "conversions.hpp"
+#include "cpp_function.hpp"
+#include "exceptions.hpp"
+#include "pep3156/errors.hpp"
+#include "python_event_loop.hpp"
+#include "python_transport.hpp"
+
+namespace loopcert_python {
+
+namespace {
+
+/// One connection's C++ side: the protocol, and its transport once made.
+struct StreamEnds {
+  std::shared_ptr<pep3156::Protocol> protocol;
+  std::shared_ptr<PythonTransport> transport;
+};
+
+/// What a ProtocolProxy calls: (event, argument) to the C++ protocol,
+/// which runs without the GIL.
+PyRef dispatch(StreamEnds& ends, PyObject* args) {
+  std::string_view event = PyUnicode_AsUTF8(PyTuple_GetItem(args, 0));
+  PyObject* argument = PyTuple_GetItem(args, 1);
+  pep3156::Protocol& protocol = *ends.protocol;
+  if (event == "data") {
+    pep3156::BytesView data = bytes_view(argument);  // the args tuple keeps the bytes alive
+    GilReleased released;
+    protocol.data_received(data);
+  } else if (event == "made") {
+    ends.transport = std::make_shared<PythonTransport>(PyRef::borrow(argument));
+    std::shared_ptr<PythonTransport> transport = ends.transport;
+    GilReleased released;
+    protocol.connection_made(std::move(transport));
+  } else if (event == "eof") {
+    bool keep_open = false;
+    {
+      GilReleased released;
+      keep_open = protocol.eof_received();
+    }
+    return PyRef::borrow(keep_open ? Py_True : Py_False);
+  } else if (event == "pause") {
+    GilReleased released;
+    protocol.pause_writing();
+  } else if (event == "resume") {
+    GilReleased released;
+    protocol.resume_writing();
+  } else if (event == "lost") {
+    std::exception_ptr error = argument == Py_None ? nullptr : to_cpp_exception(argument);
+    GilReleased released;
+    protocol.connection_lost(std::move(error));
+  }
+  return PyRef();
+}
+
+/// The Python protocol factory for `factory`: each call makes a C++
+/// protocol and the ProtocolProxy driving it; `made`, if given, receives
+/// the connection's ends (create_connection()'s one connection).
+PyRef python_protocol_factory(PyObject* python_loop, pep3156::ProtocolFactory factory,
+                              std::shared_ptr<std::shared_ptr<StreamEnds>> made = nullptr) {
+  return make_function([loop = PyRef::borrow(python_loop), factory = std::move(factory),
+                        made = std::move(made)](PyObject*) -> PyRef {
+    std::shared_ptr<pep3156::Protocol> protocol;
+    {
+      GilReleased released;
+      protocol = factory();
+    }
+    if (!protocol) throw pep3156::TypeError("the protocol factory returned no protocol");
+    auto ends = std::make_shared<StreamEnds>(StreamEnds{std::move(protocol), nullptr});
+    if (made) *made = ends;
+    PyRef dispatcher = make_function([ends](PyObject* args) { return dispatch(*ends, args); });
+    PyRef proxy_class = check(bridge_attribute("ProtocolProxy").release());
+    return check(PyObject_CallFunction(proxy_class.get(), "OO", loop.get(), dispatcher.get()));
+  });
+}
+
+/// TLS is not bridged yet: the contract's SSLContext has no Python ssl
+/// counterpart here.
+void refuse_tls(bool requested) {
+  if (requested) throw pep3156::NotImplementedError("TLS is not bridged to Python's ssl yet");
+}
+
+/// Adds `name`=value to keyword arguments; GIL held.
+void set_keyword(PyObject* keywords, const char* name, PyRef value) {
+  if (PyDict_SetItemString(keywords, name, value.get()) != 0) throw_python_error();
+}
+
+PyRef python_int(long value) { return check(PyLong_FromLong(value)); }
+
+/// A Python socket object owning the caller's socket (sock=: the
+/// transport or server takes it over, as the contract's Socket says).
+PyRef python_socket(pep3156::Socket socket) {
+  PyRef caller_socket = check(bridge_attribute("caller_socket").release());
+  PyRef sock = check(PyObject_CallFunction(caller_socket.get(), "i", socket.fd()));
+  socket.release();
+  return sock;
+}
+
+/// A Python Server, forwarded.
+class PythonServer final : public pep3156::Server {
+ public:
+  PythonServer(std::weak_ptr<pep3156::AbstractEventLoop> loop, PyObject* python_loop, PyRef server)
+      : loop_(std::move(loop)), python_loop_(PyRef::borrow(python_loop)), server_(std::move(server)) {}
+  ~PythonServer() override {
+    Gil gil;
+    server_ = PyRef();
+    python_loop_ = PyRef();
+  }
+
+  void close() override {
+    Gil gil;
+    check(PyObject_CallMethod(server_.get(), "close", nullptr));
+  }
+
+  pep3156::Future<void> wait_closed() override {
+    std::shared_ptr<pep3156::AbstractEventLoop> loop = loop_.lock();
+    if (!loop) throw pep3156::RuntimeError("wait_closed(): the server's event loop is gone");
+    Gil gil;
+    PyRef coroutine = check(PyObject_CallMethod(server_.get(), "wait_closed", nullptr));
+    return pep3156::Future<void>(run_as_future(*loop, python_loop_.get(), std::move(coroutine)));
+  }
+
+  std::vector<pep3156::ListeningSocket> sockets() const override {
+    Gil gil;
+    PyRef listening_sockets = check(bridge_attribute("listening_sockets").release());
+    PyRef rows = check(PyObject_CallFunction(listening_sockets.get(), "O", server_.get()));
+    std::vector<pep3156::ListeningSocket> sockets;
+    for (Py_ssize_t i = 0; i < PyList_Size(rows.get()); ++i) {
+      PyObject* row = PyList_GetItem(rows.get(), i);  // (fd, family, address)
+      sockets.push_back(pep3156::ListeningSocket{
+          to_int(PyTuple_GetItem(row, 0)),
+          from_python_address(to_int(PyTuple_GetItem(row, 1)), PyTuple_GetItem(row, 2))});
+    }
+    return sockets;
+  }
+
+ private:
+  std::weak_ptr<pep3156::AbstractEventLoop> loop_;
+  PyRef python_loop_;
+  PyRef server_;
+};
+
+}  // namespace
+
+pep3156::Future<pep3156::StreamConnection> PythonEventLoop::create_connection(
+    pep3156::ProtocolFactory factory, std::string host, std::uint16_t port,
+    pep3156::ConnectionOptions options) {
+  refuse_tls(pep3156::ssl_requested(options.ssl));
+  Gil gil;
+  auto made = std::make_shared<std::shared_ptr<StreamEnds>>();
+  PyRef keywords = check(PyDict_New());
+  set_keyword(keywords.get(), "family", python_int(options.family));
+  set_keyword(keywords.get(), "proto", python_int(options.proto));
+  set_keyword(keywords.get(), "flags", python_int(options.flags));
+  if (options.sock) set_keyword(keywords.get(), "sock", python_socket(std::move(*options.sock)));
+  if (options.local_addr) {
+    set_keyword(keywords.get(), "local_addr",
+                check(Py_BuildValue("(NH)", optional_text(options.local_addr->host).release(),
+                                    options.local_addr->port)));
+  }
+  if (options.server_hostname) {
+    set_keyword(keywords.get(), "server_hostname",
+                check(PyUnicode_FromString(options.server_hostname->c_str())));
+  }
+  PyRef port_object = port == 0 && host.empty() ? PyRef::borrow(Py_None) : python_int(port);
+  PyRef arguments =
+      check(Py_BuildValue("(NNN)", python_protocol_factory(loop_.get(), std::move(factory), made).release(),
+                          optional_text(host).release(), port_object.release()));
+  PyRef method = check(PyObject_GetAttrString(loop_.get(), "create_connection"));
+  PyRef coroutine = check(PyObject_Call(method.get(), arguments.get(), keywords.get()));
+  return pep3156::Future<pep3156::StreamConnection>(adopt(std::move(coroutine), [made](PyObject*) {
+    const StreamEnds& ends = **made;
+    return pep3156::Value(pep3156::StreamConnection{ends.transport, ends.protocol});
+  }));
+}
+
+pep3156::Future<std::shared_ptr<pep3156::Server>> PythonEventLoop::create_server(
+    pep3156::ProtocolFactory factory, std::string host, std::uint16_t port, pep3156::ServerOptions options) {
+  refuse_tls(options.ssl != nullptr);
+  Gil gil;
+  PyRef keywords = check(PyDict_New());
+  set_keyword(keywords.get(), "family", python_int(options.family));
+  set_keyword(keywords.get(), "flags", python_int(options.flags));
+  set_keyword(keywords.get(), "backlog", python_int(options.backlog));
+  set_keyword(keywords.get(), "reuse_address", PyRef::borrow(options.reuse_address ? Py_True : Py_False));
+  if (options.sock) set_keyword(keywords.get(), "sock", python_socket(std::move(*options.sock)));
+  PyRef port_object = port == 0 && host.empty() && options.sock ? PyRef::borrow(Py_None) : python_int(port);
+  PyRef arguments =
+      check(Py_BuildValue("(NNN)", python_protocol_factory(loop_.get(), std::move(factory)).release(),
+                          optional_text(host).release(), port_object.release()));
+  PyRef method = check(PyObject_GetAttrString(loop_.get(), "create_server"));
+  PyRef coroutine = check(PyObject_Call(method.get(), arguments.get(), keywords.get()));
+  return pep3156::Future<std::shared_ptr<pep3156::Server>>(
+      adopt(std::move(coroutine), [loop = weak_from_this(), python_loop = loop_](PyObject* server) {
+        return pep3156::Value(std::shared_ptr<pep3156::Server>(
+            std::make_shared<PythonServer>(loop, python_loop.get(), PyRef::borrow(server))));
+      }));
+}
+
+}  // namespace loopcert_python

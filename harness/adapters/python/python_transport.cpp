@@ -1,0 +1,81 @@
+// PythonTransport (python_transport.hpp).
+#include "python_transport.hpp"
+
+#include <string>
+
+#include "addresses.hpp"
+#include "bridge_module.hpp"
+#include "conversions.hpp"
+#include "exceptions.hpp"
+
+namespace loopcert_python {
+
+namespace {
+
+/// None for an absent limit, as set_write_buffer_limits() takes it.
+PyRef optional_size(std::optional<std::size_t> size) {
+  return size ? check(PyLong_FromSize_t(*size)) : PyRef::borrow(Py_None);
+}
+
+}  // namespace
+
+PythonTransport::~PythonTransport() {
+  Gil gil;
+  transport_ = PyRef();
+}
+
+template <class... A>
+PyRef PythonTransport::call(const char* method, const char* format, A... args) const {
+  Gil gil;
+  return check(PyObject_CallMethod(transport_.get(), method, format, args...));
+}
+
+std::any PythonTransport::get_extra_info(std::string_view name) const {
+  if (name != "peername" && name != "sockname" && name != "socket") return {};
+  Gil gil;
+  PyRef info = check(bridge_attribute("transport_socket_info").release());
+  std::string key(name);
+  PyRef value = check(PyObject_CallFunction(info.get(), "Os", transport_.get(), key.c_str()));
+  if (value.get() == Py_None) return {};
+  if (name == "socket") return static_cast<int>(PyLong_AsLong(value.get()));
+  return from_python_address(static_cast<int>(PyLong_AsLong(PyTuple_GetItem(value.get(), 0))),
+                             PyTuple_GetItem(value.get(), 1));
+}
+
+void PythonTransport::close() { call("close", nullptr); }
+
+bool PythonTransport::is_closing() const { return call("is_closing", nullptr).get() == Py_True; }
+
+void PythonTransport::pause_reading() { call("pause_reading", nullptr); }
+
+void PythonTransport::resume_reading() { call("resume_reading", nullptr); }
+
+void PythonTransport::write(pep3156::BytesView data) {
+  Gil gil;
+  PyRef bytes = to_python_bytes(data);
+  call("write", "O", bytes.get());
+}
+
+void PythonTransport::write_eof() { call("write_eof", nullptr); }
+
+bool PythonTransport::can_write_eof() const { return call("can_write_eof", nullptr).get() == Py_True; }
+
+std::size_t PythonTransport::get_write_buffer_size() const {
+  Gil gil;
+  return PyLong_AsSize_t(call("get_write_buffer_size", nullptr).get());
+}
+
+void PythonTransport::set_write_buffer_limits(std::optional<std::size_t> high,
+                                              std::optional<std::size_t> low) {
+  Gil gil;
+  PyRef high_limit = optional_size(high);
+  PyRef low_limit = optional_size(low);
+  PyRef method = check(PyObject_GetAttrString(transport_.get(), "set_write_buffer_limits"));
+  PyRef arguments = check(PyTuple_New(0));
+  PyRef keywords = check(Py_BuildValue("{sOsO}", "high", high_limit.get(), "low", low_limit.get()));
+  check(PyObject_Call(method.get(), arguments.get(), keywords.get()));
+}
+
+void PythonTransport::abort() { call("abort", nullptr); }
+
+}  // namespace loopcert_python
