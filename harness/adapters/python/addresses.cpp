@@ -44,4 +44,9 @@ pep3156::SocketAddress from_python_address(int family, PyObject* address) {
   return pep3156::SocketAddress(host, static_cast<std::uint16_t>(port));
 }
 
+pep3156::SocketAddress from_python_address(PyObject* address) {
+  if (!PyTuple_Check(address)) return from_python_address(AF_UNIX, address);
+  return from_python_address(PyTuple_Size(address) == 4 ? AF_INET6 : AF_INET, address);
+}
+
 }  // namespace loopcert_python

@@ -104,6 +104,16 @@ class ProtocolProxy(asyncio.Protocol):
         self._cpp = None
 
 
+class DatagramProtocolProxy(ProtocolProxy, asyncio.DatagramProtocol):
+    """A ProtocolProxy for a C++ datagram protocol."""
+
+    def datagram_received(self, data, addr):
+        self._send('datagram', (data, addr))
+
+    def error_received(self, exc):
+        self._send('error', exc)
+
+
 _proxies = {}  # id(loop): the loop's live ProtocolProxy objects
 
 

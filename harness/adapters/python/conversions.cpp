@@ -30,6 +30,12 @@ int to_int(PyObject* number) {
   return static_cast<int>(value);
 }
 
+PyRef python_int(long value) { return check(PyLong_FromLong(value)); }
+
+void set_keyword(PyObject* keywords, const char* name, PyRef value) {
+  if (PyDict_SetItemString(keywords, name, value.get()) != 0) throw_python_error();
+}
+
 PyRef optional_text(const std::string& text) {
   return text.empty() ? PyRef::borrow(Py_None) : check(PyUnicode_FromString(text.c_str()));
 }

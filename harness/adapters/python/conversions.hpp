@@ -16,6 +16,9 @@ PyRef to_python_bytes(pep3156::BytesView data);
 /// "" for None.
 std::string to_string(PyObject* text);
 int to_int(PyObject* number);
+PyRef python_int(long value);
+/// Adds name=value to a keyword-arguments dict.
+void set_keyword(PyObject* keywords, const char* name, PyRef value);
 /// None for the empty string (a host or port the PEP takes as None).
 PyRef optional_text(const std::string& text);
 

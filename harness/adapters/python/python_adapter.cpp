@@ -1,4 +1,4 @@
-// The Python adapter: asyncio, uvloop and gbulb, each a Python event loop
+// The Python adapter: asyncio (over each selector), uvloop and gbulb, each a Python event loop
 // behind PythonEventLoop, in Debian's embedded CPython 3.11.
 #include <array>
 #include <memory>
@@ -35,18 +35,26 @@ constexpr char kAsyncio[] = "asyncio";
 constexpr char kAsyncioSelect[] = "asyncio-select";
 constexpr char kAsyncioPoll[] = "asyncio-poll";
 constexpr char kAsyncioEpoll[] = "asyncio-epoll";
+constexpr char kUvloop[] = "uvloop";
+constexpr char kGbulb[] = "gbulb";
 
 // asyncio's timers compare deadlines with time.monotonic() (nanoseconds on
 // Linux) and run a timer up to its _clock_resolution early
 // (base_events.py, _run_once(): end_time = self.time() + self._clock_resolution).
 constexpr double kMonotonicResolution = 1e-9;
+// uvloop's time() is libuv's millisecond clock (uvloop/loop.pyx,
+// Loop.time(): uv_now() / 1000); gbulb's timers are GLib timeouts in whole
+// milliseconds (/usr/lib/python3/dist-packages/gbulb/glib_events.py:883,
+// GLib.Timeout(delay * 1000)).
+constexpr double kMillisecond = 1e-3;
 
 pep3156::Adapter python_adapter(const char* name, const char* description,
-                                std::shared_ptr<pep3156::AbstractEventLoop> (*factory)()) {
+                                std::shared_ptr<pep3156::AbstractEventLoop> (*factory)(),
+                                double clock_resolution = kMonotonicResolution) {
   pep3156::Adapter adapter;
   adapter.name = name;
   adapter.description = description;
-  adapter.capabilities = python_capabilities(kMonotonicResolution);
+  adapter.capabilities = python_capabilities(clock_resolution);
   adapter.make_loop = factory;
   adapter.prepare_process = prepare_process;
   return adapter;
@@ -55,7 +63,7 @@ pep3156::Adapter python_adapter(const char* name, const char* description,
 }  // namespace
 
 extern "C" const pep3156::AdapterList* pep3156_adapters() {
-  static const std::array<pep3156::Adapter, 4> adapters{{
+  static const std::array<pep3156::Adapter, 6> adapters{{
       python_adapter(kAsyncio, "CPython 3.11 asyncio.SelectorEventLoop() (DefaultSelector: epoll)",
                      &make_loop<kAsyncio>),
       python_adapter(kAsyncioSelect, "CPython 3.11 asyncio.SelectorEventLoop(selectors.SelectSelector())",
@@ -64,6 +72,10 @@ extern "C" const pep3156::AdapterList* pep3156_adapters() {
                      &make_loop<kAsyncioPoll>),
       python_adapter(kAsyncioEpoll, "CPython 3.11 asyncio.SelectorEventLoop(selectors.EpollSelector())",
                      &make_loop<kAsyncioEpoll>),
+      python_adapter(kUvloop, "uvloop 0.17 (python3-uvloop) uvloop.Loop() on CPython 3.11",
+                     &make_loop<kUvloop>, kMillisecond),
+      python_adapter(kGbulb, "gbulb 0.6.3 (python3-gbulb) GLibEventLoop() on CPython 3.11",
+                     &make_loop<kGbulb>, kMillisecond),
   }};
   static const pep3156::AdapterList list{pep3156::kAdapterContractVersion, adapters.data(), adapters.size()};
   return &list;

@@ -241,11 +241,4 @@ void PythonEventLoop::set_debug(bool enabled) {
   call_method("set_debug", "O", enabled ? Py_True : Py_False);
 }
 
-// --- Datagrams: not bridged yet -------------------------------------------------------------
-
-pep3156::Future<pep3156::DatagramConnection> PythonEventLoop::create_datagram_endpoint(
-    pep3156::DatagramProtocolFactory, pep3156::DatagramOptions) {
-  not_implemented("create_datagram_endpoint()");
-}
-
 }  // namespace loopcert_python

@@ -85,7 +85,7 @@ class PythonEventLoop final : public pep3156::AbstractEventLoop {
                                                                   std::string host, std::uint16_t port,
                                                                   pep3156::ServerOptions options) override;
 
-  // --- Datagrams: not bridged yet (NotImplementedError) ----------------------------------
+  // --- Datagram endpoints (python_datagrams.cpp) ------------------------------------------
 
   pep3156::Future<pep3156::DatagramConnection> create_datagram_endpoint(
       pep3156::DatagramProtocolFactory factory, pep3156::DatagramOptions options) override;

@@ -1,13 +1,7 @@
 // PythonEventLoop's stream connections and servers: the Python loop's own
 // create_connection() and create_server(), whose Python transports drive
 // the C++ protocols through a ProtocolProxy each (bridge_module.cpp).
-//
-// The edges Python's gc cannot see: Python transport -> ProtocolProxy ->
-// CppFunction (dispatcher) -> StreamEnds -> PythonTransport -> Python
-// transport. The proxy drops its dispatcher at connection_lost(), and
-// close() cuts every proxy of the loop that is still connected
-// (detach_proxies()), so a connection left open at close() is collected
-// and its socket closed instead of leaking.
+// (protocol_proxy.hpp says how the cycle through C++ is cut).
 #include <string_view>
 
 #include "addresses.hpp"
@@ -16,6 +10,7 @@
 #include "cpp_function.hpp"
 #include "exceptions.hpp"
 #include "pep3156/errors.hpp"
+#include "protocol_proxy.hpp"
 #include "python_event_loop.hpp"
 #include "python_transport.hpp"
 
@@ -23,67 +18,29 @@ namespace loopcert_python {
 
 namespace {
 
-/// One connection's C++ side: the protocol, and its transport once made.
-struct StreamEnds {
-  std::shared_ptr<pep3156::Protocol> protocol;
-  std::shared_ptr<PythonTransport> transport;
-};
+using StreamEnds = ConnectionEnds<pep3156::Protocol, PythonTransport>;
 
-/// What a ProtocolProxy calls: (event, argument) to the C++ protocol,
-/// which runs without the GIL.
-PyRef dispatch(StreamEnds& ends, PyObject* args) {
-  std::string_view event = PyUnicode_AsUTF8(PyTuple_GetItem(args, 0));
-  PyObject* argument = PyTuple_GetItem(args, 1);
-  pep3156::Protocol& protocol = *ends.protocol;
+/// A stream protocol's own events: data and end of file.
+PyRef dispatch_stream_event(StreamEnds& ends, std::string_view event, PyObject* argument) {
   if (event == "data") {
     pep3156::BytesView data = bytes_view(argument);  // the args tuple keeps the bytes alive
     GilReleased released;
-    protocol.data_received(data);
-  } else if (event == "made") {
-    ends.transport = std::make_shared<PythonTransport>(PyRef::borrow(argument));
-    std::shared_ptr<PythonTransport> transport = ends.transport;
-    GilReleased released;
-    protocol.connection_made(std::move(transport));
+    ends.protocol->data_received(data);
   } else if (event == "eof") {
     bool keep_open = false;
     {
       GilReleased released;
-      keep_open = protocol.eof_received();
+      keep_open = ends.protocol->eof_received();
     }
     return PyRef::borrow(keep_open ? Py_True : Py_False);
-  } else if (event == "pause") {
-    GilReleased released;
-    protocol.pause_writing();
-  } else if (event == "resume") {
-    GilReleased released;
-    protocol.resume_writing();
-  } else if (event == "lost") {
-    std::exception_ptr error = argument == Py_None ? nullptr : to_cpp_exception(argument);
-    GilReleased released;
-    protocol.connection_lost(std::move(error));
   }
   return PyRef();
 }
 
-/// The Python protocol factory for `factory`: each call makes a C++
-/// protocol and the ProtocolProxy driving it; `made`, if given, receives
-/// the connection's ends (create_connection()'s one connection).
-PyRef python_protocol_factory(PyObject* python_loop, pep3156::ProtocolFactory factory,
+PyRef stream_protocol_factory(PyObject* python_loop, pep3156::ProtocolFactory factory,
                               std::shared_ptr<std::shared_ptr<StreamEnds>> made = nullptr) {
-  return make_function([loop = PyRef::borrow(python_loop), factory = std::move(factory),
-                        made = std::move(made)](PyObject*) -> PyRef {
-    std::shared_ptr<pep3156::Protocol> protocol;
-    {
-      GilReleased released;
-      protocol = factory();
-    }
-    if (!protocol) throw pep3156::TypeError("the protocol factory returned no protocol");
-    auto ends = std::make_shared<StreamEnds>(StreamEnds{std::move(protocol), nullptr});
-    if (made) *made = ends;
-    PyRef dispatcher = make_function([ends](PyObject* args) { return dispatch(*ends, args); });
-    PyRef proxy_class = check(bridge_attribute("ProtocolProxy").release());
-    return check(PyObject_CallFunction(proxy_class.get(), "OO", loop.get(), dispatcher.get()));
-  });
+  return python_protocol_factory<pep3156::Protocol, PythonTransport>(
+      python_loop, "ProtocolProxy", std::move(factory), dispatch_stream_event, std::move(made));
 }
 
 /// TLS is not bridged yet: the contract's SSLContext has no Python ssl
@@ -91,13 +48,6 @@ PyRef python_protocol_factory(PyObject* python_loop, pep3156::ProtocolFactory fa
 void refuse_tls(bool requested) {
   if (requested) throw pep3156::NotImplementedError("TLS is not bridged to Python's ssl yet");
 }
-
-/// Adds `name`=value to keyword arguments; GIL held.
-void set_keyword(PyObject* keywords, const char* name, PyRef value) {
-  if (PyDict_SetItemString(keywords, name, value.get()) != 0) throw_python_error();
-}
-
-PyRef python_int(long value) { return check(PyLong_FromLong(value)); }
 
 /// A Python socket object owning the caller's socket (sock=: the
 /// transport or server takes it over, as the contract's Socket says).
@@ -176,7 +126,7 @@ pep3156::Future<pep3156::StreamConnection> PythonEventLoop::create_connection(
   }
   PyRef port_object = port == 0 && host.empty() ? PyRef::borrow(Py_None) : python_int(port);
   PyRef arguments =
-      check(Py_BuildValue("(NNN)", python_protocol_factory(loop_.get(), std::move(factory), made).release(),
+      check(Py_BuildValue("(NNN)", stream_protocol_factory(loop_.get(), std::move(factory), made).release(),
                           optional_text(host).release(), port_object.release()));
   PyRef method = check(PyObject_GetAttrString(loop_.get(), "create_connection"));
   PyRef coroutine = check(PyObject_Call(method.get(), arguments.get(), keywords.get()));
@@ -198,7 +148,7 @@ pep3156::Future<std::shared_ptr<pep3156::Server>> PythonEventLoop::create_server
   if (options.sock) set_keyword(keywords.get(), "sock", python_socket(std::move(*options.sock)));
   PyRef port_object = port == 0 && host.empty() && options.sock ? PyRef::borrow(Py_None) : python_int(port);
   PyRef arguments =
-      check(Py_BuildValue("(NNN)", python_protocol_factory(loop_.get(), std::move(factory)).release(),
+      check(Py_BuildValue("(NNN)", stream_protocol_factory(loop_.get(), std::move(factory)).release(),
                           optional_text(host).release(), port_object.release()));
   PyRef method = check(PyObject_GetAttrString(loop_.get(), "create_server"));
   PyRef coroutine = check(PyObject_Call(method.get(), arguments.get(), keywords.get()));

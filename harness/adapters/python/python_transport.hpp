@@ -1,6 +1,7 @@
-// PythonTransport: the contract's stream Transport over a Python loop's
-// transport object (asyncio's _SelectorSocketTransport, uvloop's
-// TCPTransport, ...), every method forwarded.
+// PythonTransport and PythonDatagramTransport: the contract's transports
+// over a Python loop's transport objects (asyncio's
+// _SelectorSocketTransport and _SelectorDatagramTransport, uvloop's
+// TCPTransport and UDPTransport, ...), every method forwarded.
 #pragma once
 
 #include "interpreter.hpp"
@@ -31,6 +32,22 @@ class PythonTransport final : public pep3156::Transport {
   template <class... A>
   PyRef call(const char* method, const char* format, A... args) const;
 
+  PyRef transport_;
+};
+
+class PythonDatagramTransport final : public pep3156::DatagramTransport {
+ public:
+  explicit PythonDatagramTransport(PyRef transport) : transport_(std::move(transport)) {}
+  ~PythonDatagramTransport() override;
+
+  std::any get_extra_info(std::string_view name) const override;
+  void close() override;
+  bool is_closing() const override;
+  void sendto(pep3156::BytesView data, const std::optional<pep3156::SocketAddress>& address) override;
+  void abort() override;
+  std::size_t get_write_buffer_size() const override;
+
+ private:
   PyRef transport_;
 };
 
