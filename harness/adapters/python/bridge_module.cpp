@@ -12,6 +12,7 @@ namespace {
 constexpr const char* kBridgeSource = R"PY(
 import asyncio
 import fcntl
+import gc
 import os
 import selectors
 import socket
@@ -140,6 +141,15 @@ def transport_socket_info(transport, name):
     return sock.family, value
 
 
+def prepare_process(name):
+    """Opens what the loop's library opens once per process and keeps:
+    libuv's signal pipe (uvloop: uv_loop_init(), src/unix/signal.c),
+    GLib's default main context (gbulb). A loop made and closed leaves
+    exactly that behind."""
+    make_loop(name).close()
+    gc.collect()
+
+
 _SELECTORS = {
     'asyncio-select': 'SelectSelector',
     'asyncio-poll': 'PollSelector',
@@ -174,6 +184,15 @@ void load_bridge_module() {
     PyErr_Print();
     std::fprintf(stderr, "loopcert python adapter: the bridge module does not load\n");
     std::abort();
+  }
+}
+
+void prepare_library(const char* library) {
+  ensure_interpreter();
+  Gil gil;
+  PyRef prepared = PyRef::steal(PyObject_CallMethod(bridge, "prepare_process", "s", library));
+  if (!prepared) {
+    PyErr_Print();  // the case's own make_loop() will fail and say why
   }
 }
 

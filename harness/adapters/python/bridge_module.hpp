@@ -12,4 +12,9 @@ void load_bridge_module();
 /// An attribute of the bridge module (a new reference). GIL held.
 PyRef bridge_attribute(const char* name);
 
+/// Starts the interpreter, then makes and closes a loop of `library`, so
+/// that what the library opens once per process is open before the kit
+/// counts descriptors (Adapter::prepare_process).
+void prepare_library(const char* library);
+
 }  // namespace loopcert_python

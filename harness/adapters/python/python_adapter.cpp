@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "interpreter.hpp"
+#include "bridge_module.hpp"
 #include "pep3156/adapter.hpp"
 #include "python_event_loop.hpp"
 
@@ -27,9 +27,12 @@ std::shared_ptr<pep3156::AbstractEventLoop> make_loop() {
   return std::make_shared<PythonEventLoop>(Library);
 }
 
-// The interpreter starts before the kit notes the open descriptors: what
-// CPython opens once per process is not the case's leak.
-void prepare_process() { loopcert_python::ensure_interpreter(); }
+// The interpreter and what the library keeps per process start before the
+// kit notes the open descriptors: they are not the case's leak.
+template <const char* Library>
+void prepare_process() {
+  loopcert_python::prepare_library(Library);
+}
 
 constexpr char kAsyncio[] = "asyncio";
 constexpr char kAsyncioSelect[] = "asyncio-select";
@@ -48,15 +51,14 @@ constexpr double kMonotonicResolution = 1e-9;
 // GLib.Timeout(delay * 1000)).
 constexpr double kMillisecond = 1e-3;
 
-pep3156::Adapter python_adapter(const char* name, const char* description,
-                                std::shared_ptr<pep3156::AbstractEventLoop> (*factory)(),
-                                double clock_resolution = kMonotonicResolution) {
+template <const char* Library>
+pep3156::Adapter python_adapter(const char* description, double clock_resolution = kMonotonicResolution) {
   pep3156::Adapter adapter;
-  adapter.name = name;
+  adapter.name = Library;
   adapter.description = description;
   adapter.capabilities = python_capabilities(clock_resolution);
-  adapter.make_loop = factory;
-  adapter.prepare_process = prepare_process;
+  adapter.make_loop = make_loop<Library>;
+  adapter.prepare_process = prepare_process<Library>;
   return adapter;
 }
 
@@ -64,18 +66,12 @@ pep3156::Adapter python_adapter(const char* name, const char* description,
 
 extern "C" const pep3156::AdapterList* pep3156_adapters() {
   static const std::array<pep3156::Adapter, 6> adapters{{
-      python_adapter(kAsyncio, "CPython 3.11 asyncio.SelectorEventLoop() (DefaultSelector: epoll)",
-                     &make_loop<kAsyncio>),
-      python_adapter(kAsyncioSelect, "CPython 3.11 asyncio.SelectorEventLoop(selectors.SelectSelector())",
-                     &make_loop<kAsyncioSelect>),
-      python_adapter(kAsyncioPoll, "CPython 3.11 asyncio.SelectorEventLoop(selectors.PollSelector())",
-                     &make_loop<kAsyncioPoll>),
-      python_adapter(kAsyncioEpoll, "CPython 3.11 asyncio.SelectorEventLoop(selectors.EpollSelector())",
-                     &make_loop<kAsyncioEpoll>),
-      python_adapter(kUvloop, "uvloop 0.17 (python3-uvloop) uvloop.Loop() on CPython 3.11",
-                     &make_loop<kUvloop>, kMillisecond),
-      python_adapter(kGbulb, "gbulb 0.6.3 (python3-gbulb) GLibEventLoop() on CPython 3.11",
-                     &make_loop<kGbulb>, kMillisecond),
+      python_adapter<kAsyncio>("CPython 3.11 asyncio.SelectorEventLoop() (DefaultSelector: epoll)"),
+      python_adapter<kAsyncioSelect>("CPython 3.11 asyncio.SelectorEventLoop(selectors.SelectSelector())"),
+      python_adapter<kAsyncioPoll>("CPython 3.11 asyncio.SelectorEventLoop(selectors.PollSelector())"),
+      python_adapter<kAsyncioEpoll>("CPython 3.11 asyncio.SelectorEventLoop(selectors.EpollSelector())"),
+      python_adapter<kUvloop>("uvloop 0.17 (python3-uvloop) uvloop.Loop() on CPython 3.11", kMillisecond),
+      python_adapter<kGbulb>("gbulb 0.6.3 (python3-gbulb) GLibEventLoop() on CPython 3.11", kMillisecond),
   }};
   static const pep3156::AdapterList list{pep3156::kAdapterContractVersion, adapters.data(), adapters.size()};
   return &list;

@@ -83,6 +83,11 @@ PythonEventLoop::~PythonEventLoop() {
   PyRef reset = PyRef::steal(PyObject_CallMethod(loop_.get(), "set_exception_handler", "O", Py_None));
   PyErr_Clear();
   loop_ = PyRef();
+  // Released means collected: a Python loop sits in reference cycles, and
+  // what it holds until collected is not freed by close() in every library
+  // (gbulb's GLib.MainContext and its eventfd: glib_events.py:254, which
+  // close() keeps, lines 265-275).
+  PyGC_Collect();
 }
 
 // --- Lifecycle ---------------------------------------------------------------------
