@@ -143,10 +143,14 @@ def transport_socket_info(transport, name):
 
 def prepare_process(name):
     """Opens what the loop's library opens once per process and keeps:
-    libuv's signal pipe (uvloop: uv_loop_init(), src/unix/signal.c),
-    GLib's default main context (gbulb). A loop made and closed leaves
-    exactly that behind."""
-    make_loop(name).close()
+    libuv's signal pipe (uvloop: uv_loop_init(), src/unix/signal.c), the
+    eventfd GLib opens on a process's first main-loop run (gbulb). A loop
+    made, run once, closed and collected leaves exactly that behind."""
+    loop = make_loop(name)
+    loop.call_soon(loop.stop)
+    loop.run_forever()
+    loop.close()
+    del loop
     gc.collect()
 
 

@@ -162,38 +162,30 @@ double PythonEventLoop::time() {
 
 // --- I/O callbacks and signals ----------------------------------------------------------
 
-void PythonEventLoop::add_reader(int fd, Callback callback) {
+void PythonEventLoop::watch(const char* method, int key, Callback callback) {
   Gil gil;
   PyRef python_callback = make_callback(std::make_shared<pep3156::HandleState>(std::move(callback)));
-  call_method("add_reader", "iO", fd, python_callback.get());
+  call_method(method, "iO", key, python_callback.get());
 }
 
-bool PythonEventLoop::remove_reader(int fd) {
+bool PythonEventLoop::unwatch(const char* method, int key) {
   Gil gil;
-  return PyObject_IsTrue(call_method("remove_reader", "i", fd).get()) == 1;
+  return PyObject_IsTrue(call_method(method, "i", key).get()) == 1;
 }
 
-void PythonEventLoop::add_writer(int fd, Callback callback) {
-  Gil gil;
-  PyRef python_callback = make_callback(std::make_shared<pep3156::HandleState>(std::move(callback)));
-  call_method("add_writer", "iO", fd, python_callback.get());
-}
+void PythonEventLoop::add_reader(int fd, Callback callback) { watch("add_reader", fd, std::move(callback)); }
 
-bool PythonEventLoop::remove_writer(int fd) {
-  Gil gil;
-  return PyObject_IsTrue(call_method("remove_writer", "i", fd).get()) == 1;
-}
+bool PythonEventLoop::remove_reader(int fd) { return unwatch("remove_reader", fd); }
+
+void PythonEventLoop::add_writer(int fd, Callback callback) { watch("add_writer", fd, std::move(callback)); }
+
+bool PythonEventLoop::remove_writer(int fd) { return unwatch("remove_writer", fd); }
 
 void PythonEventLoop::add_signal_handler(int sig, Callback callback) {
-  Gil gil;
-  PyRef python_callback = make_callback(std::make_shared<pep3156::HandleState>(std::move(callback)));
-  call_method("add_signal_handler", "iO", sig, python_callback.get());
+  watch("add_signal_handler", sig, std::move(callback));
 }
 
-bool PythonEventLoop::remove_signal_handler(int sig) {
-  Gil gil;
-  return PyObject_IsTrue(call_method("remove_signal_handler", "i", sig).get()) == 1;
-}
+bool PythonEventLoop::remove_signal_handler(int sig) { return unwatch("remove_signal_handler", sig); }
 
 // --- Futures ------------------------------------------------------------------------------
 

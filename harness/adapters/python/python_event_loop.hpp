@@ -110,6 +110,10 @@ class PythonEventLoop final : public pep3156::AbstractEventLoop {
   }
   /// The bridge's sock_method(loop, method, fd[, argument]) coroutine. GIL held.
   PyRef sock_method(const char* method, int fd, PyObject* argument);
+  /// loop.<method>(key, callback) for a callback run each time (a reader,
+  /// a writer, a signal handler), and its removal.
+  void watch(const char* method, int key, Callback callback);
+  bool unwatch(const char* method, int key);
   void install_exception_handler();
   void forward_exception_context(PyObject* context);
 
