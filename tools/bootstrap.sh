@@ -10,7 +10,7 @@ packages="
   cmake g++ make pkg-config
   doctest-dev nlohmann-json3-dev libbenchmark-dev libssl-dev openssl
   libuv1-dev libevent-dev libev-dev libasio-dev liburing-dev
-  python3 python3-jsonschema
+  python3 python3-jsonschema libpython3-dev python3-uvloop python3-gbulb
   socat procps
   clang libclang-rt-14-dev
 "

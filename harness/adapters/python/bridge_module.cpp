@@ -1,0 +1,205 @@
+// The bridge's Python side: what is simpler said in Python than through
+// the C API. Compiled once per process into the module `loopcert_bridge`.
+#include "bridge_module.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace loopcert_python {
+
+namespace {
+
+constexpr const char* kBridgeSource = R"PY(
+import asyncio
+import fcntl
+import gc
+import os
+import selectors
+import socket
+import ssl
+import weakref
+
+# The Python classes the exception mapping (exceptions.cpp) looks for.
+CancelledError = asyncio.CancelledError
+InvalidStateError = asyncio.InvalidStateError
+SSLError = ssl.SSLError
+gaierror = socket.gaierror
+
+
+class CppException(Exception):
+    """A C++ std::exception crossing Python frames; `cpp` holds it."""
+
+
+class CppBaseException(SystemExit):
+    """A C++ pep3156::BaseException crossing Python frames. SystemExit is
+    the BaseException asyncio lets leave run_forever() (events.py,
+    Handle._run), as the contract wants of the BaseException family."""
+
+
+class CppCancelledError(asyncio.CancelledError):
+    """A C++ pep3156::CancelledError: Python must see it as a cancellation."""
+
+
+def caller_socket(fd):
+    """A socket object on the caller's fd, which stays the caller's: the
+    user of it must detach() it, never close it. Non-blocking as the fd is
+    (asyncio checks it in debug mode), without touching the fd's flags."""
+    sock = socket.socket(fileno=fd)
+    if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK:
+        sock.settimeout(0)
+    return sock
+
+
+async def sock_method(loop, method, fd, *args):
+    """loop.<method>(sock, *args) on the caller's fd."""
+    sock = caller_socket(fd)
+    try:
+        return await getattr(loop, method)(sock, *args)
+    finally:
+        sock.detach()
+
+
+async def sock_accept(loop, fd):
+    """loop.sock_accept() on the caller's fd: the accepted socket's fd
+    (the caller's from now on), its family and the peer's address."""
+    conn, peer = await sock_method(loop, 'sock_accept', fd)
+    return conn.family, peer, conn.detach()
+
+
+class ProtocolProxy(asyncio.Protocol):
+    """A C++ protocol driven by a Python transport: each event goes to
+    `cpp` (a CppFunction) as (event, argument). Python's gc cannot see
+    what `cpp` holds (the C++ protocol, the transport's wrapper, hence the
+    transport), so the edge is cut once the connection is lost, or when
+    the loop closes (detach_proxies())."""
+
+    def __init__(self, loop, cpp):
+        self._cpp = cpp
+        _proxies.setdefault(id(loop), weakref.WeakSet()).add(self)
+
+    def _send(self, event, argument=None):
+        cpp = self._cpp
+        return None if cpp is None else cpp(event, argument)
+
+    def connection_made(self, transport):
+        self._send('made', transport)
+
+    def data_received(self, data):
+        self._send('data', data)
+
+    def eof_received(self):
+        return self._send('eof')
+
+    def pause_writing(self):
+        self._send('pause')
+
+    def resume_writing(self):
+        self._send('resume')
+
+    def connection_lost(self, exc):
+        cpp, self._cpp = self._cpp, None
+        if cpp is not None:
+            cpp('lost', exc)
+
+    def detach(self):
+        self._cpp = None
+
+
+class DatagramProtocolProxy(ProtocolProxy, asyncio.DatagramProtocol):
+    """A ProtocolProxy for a C++ datagram protocol."""
+
+    def datagram_received(self, data, addr):
+        self._send('datagram', (data, addr))
+
+    def error_received(self, exc):
+        self._send('error', exc)
+
+
+_proxies = {}  # id(loop): the loop's live ProtocolProxy objects
+
+
+def detach_proxies(loop):
+    """Cuts every C++ edge of `loop`'s proxies (the loop is closing)."""
+    for proxy in list(_proxies.pop(id(loop), ())):
+        proxy.detach()
+
+
+def listening_sockets(server):
+    """(fd, family, address) of each socket `server` listens on."""
+    return [(s.fileno(), s.family, s.getsockname()) for s in (server.sockets or ())]
+
+
+def transport_socket_info(transport, name):
+    """get_extra_info() of 'peername'/'sockname' as (family, address), or
+    'socket' as its fd: what the contract's SocketAddress and int need."""
+    sock = transport.get_extra_info('socket')
+    value = transport.get_extra_info(name)
+    if sock is None or value is None:
+        return None
+    if name == 'socket':
+        return sock.fileno()
+    return sock.family, value
+
+
+def prepare_process(name):
+    """Opens what the loop's library opens once per process and keeps:
+    libuv's signal pipe (uvloop: uv_loop_init(), src/unix/signal.c), the
+    eventfd GLib opens on a process's first main-loop run (gbulb). A loop
+    made, run once, closed and collected leaves exactly that behind."""
+    loop = make_loop(name)
+    loop.call_soon(loop.stop)
+    loop.run_forever()
+    loop.close()
+    del loop
+    gc.collect()
+
+
+_SELECTORS = {
+    'asyncio-select': 'SelectSelector',
+    'asyncio-poll': 'PollSelector',
+    'asyncio-epoll': 'EpollSelector',
+}
+
+
+def make_loop(name):
+    """A fresh loop of the library the adapter's loop `name` certifies."""
+    if name == 'asyncio':
+        return asyncio.SelectorEventLoop()
+    if name in _SELECTORS:
+        return asyncio.SelectorEventLoop(getattr(selectors, _SELECTORS[name])())
+    if name == 'uvloop':
+        import uvloop
+        return uvloop.Loop()
+    if name == 'gbulb':
+        import gbulb
+        return gbulb.GLibEventLoop()
+    raise ValueError(f'no Python loop named {name!r}')
+)PY";
+
+PyObject* bridge = nullptr;  // the module, kept for the life of the process
+
+}  // namespace
+
+void load_bridge_module() {
+  PyObject* code = Py_CompileString(kBridgeSource, "<loopcert_bridge>", Py_file_input);
+  if (code != nullptr) bridge = PyImport_ExecCodeModule("loopcert_bridge", code);
+  Py_XDECREF(code);
+  if (bridge == nullptr) {
+    PyErr_Print();
+    std::fprintf(stderr, "loopcert python adapter: the bridge module does not load\n");
+    std::abort();
+  }
+}
+
+void prepare_library(const char* library) {
+  ensure_interpreter();
+  Gil gil;
+  PyRef prepared = PyRef::steal(PyObject_CallMethod(bridge, "prepare_process", "s", library));
+  if (!prepared) {
+    PyErr_Print();  // the case's own make_loop() will fail and say why
+  }
+}
+
+PyRef bridge_attribute(const char* name) { return PyRef::steal(PyObject_GetAttrString(bridge, name)); }
+
+}  // namespace loopcert_python
