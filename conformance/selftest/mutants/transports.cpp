@@ -318,6 +318,107 @@ LOOPCERT_MUTANT({"connection_made_after_completion", Expect::tolerated, "LOOP-CO
                  "calls a client's connection_made() only after create_connection() completed",
                  wrap<StreamShimLoop<ConnectionMadeAfterCompletion>>});
 
+// "The transport is free to buffer the bytes, but it must eventually cause
+// the bytes to be transferred" (TR-WRITE-DELIVERY; "may be sent
+// immediately or buffered", decision D-TR-12): write() never sends, not
+// even from inside a protocol callback; the bytes reach the correct
+// transport one iteration later. write_eof(), close() and abort() act on
+// what came before them.
+//
+// Its buffer is the unsent bytes and the correct transport's, and it runs
+// flow control on that whole buffer itself (the protocol must be paused
+// while the bytes wait here too): the correct transport is set to pause at
+// any byte, so its pause_writing() and resume_writing() say when its own
+// part fills and drains.
+class WritesOnNextIteration final : public StreamShim {
+ public:
+  using StreamShim::StreamShim;
+
+  void connection_made(std::shared_ptr<BaseTransport> transport) override {
+    std::dynamic_pointer_cast<Transport>(transport)->set_write_buffer_limits(0, 0);
+    StreamShim::connection_made(std::move(transport));
+  }
+  void pause_writing() override { update_flow(); }
+  void resume_writing() override { update_flow(); }
+
+  void write(BytesView data) override { writelines(std::span<const BytesView>(&data, 1)); }
+  void writelines(std::span<const BytesView> buffers) override {
+    // Past write_eof() or close(), the correct transport says what happens
+    // (an error, or nothing sent), as it would have at once.
+    if (eof_written_ || inner_->is_closing()) return inner_->writelines(buffers);
+    bool was_empty = unsent_.empty();
+    for (BytesView data : buffers) unsent_ += to_string(data);
+    if (was_empty && !unsent_.empty()) {
+      loop_.call_soon([self = std::static_pointer_cast<WritesOnNextIteration>(shared_from_this())] {
+        self->hand_over();
+        self->update_flow();
+      });
+    }
+    update_flow(/*may_resume=*/false);
+  }
+  std::size_t get_write_buffer_size() const override {
+    return unsent_.size() + inner_->get_write_buffer_size();
+  }
+  void set_write_buffer_limits(std::optional<std::size_t> high, std::optional<std::size_t> low) override {
+    inner_->set_write_buffer_limits(high, low);  // rejects what the correct transport rejects
+    inner_->set_write_buffer_limits(0, 0);
+    high_ = high ? *high : (low ? 4 * *low : kDefaultHigh);
+    low_ = low ? *low : high_ / 4;
+    update_flow(/*may_resume=*/false);
+  }
+  void write_eof() override {
+    hand_over();
+    inner_->write_eof();
+    eof_written_ = true;
+  }
+  void close() override {
+    hand_over();
+    inner_->close();
+  }
+  void abort() override {
+    unsent_.clear();
+    inner_->abort();
+  }
+
+ private:
+  static constexpr std::size_t kDefaultHigh = 64 * 1024;
+
+  void hand_over() {
+    if (unsent_.empty() || inner_->is_closing()) return;
+    inner_->write(as_bytes(std::exchange(unsent_, std::string())));
+  }
+  /// pause_writing() once the whole buffer is over the high-water mark,
+  /// resume_writing() once it is at the low-water mark or under (from the
+  /// loop only, never from write(): D-PROTO-2); what the
+  /// protocol raises goes to the exception handler, as from the loop.
+  void update_flow(bool may_resume = true) {
+    std::size_t buffered = get_write_buffer_size();
+    bool pause = !paused_ && buffered > high_;
+    bool resume = may_resume && paused_ && buffered <= low_;
+    if (!user_ || !(pause || resume)) return;
+    paused_ = pause;
+    try {
+      pause ? user_->pause_writing() : user_->resume_writing();
+    } catch (const std::exception&) {
+      ExceptionContext context;
+      context.message = pause ? "protocol.pause_writing() failed" : "protocol.resume_writing() failed";
+      context.exception = std::current_exception();
+      context.transport = shared_from_this();
+      context.protocol = user_;
+      loop_.call_exception_handler(context);
+    }
+  }
+
+  std::string unsent_;
+  bool eof_written_ = false;
+  bool paused_ = false;
+  std::size_t high_ = kDefaultHigh;
+  std::size_t low_ = kDefaultHigh / 4;
+};
+LOOPCERT_MUTANT({"stream_writes_on_next_iteration", Expect::tolerated, "TR-WRITE-DELIVERY",
+                 "stream write() only buffers: the bytes go to the socket one iteration later",
+                 wrap<StreamShimLoop<WritesOnNextIteration>>});
+
 // --- Datagrams --------------------------------------------------------------------------
 
 class DatagramShim : public DatagramProtocol,
