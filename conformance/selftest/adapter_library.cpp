@@ -86,6 +86,7 @@ class Library {
       adapter.capabilities = m.declare != nullptr ? m.declare(base().capabilities) : base().capabilities;
       adapter.make_loop = make_loop[i];
       adapter.make_policy = m.policy != nullptr ? make_policy[i] : nullptr;
+      adapter.run_hosted = m.run_hosted;
       adapters_.push_back(adapter);
     }
     list_ = pep3156::AdapterList{pep3156::kAdapterContractVersion, adapters_.data(), count};

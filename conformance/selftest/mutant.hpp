@@ -21,7 +21,8 @@
 //   timeout    a case it hangs where no watchdog waits ends as TIMEOUT
 //   watchdog   a case it hangs while waiting for the loop ends as the watchdog's FAIL
 //   leak       a case ends as FAIL naming the leaked descriptor
-//   partial    an embedded loop: its start/stop/close cases are skipped, the
+//   partial    an embedded loop (run by itself, or by its host through
+//              run_hosted): its start/stop/close cases are skipped, the
 //              rest pass, and the verdict is partially-conforming
 //
 // Writing one:
@@ -60,6 +61,8 @@ struct Mutant {
   pep3156::Capabilities (*declare)(pep3156::Capabilities base) = nullptr;
   /// Optional: the adapter's policy, over `make_loop` (the mutant's loops).
   std::shared_ptr<pep3156::AbstractEventLoopPolicy> (*policy)(MakeLoop make_loop) = nullptr;
+  /// Optional: the adapter's run_hosted hook (an embedded loop's host).
+  void (*run_hosted)(pep3156::AbstractEventLoop& loop, const pep3156::HostedBody& inside) = nullptr;
 };
 
 /// `wrap` for a mutant class constructible from the correct loop.

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <exception>
 
+#include "hosted_loop.hpp"
 #include "thread_state.hpp"
 #include "watchdog.hpp"
 
@@ -48,6 +49,11 @@ std::shared_ptr<pep3156::AbstractEventLoop> Context::new_loop() {
   if (adapter_.make_loop == nullptr) fail("the adapter has no make_loop");
   auto loop = adapter_.make_loop();
   require(loop != nullptr, "loop != nullptr", "the adapter's make_loop() returns a loop");
+  // An embedded loop that a host application runs: the case runs it
+  // through the host (decision D-LIFE-6).
+  if (adapter_.capabilities.embedded && adapter_.run_hosted != nullptr) {
+    loop = std::make_shared<HostedLoop>(std::move(loop), adapter_.run_hosted);
+  }
   std::lock_guard lock(mutex_);
   loops_.push_back(loop);
   return loop;
@@ -130,9 +136,8 @@ Watch Context::watch(std::string waiting_for) {
 
 void Context::embedded_cannot_run() {
   unresolved(
-      "the embedded loop does not implement running it, and the adapter contract has no hook yet to hand a "
-      "case "
-      "to a loop that is already running (decision D-LIFE-6)");
+      "the embedded loop does not implement running it, and its adapter has no run_hosted hook to run it "
+      "inside its host application (decision D-LIFE-6)");
 }
 
 void Context::run_forever(pep3156::AbstractEventLoop& loop, std::string waiting_for) {

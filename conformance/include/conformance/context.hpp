@@ -126,9 +126,9 @@ class Context {
   /// completes "the loop did not return within N s while waiting for ...".
   [[nodiscard]] Watch watch(std::string waiting_for);
   /// Runs the loop under the watchdog. An embedded loop may leave running
-  /// unimplemented, and the adapter contract has no hook yet to hand a
-  /// case to a loop that is already running: if it raises
-  /// NotImplementedError, the case ends UNRESOLVED (decision D-LIFE-6).
+  /// unimplemented: its adapter's run_hosted hook then runs it (new_loop()
+  /// hands the case a HostedLoop), and without that hook a
+  /// NotImplementedError ends the case UNRESOLVED (decision D-LIFE-6).
   void run_forever(pep3156::AbstractEventLoop& loop, std::string waiting_for);
   template <class T>
   T run_until_complete(pep3156::AbstractEventLoop& loop, const pep3156::Future<T>& future,

@@ -65,9 +65,13 @@ StandardTask::~StandardTask() = default;
 
 std::shared_ptr<StandardTask> StandardTask::start(AbstractEventLoop& loop, ErasedCoroutine coroutine) {
   auto task = std::make_shared<StandardTask>(loop, std::move(coroutine));
-  loop.tasks().add(task);
-  task->schedule_step();
+  launch(task);
   return task;
+}
+
+void StandardTask::launch(const std::shared_ptr<StandardTask>& task) {
+  task->get_loop().tasks().add(task);
+  task->schedule_step();
 }
 
 bool StandardTask::cancel() {

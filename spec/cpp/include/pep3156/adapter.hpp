@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 #include "pep3156/capabilities.hpp"
@@ -31,7 +32,11 @@ namespace pep3156 {
 
 /// Bumped whenever AbstractEventLoop, the vocabulary or this struct changes
 /// in a way that breaks a compiled adapter.
-inline constexpr int kAdapterContractVersion = 2;
+inline constexpr int kAdapterContractVersion = 3;
+
+/// Adapter::run_hosted's second argument: called once from inside the host's
+/// running loop, with the `quit` that ends that run.
+using HostedBody = std::function<void(std::function<void()> quit)>;
 
 struct Adapter {
   /// Must be kAdapterContractVersion of the headers the adapter was built with.
@@ -56,6 +61,15 @@ struct Adapter {
   /// pipe). What it opens is not a leak; what make_loop() opens and close()
   /// does not release is. null: nothing to prepare.
   void (*prepare_process)() = nullptr;
+  /// Optional, for an embedded loop (capabilities.embedded) that does not
+  /// run itself (decision D-LIFE-6): the host application runs its own
+  /// loop, in which `loop` (from make_loop()) is running, calls
+  /// `inside(quit)` once from a callback of that run, and returns once
+  /// `quit()` has been called (from any later callback) and the iteration
+  /// that called it is over. loopcert runs the cases' run_forever(),
+  /// run_until_complete() and stop() through it. null: the loop runs
+  /// itself, or cannot be run (those cases are then UNRESOLVED).
+  void (*run_hosted)(AbstractEventLoop& loop, const HostedBody& inside) = nullptr;
 };
 
 struct AdapterList {

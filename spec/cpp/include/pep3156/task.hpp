@@ -28,8 +28,11 @@
 
 namespace pep3156 {
 
-/// The PEP's Task: one implementation shared by every loop.
-class StandardTask final : public StandardFuture, public CoroutineDriver {
+/// The PEP's Task: one implementation shared by every loop. A loop's own
+/// Task type may derive from it to change what the PEP leaves to the Task
+/// (when a cancellation is delivered: "the task may ignore or delay the
+/// cancellation attempt"), and start itself with launch().
+class StandardTask : public StandardFuture, public CoroutineDriver {
  public:
   /// Prefer loop.create_task(); this constructor does not schedule anything.
   StandardTask(AbstractEventLoop& loop, ErasedCoroutine coroutine);
@@ -45,6 +48,11 @@ class StandardTask final : public StandardFuture, public CoroutineDriver {
   void suspend_until_done(const FuturePtr& awaited, std::coroutine_handle<> resume_at) override;
   void suspend_until_next_step(std::coroutine_handle<> resume_at) override;
   void on_resume() override;
+
+ protected:
+  /// Registers `task` with its loop and schedules its first step: start()
+  /// for a Task of a derived type.
+  static void launch(const std::shared_ptr<StandardTask>& task);
 
  private:
   friend class TaskRegistry;
