@@ -1,11 +1,11 @@
 // The stateful random-operation test (random_program.hpp) on seeded
 // programs, in `make test`:
 //
-//   loop_model_test [--adapter LIB.so [--loop NAME]] [--seeds FIRST-LAST] [--operations N]
+//   loop_model_test --adapter LIB.so [--loop NAME] [--seeds FIRST-LAST] [--operations N]
 //
-// Without --adapter it runs on every poller of the reference loop; with
-// one, on every loop (or the named one) of any adapter library, through the
-// contract alone. A failure prints the seed and the command that replays it.
+// It runs on every loop (or the named one) of any adapter library, the
+// reference loop's included, through the contract alone. A failure prints the seed and the command that
+// replays it.
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -15,7 +15,6 @@
 
 #include "loopcert/adapter_loader.hpp"
 #include "random_program.hpp"
-#include "reference/core_selector_event_loop.hpp"
 
 namespace {
 using loopcert::fuzz::ProgramLimits;
@@ -59,20 +58,6 @@ Arguments parse_arguments(int argc, char** argv) {
   return a;
 }
 
-std::vector<LoopUnderTest> reference_pollers(const std::string& only) {
-  std::vector<LoopUnderTest> loops;
-  for (const std::string& poller : pep3156::reference::available_pollers()) {
-    if (!only.empty() && poller != only) continue;
-    loops.push_back({poller,
-                     [poller] {
-                       return std::make_shared<pep3156::reference::CoreSelectorEventLoop>(
-                           pep3156::reference::make_poller(poller));
-                     },
-                     ProgramLimits{}});
-  }
-  return loops;
-}
-
 std::vector<LoopUnderTest> adapter_loops(const std::string& library, const std::string& only) {
   const pep3156::AdapterList& list = loopcert::load_adapter_library(library);
   loopcert::check_contract(list, library);
@@ -94,8 +79,8 @@ std::vector<LoopUnderTest> adapter_loops(const std::string& library, const std::
 int main(int argc, char** argv) {
   try {
     Arguments a = parse_arguments(argc, argv);
-    std::vector<LoopUnderTest> loops =
-        a.adapter.empty() ? reference_pollers(a.loop) : adapter_loops(a.adapter, a.loop);
+    if (a.adapter.empty()) throw std::invalid_argument("--adapter LIB.so is required");
+    std::vector<LoopUnderTest> loops = adapter_loops(a.adapter, a.loop);
     if (loops.empty()) throw std::invalid_argument("no loop to run on");
     int failed = 0;
     for (const LoopUnderTest& loop_under_test : loops) {
@@ -109,9 +94,8 @@ int main(int argc, char** argv) {
         for (const auto& v : violations) std::printf("  %s\n", v.c_str());
         if (violations.empty()) continue;
         ++failed;
-        std::printf("  replay: %s%s%s --loop %s --seeds %u --operations %zu\n", argv[0],
-                    a.adapter.empty() ? "" : " --adapter ", a.adapter.c_str(), loop_under_test.name.c_str(),
-                    seed, a.operations);
+        std::printf("  replay: %s --adapter %s --loop %s --seeds %u --operations %zu\n", argv[0],
+                    a.adapter.c_str(), loop_under_test.name.c_str(), seed, a.operations);
       }
     }
     return failed == 0 ? 0 : 1;

@@ -111,17 +111,7 @@ void LibevCoreLoop::on_io(struct ev_loop* loop, ev_io* watcher, int revents) noe
 void LibevCoreLoop::forget_closed_fd(int fd) {
   unwatch(readers_, fd);
   unwatch(writers_, fd);
-  // Whoever waited on fd would wait forever: say so, from the ready queue,
-  // so that no user code runs inside ev_run().
-  call_soon([this, fd] {
-    pep3156::ExceptionContext context;
-    context.message = "fd " + std::to_string(fd) +
-                      " was closed while registered with the event loop; its watchers were stopped";
-    context.exception =
-        std::make_exception_ptr(std::system_error(EBADF, std::generic_category(), context.message));
-    context.socket = fd;
-    call_exception_handler(context);
-  });
+  report_closed_fd(fd);  // whoever waited on fd would wait forever
 }
 
 }  // namespace loopcert_libev

@@ -127,16 +127,7 @@ bool UvEventLoop::forget_closed_fds() {
     it->second->close();
     fds_.erase(it);
     forgot = true;
-    // Whoever waited on fd would wait forever: say so, from the ready queue.
-    call_soon([this, fd] {
-      ExceptionContext context;
-      context.message = "fd " + std::to_string(fd) +
-                        " was closed while registered with the event loop; its callbacks were removed";
-      context.exception =
-          std::make_exception_ptr(std::system_error(EBADF, std::generic_category(), context.message));
-      context.socket = fd;
-      call_exception_handler(context);
-    });
+    report_closed_fd(fd);  // whoever waited on fd would wait forever
   }
   fds_to_check_.clear();
   return forgot;

@@ -99,12 +99,16 @@ void check_subprocess_arguments(const std::vector<std::string>& args, const Subp
   }
 }
 
-// Descriptors made here are close-on-exec and numbered above 2, so that
-// dup2()ing the child's ends into 0, 1 and 2 overwrites nothing still needed.
-SpawnedChild spawn_child(const std::vector<std::string>& args, const SubprocessOptions& options) {
-  SpawnPlan plan;
+namespace {
+
+// The child's standard streams: a pipe per Stdio::pipe (the parent's end
+// returned, non-blocking), /dev/null, stdout for stderr, a given fd. The
+// child's pipe ends are kept in `child_ends` until the spawn. Descriptors
+// made here are close-on-exec and numbered above 2, so that dup2()ing the
+// child's ends into 0, 1 and 2 overwrites nothing still needed.
+std::array<Socket, 3> plan_standard_streams(const SubprocessOptions& options, SpawnPlan& plan,
+                                            std::array<Socket, 3>& child_ends) {
   std::array<Socket, 3> parent_ends;
-  std::array<Socket, 3> child_ends;
   const std::array<const Stdio*, 3> stdio{&options.stdin_, &options.stdout_, &options.stderr_};
   for (int target = 0; target < 3; ++target) {
     switch (stdio[target]->kind) {
@@ -136,27 +140,31 @@ SpawnedChild spawn_child(const std::vector<std::string>& args, const SubprocessO
         break;
     }
   }
-  for (int fd : options.pass_fds) posix_spawn_file_actions_adddup2(&plan.actions, fd, fd);  // stays open
-  if (options.close_fds) {
-    // Everything above 2 but pass_fds: each open one below the last kept,
-    // closefrom() after it.
-    std::vector<int> kept = options.pass_fds;
-    std::sort(kept.begin(), kept.end());
-    int next = 3;
-    for (int fd : kept) {
-      for (; next < fd; ++next) {
-        if (::fcntl(next, F_GETFD) >= 0) posix_spawn_file_actions_addclose(&plan.actions, next);
-      }
-      next = std::max(next, fd + 1);
-    }
-    posix_spawn_file_actions_addclosefrom_np(&plan.actions, next);
-  }
-  if (options.cwd) posix_spawn_file_actions_addchdir_np(&plan.actions, options.cwd->c_str());
+  return parent_ends;
+}
 
+// pass_fds stay open; with close_fds everything else above 2 is closed:
+// each open one below the last kept, closefrom() after it.
+void plan_inherited_fds(const SubprocessOptions& options, SpawnPlan& plan) {
+  for (int fd : options.pass_fds) posix_spawn_file_actions_adddup2(&plan.actions, fd, fd);
+  if (!options.close_fds) return;
+  std::vector<int> kept = options.pass_fds;
+  std::sort(kept.begin(), kept.end());
+  int next = 3;
+  for (int fd : kept) {
+    for (; next < fd; ++next) {
+      if (::fcntl(next, F_GETFD) >= 0) posix_spawn_file_actions_addclose(&plan.actions, next);
+    }
+    next = std::max(next, fd + 1);
+  }
+  posix_spawn_file_actions_addclosefrom_np(&plan.actions, next);
+}
+
+// Every signal back to its default (the parent's loop's handlers must not
+// run in the child before exec); an ignored SIGPIPE or SIGXFSZ too with
+// restore_signals (Python's default), others stay ignored.
+void plan_signals(const SubprocessOptions& options, SpawnPlan& plan) {
   short flags = POSIX_SPAWN_SETSIGDEF;
-  // Every signal back to its default (the parent's loop's handlers must not
-  // run in the child before exec); an ignored SIGPIPE or SIGXFSZ too with
-  // restore_signals (Python's default), others stay ignored.
   sigset_t defaults;
   sigemptyset(&defaults);
   for (int sig = 1; sig < NSIG; ++sig) {
@@ -169,6 +177,17 @@ SpawnedChild spawn_child(const std::vector<std::string>& args, const SubprocessO
   posix_spawnattr_setsigdefault(&plan.attributes, &defaults);
   if (options.start_new_session) flags |= POSIX_SPAWN_SETSID;
   posix_spawnattr_setflags(&plan.attributes, flags);
+}
+
+}  // namespace
+
+SpawnedChild spawn_child(const std::vector<std::string>& args, const SubprocessOptions& options) {
+  SpawnPlan plan;
+  std::array<Socket, 3> child_ends;
+  std::array<Socket, 3> parent_ends = plan_standard_streams(options, plan, child_ends);
+  plan_inherited_fds(options, plan);
+  if (options.cwd) posix_spawn_file_actions_addchdir_np(&plan.actions, options.cwd->c_str());
+  plan_signals(options, plan);
 
   std::vector<std::string> argv_strings = args;
   std::vector<char*> argv;
