@@ -141,6 +141,37 @@ def transport_socket_info(transport, name):
     return sock.family, value
 
 
+def ssl_context(server_side, verify_mode, check_hostname, minimum_version,
+                maximum_version, cadata, chain_and_key):
+    """A Python ssl.SSLContext configured as the contract's SSLContext is
+    (python_ssl.cpp reads it). The SSL_CTX does not say whether the
+    system's trust store was added (its lookups are opaque), so a client
+    context gets it as create_default_context() gives it; the certificates
+    it loaded itself come as `cadata`. The key never touches the disk: it
+    is read from a memfd."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if server_side else ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False  # verify_mode CERT_NONE needs it off first
+    context.verify_mode = ssl.VerifyMode(verify_mode)
+    context.check_hostname = bool(check_hostname)
+    # SSL_CTX_get_{min,max}_proto_version(): OpenSSL's numbers, which
+    # ssl.TLSVersion shares; 0 is no bound.
+    for bound, version in (('minimum_version', minimum_version), ('maximum_version', maximum_version)):
+        if version:
+            setattr(context, bound, ssl.TLSVersion(version))
+    if not server_side:
+        context.load_default_certs(ssl.Purpose.SERVER_AUTH)
+    if cadata:
+        context.load_verify_locations(cadata=cadata)
+    if chain_and_key:
+        fd = os.memfd_create('loopcert-cert-chain', os.MFD_CLOEXEC)
+        try:
+            os.write(fd, chain_and_key.encode())
+            context.load_cert_chain(f'/proc/self/fd/{fd}')
+        finally:
+            os.close(fd)
+    return context
+
+
 def prepare_process(name):
     """Opens what the loop's library opens once per process and keeps:
     libuv's signal pipe (uvloop: uv_loop_init(), src/unix/signal.c), the

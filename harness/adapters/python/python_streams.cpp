@@ -2,6 +2,7 @@
 // create_connection() and create_server(), whose Python transports drive
 // the C++ protocols through a ProtocolProxy each (bridge_module.cpp).
 // (protocol_proxy.hpp says how the cycle through C++ is cut).
+#include <optional>
 #include <string_view>
 
 #include "addresses.hpp"
@@ -12,6 +13,7 @@
 #include "pep3156/errors.hpp"
 #include "protocol_proxy.hpp"
 #include "python_event_loop.hpp"
+#include "python_ssl.hpp"
 #include "python_transport.hpp"
 
 namespace loopcert_python {
@@ -43,10 +45,14 @@ PyRef stream_protocol_factory(PyObject* python_loop, pep3156::ProtocolFactory fa
       python_loop, "ProtocolProxy", std::move(factory), dispatch_stream_event, std::move(made));
 }
 
-/// TLS is not bridged yet: the contract's SSLContext has no Python ssl
-/// counterpart here.
-void refuse_tls(bool requested) {
-  if (requested) throw pep3156::NotImplementedError("TLS is not bridged to Python's ssl yet");
+/// ssl= and ssl_handshake_timeout= as the Python loop takes them (it
+/// raises the PEP's ValueError for a timeout without ssl itself).
+void set_tls_keywords(PyObject* keywords, const pep3156::SslOption& ssl,
+                      const std::optional<double>& handshake_timeout) {
+  if (pep3156::ssl_requested(ssl)) set_keyword(keywords, "ssl", python_ssl_argument(ssl));
+  if (handshake_timeout) {
+    set_keyword(keywords, "ssl_handshake_timeout", check(PyFloat_FromDouble(*handshake_timeout)));
+  }
 }
 
 /// A Python socket object owning the caller's socket (sock=: the
@@ -107,7 +113,6 @@ class PythonServer final : public pep3156::Server {
 pep3156::Future<pep3156::StreamConnection> PythonEventLoop::create_connection(
     pep3156::ProtocolFactory factory, std::string host, std::uint16_t port,
     pep3156::ConnectionOptions options) {
-  refuse_tls(pep3156::ssl_requested(options.ssl));
   Gil gil;
   auto made = std::make_shared<std::shared_ptr<StreamEnds>>();
   PyRef keywords = check(PyDict_New());
@@ -120,6 +125,7 @@ pep3156::Future<pep3156::StreamConnection> PythonEventLoop::create_connection(
                 check(Py_BuildValue("(NH)", optional_text(options.local_addr->host).release(),
                                     options.local_addr->port)));
   }
+  set_tls_keywords(keywords.get(), options.ssl, options.ssl_handshake_timeout);
   if (options.server_hostname) {
     set_keyword(keywords.get(), "server_hostname",
                 check(PyUnicode_FromString(options.server_hostname->c_str())));
@@ -138,7 +144,6 @@ pep3156::Future<pep3156::StreamConnection> PythonEventLoop::create_connection(
 
 pep3156::Future<std::shared_ptr<pep3156::Server>> PythonEventLoop::create_server(
     pep3156::ProtocolFactory factory, std::string host, std::uint16_t port, pep3156::ServerOptions options) {
-  refuse_tls(options.ssl != nullptr);
   Gil gil;
   PyRef keywords = check(PyDict_New());
   set_keyword(keywords.get(), "family", python_int(options.family));
@@ -146,6 +151,7 @@ pep3156::Future<std::shared_ptr<pep3156::Server>> PythonEventLoop::create_server
   set_keyword(keywords.get(), "backlog", python_int(options.backlog));
   set_keyword(keywords.get(), "reuse_address", PyRef::borrow(options.reuse_address ? Py_True : Py_False));
   if (options.sock) set_keyword(keywords.get(), "sock", python_socket(std::move(*options.sock)));
+  set_tls_keywords(keywords.get(), options.ssl, options.ssl_handshake_timeout);
   PyRef port_object = port == 0 && host.empty() && options.sock ? PyRef::borrow(Py_None) : python_int(port);
   PyRef arguments =
       check(Py_BuildValue("(NNN)", stream_protocol_factory(loop_.get(), std::move(factory)).release(),
