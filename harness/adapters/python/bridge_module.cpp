@@ -152,7 +152,10 @@ def ssl_context(server_side, verify_mode, check_hostname, minimum_version,
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if server_side else ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False  # verify_mode CERT_NONE needs it off first
     context.verify_mode = ssl.VerifyMode(verify_mode)
-    context.check_hostname = bool(check_hostname)
+    # Under SSL_VERIFY_NONE OpenSSL ignores a hostname mismatch as any other
+    # verification failure, while Python would turn check_hostname on by
+    # raising verify_mode to CERT_REQUIRED: keep the check off there.
+    context.check_hostname = bool(check_hostname) and context.verify_mode != ssl.CERT_NONE
     # SSL_CTX_get_{min,max}_proto_version(): OpenSSL's numbers, which
     # ssl.TLSVersion shares; 0 is no bound.
     for bound, version in (('minimum_version', minimum_version), ('maximum_version', maximum_version)):

@@ -103,6 +103,22 @@ TEST_CASE("a client context's verify mode, hostname check and protocol bounds ca
                  python_context.get()));
 }
 
+TEST_CASE("verification off stays off though check_hostname is set") {
+  // OpenSSL ignores a hostname mismatch under SSL_VERIFY_NONE; Python would
+  // raise verify_mode to CERT_REQUIRED to check the hostname.
+  ensure_interpreter();
+  auto context = SSLContext::create_default_context();
+  context->set_verify_mode(SSLContext::VerifyMode::none);
+  context->check_hostname = true;
+  Gil gil;
+  PyRef python_context = python_ssl_argument(context);
+  CHECK_NOTHROW(
+      run_python("import ssl\n"
+                 "assert client.verify_mode == ssl.CERT_NONE, client.verify_mode\n"
+                 "assert not client.check_hostname\n",
+                 python_context.get()));
+}
+
 TEST_CASE("ssl=True stays the Python loop's own default context") {
   ensure_interpreter();
   Gil gil;
