@@ -6,6 +6,7 @@
 // Where the kernel refuses io_uring, each test prints why and ctest counts
 // the binary as skipped (SKIP_REGULAR_EXPRESSION in CMakeLists.txt).
 #include <doctest/doctest.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -113,6 +114,31 @@ TEST_CASE("a cancelled sock_recv() leaves what arrives afterwards in the socket"
   loop->run_forever();  // the cancelled receive's completion arrives
   char peek[16];
   CHECK(::recv(pair.a.fd(), peek, sizeof peek, MSG_PEEK | MSG_DONTWAIT) == 4);
+  loop->close();
+}
+
+TEST_CASE("sock_connect() as an operation: connected to a listener, refused where none listens") {
+  auto loop = new_proactor_loop();
+  if (!loop) return;
+  Socket listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in any{};
+  any.sin_family = AF_INET;
+  any.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener.fd(), reinterpret_cast<sockaddr*>(&any), sizeof any) == 0);
+  REQUIRE(::listen(listener.fd(), 4) == 0);
+  SocketAddress listening = listener.local_address();
+  Socket client(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  loop->run_until_complete(loop->sock_connect(client.fd(), listening));
+  CHECK(client.peer_address().to_string() == listening.to_string());
+
+  listener.reset();  // nobody listens at that port now
+  Socket refused(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  try {
+    loop->run_until_complete(loop->sock_connect(refused.fd(), listening));
+    FAIL("connected where nobody listens");
+  } catch (const std::system_error& error) {
+    CHECK(error.code().value() == ECONNREFUSED);
+  }
   loop->close();
 }
 

@@ -10,7 +10,7 @@
 // ProactorStreamTransport, whose reads and writes are operations too
 // (asyncio's proactor_events.py). The rest still comes from the readiness
 // transports (ReadinessTransports, reference/transports): datagrams, pipes,
-// subprocesses, sock_connect() and the servers' accepting watch their
+// subprocesses, UNIX-domain sock_connect() and the servers' accepting watch their
 // descriptors through add_reader() and add_writer(), which this loop
 // implements with poll operations (issue #16 has what is left).
 #pragma once
@@ -38,9 +38,10 @@ class ProactorEventLoop final : public ReadinessTransports<CoreProactorEventLoop
   Future<std::shared_ptr<Server>> create_unix_server(ProtocolFactory factory, std::string path,
                                                      ServerOptions options = {}) override;
 
-  // The wrapped socket methods, as operations; sock_connect() is still the
-  // readiness one.
+  // The wrapped socket methods, as operations (sock_connect() on a UNIX-domain
+  // socket excepted: see its definition).
   Future<Bytes> sock_recv(int fd, std::size_t n) override;
+  Future<void> sock_connect(int fd, SocketAddress address) override;
   Future<void> sock_sendall(int fd, Bytes data) override;
   Future<AcceptedSocket> sock_accept(int fd) override;
 
