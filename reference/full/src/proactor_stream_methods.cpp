@@ -1,8 +1,10 @@
 // ProactorEventLoop's stream connections (PEP 3156, "Internet connections"
 // and the UNIX-domain extension): the readiness loop's steps (resolving,
 // connecting, listening, TLS; reference/net), each connection then given a
-// ProactorStreamTransport instead of the readiness StreamTransport. TLS
+// ProactorStreamTransport instead of the readiness StreamTransport, and
+// the servers accepting with operations (ProactorAccepting). TLS
 // stacks on it as on any transport: the layer is its protocol.
+#include "reference/proactor_accepting.hpp"
 #include "reference/proactor_event_loop.hpp"
 #include "reference/proactor_stream_transport.hpp"
 
@@ -16,6 +18,10 @@ net::StartStreamTransport ProactorEventLoop::stream_transport() {
   };
 }
 
+net::MakeAccepting ProactorEventLoop::accepting() {
+  return [this](AbstractEventLoop&, int) { return proactor_accepting(proactor()); };
+}
+
 Future<StreamConnection> ProactorEventLoop::create_connection(ProtocolFactory factory, std::string host,
                                                               std::uint16_t port, ConnectionOptions options) {
   return net::create_connection(*this, std::move(factory), std::move(host), port, std::move(options),
@@ -25,7 +31,7 @@ Future<StreamConnection> ProactorEventLoop::create_connection(ProtocolFactory fa
 Future<std::shared_ptr<Server>> ProactorEventLoop::create_server(ProtocolFactory factory, std::string host,
                                                                  std::uint16_t port, ServerOptions options) {
   return net::create_server(*this, std::move(factory), std::move(host), port, std::move(options),
-                            stream_transport());
+                            stream_transport(), accepting());
 }
 
 Future<StreamConnection> ProactorEventLoop::create_unix_connection(ProtocolFactory factory, std::string path,
@@ -38,7 +44,7 @@ Future<std::shared_ptr<Server>> ProactorEventLoop::create_unix_server(ProtocolFa
                                                                       std::string path,
                                                                       ServerOptions options) {
   return net::create_unix_server(*this, std::move(factory), std::move(path), std::move(options),
-                                 stream_transport());
+                                 stream_transport(), accepting());
 }
 
 }  // namespace pep3156::reference

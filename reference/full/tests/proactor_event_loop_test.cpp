@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pep3156/pep3156.hpp"
 #include "reference/reference.hpp"
@@ -217,5 +218,34 @@ TEST_CASE("abort() with a send in flight ends once; the bytes not sent are dropp
   run_once(*loop);
   CHECK(recorder->lost_calls == 1);
   CHECK(transport->get_write_buffer_size() == 0);
+  loop->close();
+}
+
+TEST_CASE("a server accepts with operations, and close() cancels the accept in flight: the port is free") {
+  auto loop = new_proactor_loop();
+  if (!loop) return;
+  int made = 0;
+  auto server = loop->run_until_complete(loop->create_server(
+      [&made, &loop] {
+        ++made;
+        return std::make_shared<Recorder>(*loop);
+      },
+      "127.0.0.1", 0));
+  SocketAddress address = server->sockets().at(0).address;
+  std::vector<Socket> clients;
+  for (int i = 0; i < 2; ++i) {
+    clients.emplace_back(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    REQUIRE(::connect(clients.back().fd(), address.data(), address.size()) == 0);
+  }
+  for (int round = 0; round < 1000 && made < 2; ++round) run_once(*loop);
+  CHECK(made == 2);
+  server->close();  // an accept is in flight, holding the listening socket
+  run_once(*loop);
+  Socket late(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  CHECK(::connect(late.fd(), address.data(), address.size()) != 0);
+  CHECK(errno == ECONNREFUSED);
+  CHECK(made == 2);
+  for (Socket& client : clients) client.reset();
+  loop->run_until_complete(server->wait_closed());
   loop->close();
 }

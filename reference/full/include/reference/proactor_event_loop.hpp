@@ -7,10 +7,10 @@
 // sock_recv(), sock_sendall() and sock_accept(), which are proactor
 // operations (src/proactor_sock_methods.cpp); its stream connections, TCP
 // and UNIX-domain, client and server, TLS or not, run on
-// ProactorStreamTransport, whose reads and writes are operations too
-// (asyncio's proactor_events.py). The rest still comes from the readiness
+// ProactorStreamTransport, whose reads and writes are operations too, and
+// its servers accept with operations (asyncio's proactor_events.py). The rest still comes from the readiness
 // transports (ReadinessTransports, reference/transports): datagrams, pipes,
-// subprocesses, UNIX-domain sock_connect() and the servers' accepting watch their
+// subprocesses and UNIX-domain sock_connect() watch their
 // descriptors through add_reader() and add_writer(), which this loop
 // implements with poll operations (issue #16 has what is left).
 #pragma once
@@ -48,6 +48,8 @@ class ProactorEventLoop final : public ReadinessTransports<CoreProactorEventLoop
  private:
   /// Starts a ProactorStreamTransport, for the stream methods above.
   net::StartStreamTransport stream_transport();
+  /// Accepts with operations, for the servers above.
+  net::MakeAccepting accepting();
 
   /// Checks the loop and fd as every sock_*() does, then submits the
   /// operation, again while `finish` says the call is not done.

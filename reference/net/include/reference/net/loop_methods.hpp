@@ -18,6 +18,7 @@
 #include <string>
 
 #include "pep3156/event_loop.hpp"
+#include "reference/net/accepting.hpp"
 
 namespace pep3156::reference::net {
 
@@ -26,6 +27,7 @@ namespace pep3156::reference::net {
 /// has returned, `on_lost` (if set) runs once connection_lost() has. The
 /// stream methods below take one: empty means the readiness StreamTransport
 /// (a loop with transports of its own, ProactorEventLoop, passes its own).
+/// The servers take a MakeAccepting too (empty: the readiness way).
 using StartStreamTransport = std::function<std::shared_ptr<Transport>(
     Socket sock, std::shared_ptr<Protocol> protocol, Future<void> waiter, Callback on_lost)>;
 
@@ -42,7 +44,8 @@ Future<StreamConnection> create_connection(AbstractEventLoop& loop, ProtocolFact
 /// Server::sockets() tells which (LOOP-SERVER-*).
 Future<std::shared_ptr<Server>> create_server(AbstractEventLoop& loop, ProtocolFactory factory,
                                               std::string host, std::uint16_t port, ServerOptions options,
-                                              StartStreamTransport start_transport = {});
+                                              StartStreamTransport start_transport = {},
+                                              MakeAccepting make_accepting = {});
 
 /// A UDP endpoint: every pair of a local and a remote address of the same
 /// family is tried in turn (LOOP-DGRAM-ADDR-COMBINATIONS).
@@ -61,7 +64,8 @@ Future<StreamConnection> create_unix_connection(AbstractEventLoop& loop, Protoco
 /// removes the socket file it created, if it is still there.
 Future<std::shared_ptr<Server>> create_unix_server(AbstractEventLoop& loop, ProtocolFactory factory,
                                                    std::string path, ServerOptions options,
-                                                   StartStreamTransport start_transport = {});
+                                                   StartStreamTransport start_transport = {},
+                                                   MakeAccepting make_accepting = {});
 
 /// The read end of a pipe (a FIFO, socket or character device in
 /// non-blocking mode; ValueError otherwise) as a ReadTransport. The
