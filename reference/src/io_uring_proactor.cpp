@@ -100,6 +100,15 @@ class IoUringProactor final : public Proactor {
     return submit(std::move(on_completion), io_uring_prep_send, fd, from.data(), from.size(), MSG_NOSIGNAL);
   }
 
+  OperationId sendmsg(int fd, const msghdr* message, OnCompletion on_completion) override {
+    return submit(std::move(on_completion), io_uring_prep_sendmsg, fd, message, MSG_NOSIGNAL);
+  }
+
+  OperationId connect(int fd, const sockaddr* address, socklen_t length,
+                      OnCompletion on_completion) override {
+    return submit(std::move(on_completion), io_uring_prep_connect, fd, address, length);
+  }
+
   OperationId accept(int fd, sockaddr* peer, socklen_t* peer_length, OnCompletion on_completion) override {
     return submit(std::move(on_completion), io_uring_prep_accept, fd, peer, peer_length,
                   SOCK_NONBLOCK | SOCK_CLOEXEC);

@@ -141,6 +141,32 @@ Future<void> ProactorEventLoop::sock_sendall(int fd, Bytes data) {
       }));
 }
 
+Future<void> ProactorEventLoop::sock_connect(int fd, SocketAddress address) {
+  // A UNIX-domain listener with a full backlog refuses at once with EAGAIN
+  // (net/sock_methods.hpp), which the proactor's contract reads as "not
+  // ready yet": those connects stay the readiness ones.
+  if (address.family() == AF_UNIX) return ReadinessTransports::sock_connect(fd, std::move(address));
+  auto target = std::make_shared<SocketAddress>(std::move(address));
+  auto asked_before = std::make_shared<bool>(false);
+  return Future<void>(start_sock_call(
+      fd, Events::writable, "sock_connect()",
+      [fd, target, asked_before](Proactor& proactor, OnCompletion done) {
+        bool again = std::exchange(*asked_before, true);
+        return proactor.connect(fd, target->data(), target->size(),
+                                [again, done = std::move(done)](int result) {
+                                  // In progress: wait for writability and connect again, which
+                                  // answers 0, how the attempt failed, or -EISCONN if it is done.
+                                  if (result == -EINPROGRESS || result == -EALREADY) result = -EAGAIN;
+                                  if (again && result == -EISCONN) result = 0;
+                                  done(result);
+                                });
+      },
+      [](FutureBase& future, int) {
+        future.set_result_value(Value());  // LOOP-SOCK-CONNECT
+        return true;
+      }));
+}
+
 Future<AcceptedSocket> ProactorEventLoop::sock_accept(int fd) {
   struct Peer {
     sockaddr_storage address{};

@@ -79,6 +79,19 @@ class Proactor {
   /// result is the count sent, which may be short. -EAGAIN as for recv().
   virtual OperationId send(int fd, std::span<const std::byte> from, OnCompletion on_completion) = 0;
 
+  /// Sends some of the bytes `message` gathers (its iovecs, in order) on
+  /// socket `fd`, as one operation (never raising SIGPIPE): a transport's
+  /// writelines(). The result and -EAGAIN as for send(); `message`, its
+  /// iovecs and their bytes belong to the kernel until the completion.
+  virtual OperationId sendmsg(int fd, const msghdr* message, OnCompletion on_completion) = 0;
+
+  /// Connects socket `fd` to `address` (`length` bytes, the kernel's until
+  /// the completion); the result is 0 once connected. A kernel may answer
+  /// -EINPROGRESS or -EALREADY for a non-blocking socket: poll() for
+  /// writability, then connect again, which tells how the attempt ended.
+  virtual OperationId connect(int fd, const sockaddr* address, socklen_t length,
+                              OnCompletion on_completion) = 0;
+
   /// Accepts a connection on listening socket `fd`: the result is the new
   /// socket, non-blocking and close-on-exec, its peer's address in `peer`
   /// (`*peer_length` bytes). -EAGAIN as for recv().

@@ -24,31 +24,36 @@ Coroutine<Socket> connect_socket(AbstractEventLoop& loop, Socket sock, SocketAdd
 /// (with `tls`, the TLS layer between them), once connection_made() has
 /// returned.
 Coroutine<StreamConnection> start_stream(AbstractEventLoop& loop, Socket sock, ProtocolFactory factory,
-                                         std::optional<tls::ClientTls> tls) {
-  return start_client_stream(
-      loop, std::move(factory), std::move(tls),
-      [&loop, sock = std::move(sock)](std::shared_ptr<Protocol> lower, Future<void> waiter) mutable {
-        return StreamTransport::start(loop, std::move(sock), StreamKind::socket, std::move(lower), waiter);
-      });
+                                         std::optional<tls::ClientTls> tls,
+                                         StartStreamTransport start_transport) {
+  return start_client_stream(loop, std::move(factory), std::move(tls),
+                             [sock = std::move(sock), start_transport = std::move(start_transport)](
+                                 std::shared_ptr<Protocol> lower, Future<void> waiter) mutable {
+                               return start_transport(std::move(sock), std::move(lower), waiter, {});
+                             });
 }
 
 Coroutine<StreamConnection> connect_tcp(AbstractEventLoop& loop, ProtocolFactory factory, std::string host,
                                         std::uint16_t port, ConnectionOptions options,
-                                        std::optional<tls::ClientTls> tls) {
+                                        std::optional<tls::ClientTls> tls,
+                                        StartStreamTransport start_transport) {
   ConnectionAddresses addresses = co_await resolve_connection(loop, host, port, std::move(options));
   std::string what = "create_connection(" + host + ", " + std::to_string(port) + ")";
   Socket sock = co_await connect_to_first<Socket>(
       std::move(addresses.remotes), what, [&loop, &addresses](const AddrInfo& remote) {
         return connect_socket(loop, connection_socket(remote, addresses.locals), remote.address);
       });
-  co_return co_await start_stream(loop, std::move(sock), std::move(factory), std::move(tls));
+  co_return co_await start_stream(loop, std::move(sock), std::move(factory), std::move(tls),
+                                  std::move(start_transport));
 }
 
 Coroutine<StreamConnection> connect_unix(AbstractEventLoop& loop, ProtocolFactory factory,
-                                         SocketAddress address, std::optional<tls::ClientTls> tls) {
+                                         SocketAddress address, std::optional<tls::ClientTls> tls,
+                                         StartStreamTransport start_transport) {
   Socket sock = open_socket(AF_UNIX, SOCK_STREAM, 0);
   co_await loop.sock_connect(sock.fd(), address);
-  co_return co_await start_stream(loop, std::move(sock), std::move(factory), std::move(tls));
+  co_return co_await start_stream(loop, std::move(sock), std::move(factory), std::move(tls),
+                                  std::move(start_transport));
 }
 
 }  // namespace
@@ -57,23 +62,30 @@ Coroutine<StreamConnection> connect_unix(AbstractEventLoop& loop, ProtocolFactor
 // through the Future (decision D-TIER-3).
 
 Future<StreamConnection> create_connection(AbstractEventLoop& loop, ProtocolFactory factory, std::string host,
-                                           std::uint16_t port, ConnectionOptions options) {
+                                           std::uint16_t port, ConnectionOptions options,
+                                           StartStreamTransport start_transport) {
   auto tls = tls::client_tls(options, host, "create_connection()");
+  start_transport = or_readiness_transport(loop, std::move(start_transport));
   if (auto sock = take_connection_sock(host, port, options)) {
-    return loop.create_task(start_stream(loop, std::move(*sock), std::move(factory), std::move(tls)));
+    return loop.create_task(
+        start_stream(loop, std::move(*sock), std::move(factory), std::move(tls), std::move(start_transport)));
   }
-  return loop.create_task(
-      connect_tcp(loop, std::move(factory), std::move(host), port, std::move(options), std::move(tls)));
+  return loop.create_task(connect_tcp(loop, std::move(factory), std::move(host), port, std::move(options),
+                                      std::move(tls), std::move(start_transport)));
 }
 
 Future<StreamConnection> create_unix_connection(AbstractEventLoop& loop, ProtocolFactory factory,
-                                                std::string path, ConnectionOptions options) {
+                                                std::string path, ConnectionOptions options,
+                                                StartStreamTransport start_transport) {
   auto tls = tls::client_tls(options, "", "create_unix_connection()");
+  start_transport = or_readiness_transport(loop, std::move(start_transport));
   if (auto sock = take_unix_connection_sock(path, options)) {
-    return loop.create_task(start_stream(loop, std::move(*sock), std::move(factory), std::move(tls)));
+    return loop.create_task(
+        start_stream(loop, std::move(*sock), std::move(factory), std::move(tls), std::move(start_transport)));
   }
   SocketAddress address = SocketAddress::unix_path(path);
-  return loop.create_task(connect_unix(loop, std::move(factory), std::move(address), std::move(tls)));
+  return loop.create_task(
+      connect_unix(loop, std::move(factory), std::move(address), std::move(tls), std::move(start_transport)));
 }
 
 }  // namespace pep3156::reference::net

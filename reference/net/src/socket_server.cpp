@@ -12,9 +12,11 @@ constexpr double kAcceptRetryDelay = 0.1;  // seconds
 }  // namespace
 
 std::shared_ptr<SocketServer> SocketServer::start(AbstractEventLoop& loop, std::vector<Socket> listening,
-                                                  int backlog, ServeConnection serve, Callback on_close) {
-  auto server =
-      std::make_shared<SocketServer>(Private{}, loop, backlog, std::move(serve), std::move(on_close));
+                                                  int backlog, ServeConnection serve, Callback on_close,
+                                                  const MakeAccepting& make_accepting) {
+  auto accepting = make_accepting ? make_accepting(loop, backlog) : readiness_accepting(loop, backlog);
+  auto server = std::make_shared<SocketServer>(Private{}, loop, std::move(accepting), std::move(serve),
+                                               std::move(on_close));
   for (Socket& socket : listening) {
     if (::listen(socket.fd(), backlog) != 0) throw_errno("listen");
     SocketAddress address = socket.local_address();
@@ -24,33 +26,29 @@ std::shared_ptr<SocketServer> SocketServer::start(AbstractEventLoop& loop, std::
   return server;
 }
 
-SocketServer::SocketServer(Private, AbstractEventLoop& loop, int backlog, ServeConnection serve,
-                           Callback on_close)
-    : loop_(loop), backlog_(backlog), serve_(std::move(serve)), on_close_(std::move(on_close)) {}
+SocketServer::SocketServer(Private, AbstractEventLoop& loop, std::unique_ptr<Accepting> accepting,
+                           ServeConnection serve, Callback on_close)
+    : loop_(loop),
+      accepting_(std::move(accepting)),
+      serve_(std::move(serve)),
+      on_close_(std::move(on_close)) {}
 
 void SocketServer::watch(std::size_t index) {
-  loop_.add_reader(listeners_[index].socket.fd(),
-                   [self = shared_from_this(), index] { self->accept_ready(index); });
+  accepting_->start(
+      listeners_[index].socket.fd(),
+      [self = shared_from_this()](Socket connection) { return self->accepted(std::move(connection)); },
+      [self = shared_from_this(), index](int error) { self->back_off(index, os_error(error, "accept")); });
 }
 
-void SocketServer::accept_ready(std::size_t index) {
-  auto self = shared_from_this();
-  for (int i = 0; i < backlog_ && !closed_; ++i) {
-    int conn = ::accept4(listeners_[index].socket.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (conn < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      if (errno == EINTR || errno == ECONNABORTED) continue;  // that one is gone; try the next
-      back_off(index, os_error(errno, "accept"));
-      return;
-    }
-    starved_ = false;
-    connections_.serve(loop_, Socket(conn), serve_, self);  // the protocol factory may close() the server
-  }
+bool SocketServer::accepted(Socket connection) {
+  starved_ = false;
+  connections_.serve(loop_, std::move(connection), serve_,
+                     shared_from_this());  // the protocol factory may close() the server
+  return !closed_;
 }
 
 void SocketServer::back_off(std::size_t index, std::exception_ptr error) {
   Listener& listener = listeners_[index];
-  loop_.remove_reader(listener.socket.fd());
   if (!starved_) {
     starved_ = true;
     report_error(loop_, "accept() failed; retrying every 100 ms", std::move(error), nullptr, nullptr,
@@ -65,7 +63,7 @@ void SocketServer::close() {
   if (closed_) return;
   closed_ = true;
   for (Listener& listener : listeners_) {
-    loop_.remove_reader(listener.socket.fd());
+    accepting_->stop(listener.socket.fd());
     listener.retry.cancel();
   }
   listeners_.clear();  // closes the listening sockets

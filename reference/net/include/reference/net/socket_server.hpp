@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "pep3156/event_loop.hpp"
+#include "reference/net/accepting.hpp"
 #include "reference/net/server_connections.hpp"
 
 namespace pep3156::reference::net {
@@ -24,11 +25,14 @@ class SocketServer final : public Server, public std::enable_shared_from_this<So
 
  public:
   /// Listens on every socket (listen(backlog)) and serves each connection
-  /// with `serve`. `on_close`, if given, runs once when the server closes.
+  /// with `serve`, accepting as `make_accepting` says (empty: the readiness
+  /// way). `on_close`, if given, runs once when the server closes.
   static std::shared_ptr<SocketServer> start(AbstractEventLoop& loop, std::vector<Socket> listening,
-                                             int backlog, ServeConnection serve, Callback on_close = {});
+                                             int backlog, ServeConnection serve, Callback on_close = {},
+                                             const MakeAccepting& make_accepting = {});
 
-  SocketServer(Private, AbstractEventLoop& loop, int backlog, ServeConnection serve, Callback on_close);
+  SocketServer(Private, AbstractEventLoop& loop, std::unique_ptr<Accepting> accepting, ServeConnection serve,
+               Callback on_close);
 
   /// SERVER-CLOSE: stops accepting and closes the listening sockets; the
   /// connections already accepted go on. Idempotent.
@@ -45,11 +49,11 @@ class SocketServer final : public Server, public std::enable_shared_from_this<So
   };
 
   void watch(std::size_t index);
-  void accept_ready(std::size_t index);
+  bool accepted(Socket connection);
   void back_off(std::size_t index, std::exception_ptr error);
 
   AbstractEventLoop& loop_;
-  int backlog_;
+  std::unique_ptr<Accepting> accepting_;
   ServeConnection serve_;
   Callback on_close_;
   std::vector<Listener> listeners_;
