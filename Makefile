@@ -1,6 +1,7 @@
 # The front door. On a fresh Debian 12 machine:
 #   make certify   install what is missing, build, certify the reference loop
 #   make certify-all   the same for every adapter and backend, and results/README.md
+#   make results   the results site results/site/ from the committed reports
 #   make test      install what is missing, build, run every test
 #   make install   build, then install headers, libraries, loopcert and the
 #                  CMake and pkg-config packages under PREFIX (/usr/local)
@@ -15,7 +16,7 @@ FAULT_SEED ?= 1
 FUZZ_SECONDS ?= 60
 PREFIX ?= /usr/local
 
-.PHONY: all bootstrap configure build test install certify certify-all faults fuzz fuzz-merge asan tsan sanitize bench lint format clean
+.PHONY: all bootstrap configure build test install certify certify-all results faults fuzz fuzz-merge asan tsan sanitize bench lint format clean
 
 all: build
 
@@ -42,6 +43,11 @@ certify: build
 # matrix results/README.md generated from them.
 certify-all: build
 	@sh tools/certify_all.sh $(BUILD_DIR)
+
+# The results site (tools/results_site.py) from the reports in results/:
+# open results/site/index.html. Python only, so no build.
+results:
+	@python3 tools/results_site.py
 
 # The kit on every poller and the checksum soak, under the fault shim
 # (EINTR, EAGAIN, short counts, EMFILE): FAULT_SEED=N changes the seed.

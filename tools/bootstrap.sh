@@ -5,7 +5,8 @@
 # `make certify` or `make test`.
 set -eu
 
-# clang and libclang-rt-14-dev (libFuzzer's runtime) are for `make fuzz`.
+# clang and libclang-rt-14-dev (libFuzzer's runtime) are for `make fuzz`;
+# chromium for the results site's browser test (ctest results_site_browser).
 packages="
   cmake g++ make pkg-config
   doctest-dev nlohmann-json3-dev libbenchmark-dev libssl-dev openssl
@@ -13,6 +14,7 @@ packages="
   python3 python3-jsonschema libpython3-dev python3-uvloop python3-gbulb
   socat procps
   clang libclang-rt-14-dev
+  chromium
 "
 
 missing=""

@@ -10,7 +10,8 @@
 # results/<adapter>-<loop>.json and .xml with the expectations file that
 # names the loop, if there is one (harness/expectations/<adapter>-<loop>.json,
 # else harness/expectations/<adapter>.json). Then results/README.md is
-# regenerated from every report in results/ (tools/results_matrix.py).
+# regenerated from every report in results/ (tools/results_matrix.py), and
+# the results site results/site/ from the same reports (tools/results_site.py).
 # Exit status 0 when every loop's loopcert exit status was 0: conforming,
 # or, with an expectations file, every deviation expected.
 set -eu
@@ -26,4 +27,5 @@ done
 python3 tools/results_matrix.py results > results/README.md.new
 mv results/README.md.new results/README.md
 echo "== certify-all: results/README.md regenerated"
+python3 tools/results_site.py
 exit $status

@@ -1,0 +1,92 @@
+"""The loopbench figures the results site charts (tools/results_site.py),
+read from results/ in one shape whatever wrote them.
+
+A bench table is a dict:
+
+    {"title": "loopbench: ...", "source": "results/bench-reference-epoll.md",
+     "rows": [{"probe": "ping_pong (per round trip)", "loop": "reference-epoll",
+               "median_ns": 28110.0, "baseline_ns": 30600.0, "ratio": 0.92,
+               "goal": "<= 1.05x", "goal_ratio": 1.05, "met": true}, ...]}
+
+median_ns / baseline_ns are the loop's and the baseline's medians (null when
+the figure is not a time), ratio is loop / baseline in the same run, goal is
+the goal as the bench states it, goal_ratio the bound when the goal is a
+ratio (the chart draws it), met true / false / null (no goal). Two sources:
+
+- results/bench/*.json holding such a dict (a cross-loop sweep writes one
+  per run: its "rows" name each loop and probe);
+- results/bench-*.md, the tables `make bench` publishes: the first table
+  whose header starts "| probe | backend | loop (median) | baseline
+  (median) | ratio | goal |" is read, the loop named by the file
+  (bench-<adapter>-<backend>.md) and the table's backend column.
+
+Python 3 standard library only.
+"""
+
+import json
+import re
+from pathlib import Path
+
+UNIT_NS = {"ns": 1.0, "us": 1e3, "µs": 1e3, "ms": 1e6, "s": 1e9}
+HEADER = ("probe", "backend", "loop (median)", "baseline (median)", "ratio", "goal")
+
+
+def load(results_dir):
+    """Every bench table under results_dir, JSON sweeps first, in name order."""
+    results_dir = Path(results_dir)
+    tables = []
+    for path in sorted((results_dir / "bench").glob("*.json")):
+        table = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(table, dict) and "rows" in table:
+            table.setdefault("source", f"results/bench/{path.name}")
+            tables.append(table)
+    for path in sorted(results_dir.glob("bench-*.md")):
+        table = from_markdown(path.read_text(encoding="utf-8"), path.stem.removeprefix("bench-"))
+        if table["rows"]:
+            table["source"] = f"results/{path.name}"
+            tables.append(table)
+    return tables
+
+
+def from_markdown(text, loop):
+    """The first bench table of a `make bench` report, as a bench table."""
+    lines = text.splitlines()
+    title = next((line.lstrip("# ") for line in lines if line.startswith("# ")), loop)
+    adapter = loop.split("-")[0]
+    rows, in_table = [], False
+    for line in lines:
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if tuple(cells[: len(HEADER)]) == HEADER:
+            in_table = True
+            continue
+        if not in_table:
+            continue
+        if not line.startswith("|"):
+            break
+        if set(line) <= set("|-: "):
+            continue
+        probe, backend, median, baseline, ratio, goal, verdict = (cells + [""] * 7)[:7]
+        rows.append(
+            {
+                "probe": probe,
+                "loop": f"{adapter}-{backend}",
+                "median_ns": nanoseconds(median),
+                "baseline_ns": nanoseconds(baseline),
+                # A row comparing the loop with itself (10000 fds / 1 fd) states its ratio as the loop's figure.
+                "ratio": times(ratio) if ratio else times(median),
+                "goal": goal,
+                "goal_ratio": times(goal.removeprefix("<=").strip()) if goal else None,
+                "met": {"met": True, "missed": False}.get(verdict),
+            }
+        )
+    return {"title": title, "rows": rows}
+
+
+def nanoseconds(cell):
+    match = re.fullmatch(r"([0-9.]+)\s*(ns|us|µs|ms|s)", cell)
+    return float(match[1]) * UNIT_NS[match[2]] if match else None
+
+
+def times(cell):
+    match = re.fullmatch(r"([0-9.]+)x", cell)
+    return float(match[1]) if match else None
