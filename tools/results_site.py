@@ -37,13 +37,16 @@ ROOT = Path(__file__).resolve().parents[1]
 # CTRF status -> (column name, colour): the matrix's counts and the summary chart's parts.
 OUTCOMES = (("passed", "pass", "#2e8540"), ("failed", "fail", "#c0392b"),
             ("skipped", "unsupported", "#8a8f98"), ("other", "unresolved", "#d68910"))
+# A clause's status in a report, as the clauses page shows it (a short word keeps 19 loops on a screen).
+CLAUSE_STATUS = {"passed": "pass", "failed": "FAIL", "skipped": "skip", "untested": "-"}
 PAGES = (("index.html", "Matrix"), ("clauses.html", "Clauses"), ("deviations.html", "Deviations"),
          ("latency.html", "Latency"), ("bench.html", "Bench"))
 STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:80rem;padding:0 1rem 3rem;color:#1b1b1b}
 nav{display:flex;gap:1.2rem;padding:.8rem 0;border-bottom:1px solid #ccc;margin-bottom:1rem}
 table{border-collapse:collapse;margin:.8rem 0}th,td{border:1px solid #ccc;padding:.25rem .45rem;vertical-align:top}
-th{background:#f2f2f2;text-align:left}.compact{font-size:.82em}td.num{text-align:right}.counts{font-size:.8em;color:#555}
+th{background:#f2f2f2;text-align:left}.compact{font-size:.82em}.compact th[id]{white-space:nowrap}
+th.section{background:#dde3ea;font-size:1.1em}td.num{text-align:right}.counts{font-size:.8em;color:#555}
 .conforming,.passed{background:#e3f4e6}.failing,.failed{background:#fbe2df}.other,.unresolved{background:#fdf0d5}
 .unsupported,.skipped,.untested,.not-implemented{background:#eef0f2}.msg{white-space:pre-wrap;font-size:.85em}
 .chart text{font-size:11px;fill:#1b1b1b}.chart .tick{fill:#555;font-size:10px}.chart .grid{stroke:#ddd}
@@ -158,36 +161,33 @@ def cases_page(loop, category):
 
 
 def clauses_page(loops, registry):
-    sections = {}
+    header = ["clause", "level", "tier"] + [f"{escape(loop.adapter)}<br>{escape(loop.backend)}" for loop in loops]
+    rows, section = [], None
     for clause in registry["clauses"]:
-        sections.setdefault(clause["section"], []).append(clause)
-    header = ["clause", "level", "tier"] + [f'<abbr title="{loop.name}">{loop.name}</abbr>' for loop in loops]
-    parts = []
-    for section, clauses in sections.items():
-        rows = []
-        for clause in clauses:
-            cells = [f'<th scope="row" id="{clause["id"]}" title="{escape(clause["statement"])}">{clause["id"]}</th>',
-                     f'<td>{clause["level"]}</td><td>{clause["tier"]}</td>']
-            for loop in loops:
-                cells.append(clause_cell(loop, loop.loopcert["clauses"].get(clause["id"])))
-            rows.append(f"<tr>{''.join(cells)}</tr>")
-        parts.append(f"<h2>{escape(section)}</h2>" + table(header, rows))
-    body = """<p>Each clause of the registry (<code>spec/clauses.json</code>), grouped by the PEP's section: its level,
-its tier and where each loop stands on it (the status loopcert gives the clause from its cases). A failed clause
-links to its first failing case; hovering a clause ID shows its statement.</p>""" + "\n".join(parts)
+        if clause["section"] != section:
+            section = clause["section"]
+            rows.append(f'<tr><th colspan="{len(header)}" scope="colgroup" class="section">{escape(section)}</th></tr>')
+        cells = [f'<th scope="row" id="{clause["id"]}" title="{escape(clause["statement"])}">{clause["id"]}</th>',
+                 f'<td>{clause["level"]}</td><td>{clause["tier"]}</td>']
+        cells += [clause_cell(loop, loop.loopcert["clauses"].get(clause["id"])) for loop in loops]
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    body = f"""<p>Each clause of the registry (<code>spec/clauses.json</code>), in the order of the PEP's sections: its
+level, its tier and where each loop stands on it (the status loopcert gives the clause from its cases: pass, FAIL,
+skip when unsupported, - when no case of the loop tests it). A failure links to the clause's first failing case;
+hovering a clause ID shows its statement.</p>
+{table(header, rows, ' id="clauses" class="compact"')}"""
     return page("Clauses across loops", body)
 
 
 def clause_cell(loop, standing):
-    if standing is None:
-        return '<td class="untested">-</td>'
-    status = standing["status"]
-    failing = [c for c in standing.get("cases", []) if loop.by_case.get(c, {}).get("status") in ("failed", "other")]
+    status = standing["status"] if standing else "untested"
+    shown = CLAUSE_STATUS.get(status, status)
+    failing = [c for c in (standing or {}).get("cases", [])
+               if loop.by_case.get(c, {}).get("status") in ("failed", "other")]
     if failing:
         test = loop.by_case[failing[0]]
-        return (f'<td class="{status}"><a href="{loop.case_page(test["extra"]["category"])}#{failing[0]}">'
-                f"{status}</a></td>")
-    return f'<td class="{status}">{status}</td>'
+        shown = f'<a href="{loop.case_page(test["extra"]["category"])}#{failing[0]}">{shown}</a>'
+    return f'<td class="{status}">{shown}</td>'
 
 
 def deviations_page(loops, expectations_dir):

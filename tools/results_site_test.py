@@ -53,8 +53,8 @@ class Site(unittest.TestCase):
 
     def test_clause_page_gives_each_loops_status_and_links_a_failure_to_its_case(self):
         row = self.row("clauses.html", 'id="LOOP-CALLLATER"')
-        self.assertIn('href="cases/toy-epoll--core.html#timers.nan">failed</a>', row)
-        self.assertIn('<td class="passed">passed</td>', row)
+        self.assertIn('<td class="failed"><a href="cases/toy-epoll--core.html#timers.nan">FAIL</a></td>', row)
+        self.assertIn('<td class="passed">pass</td>', row)
         should = self.row("clauses.html", 'id="LOOP-SHOULD-DEBUG"')
         self.assertIn("SHOULD", should)
         self.assertEqual(should.count('class="untested"'), 2)  # no loop has a case for it
