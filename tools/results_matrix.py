@@ -125,6 +125,22 @@ this file (`<adapter>-<backend>.json`, with `.xml` the same results as
 JUnit); `make certify-all` writes them and regenerates this page. Do not
 edit it by hand: ctest `results_matrix_up_to_date` compares the two.
 
+## The site
+
+`make results` (and `make certify-all`) turns the same reports into a
+static site, `results/site/` (tools/results_site.py): open
+`results/site/index.html` in a browser, no server, network or script
+needed. It has the matrix below with each cell linking to its cases
+(their clauses and messages), every clause of the registry across the
+loops, the deviations with their reasons and evidence, and the latency
+probes and loopbench's ratios (with their goals) as charts. The site is
+generated, not committed (some 4 MiB: a page per loop and category);
+[dashboard.png](dashboard.png) shows its first page. The bench page reads
+the `bench-*.md` tables here and `bench/*.json` in the shape
+tools/site_bench.py documents.
+
+![The results site's first page: the conformance matrix](dashboard.png)
+
 ## Verdicts
 
 The verdict is the PEP's (harness/README.md, "Outcomes and the verdict"):
