@@ -79,7 +79,8 @@ def page(title, body, depth=0):
     links = " ".join(f'<a href="{up}{href}">{label}</a>' for href, label in PAGES)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
             f'<meta name="viewport" content="width=device-width,initial-scale=1"><style>{STYLE}</style></head>'
-            f'<body><nav aria-label="Pages">{links}</nav><main><h1>{escape(title)}</h1>\n{body}\n</main></body></html>\n')
+            f'<body><nav aria-label="Pages">{links}</nav>'
+            f"<main><h1>{escape(title)}</h1>\n{body}\n</main></body></html>\n")
 
 
 def table(header, rows, attributes=""):
@@ -254,7 +255,8 @@ def bench_page(tables):
             for index, (probe, rows) in enumerate(groups.items())]
         rows = [f'<tr class="{ {True: "passed", False: "failed"}.get(row.get("met"), "")}">'
                 f'<th scope="row">{escape(row["probe"])}</th><td>{escape(row["loop"])}</td>'
-                f'<td class="num">{figure(row.get("median_ns"))}</td><td class="num">{figure(row.get("baseline_ns"))}</td>'
+                f'<td class="num">{figure(row.get("median_ns"))}</td>'
+                f'<td class="num">{figure(row.get("baseline_ns"))}</td>'
                 f'<td class="num">{ratio(row.get("ratio"))}</td><td>{escape(row.get("goal") or "")}</td>'
                 f'<td>{ {True: "met", False: "missed"}.get(row.get("met"), "")}</td></tr>' for row in bench["rows"]]
         parts.append(f'<h2>{escape(bench["title"])}</h2><p>From <code>{escape(bench["source"])}</code>.</p>'

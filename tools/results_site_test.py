@@ -6,6 +6,8 @@ sweep and a bench table.
 Python 3 standard library only.
 """
 
+import contextlib
+import io
 import re
 import sys
 import tempfile
@@ -87,9 +89,18 @@ class Site(unittest.TestCase):
         table = site_bench.from_markdown((FIXTURES / "results" / "bench-toy-epoll.md").read_text(), "toy-epoll")
         first, lateness, flatness = table["rows"]
         self.assertEqual(table["title"], "loopbench: the toy loop on epoll")
-        self.assertEqual((first["loop"], first["median_ns"], first["ratio"], first["met"]), ("toy-epoll", 35.9, 9.79, False))
+        self.assertEqual((first["loop"], first["median_ns"], first["ratio"], first["met"]),
+                         ("toy-epoll", 35.9, 9.79, False))
         self.assertEqual((lateness["median_ns"], lateness["goal_ratio"]), (37200.0, None))
         self.assertEqual((flatness["ratio"], flatness["goal_ratio"], flatness["met"]), (1.0, 1.25, True))
+
+    def test_a_bench_file_of_another_shape_is_named_not_dropped_unseen(self):
+        with tempfile.TemporaryDirectory() as scratch:
+            (Path(scratch) / "bench").mkdir()
+            (Path(scratch) / "bench" / "other-sweep.json").write_text('{"benchmarks": []}')
+            with contextlib.redirect_stderr(io.StringIO()) as said:
+                self.assertEqual(site_bench.load(scratch), [])
+        self.assertIn("other-sweep.json is not a bench table", said.getvalue())
 
     def test_pages_load_nothing_and_run_nothing(self):
         for name, text in self.pages.items():

@@ -25,6 +25,7 @@ Python 3 standard library only.
 
 import json
 import re
+import sys
 from pathlib import Path
 
 UNIT_NS = {"ns": 1.0, "us": 1e3, "µs": 1e3, "ms": 1e6, "s": 1e9}
@@ -40,12 +41,21 @@ def load(results_dir):
         if isinstance(table, dict) and "rows" in table:
             table.setdefault("source", f"results/bench/{path.name}")
             tables.append(table)
+        else:
+            skipped(path, 'no "rows"')
     for path in sorted(results_dir.glob("bench-*.md")):
         table = from_markdown(path.read_text(encoding="utf-8"), path.stem.removeprefix("bench-"))
         if table["rows"]:
             table["source"] = f"results/{path.name}"
             tables.append(table)
+        else:
+            skipped(path, "no table with the header " + " | ".join(HEADER))
     return tables
+
+
+def skipped(path, why):
+    """Says so when a bench file is not in a shape this reads, rather than leaving its figures out unseen."""
+    print(f"results_site: {path} is not a bench table ({why}): left off the bench page", file=sys.stderr)
 
 
 def from_markdown(text, loop):
