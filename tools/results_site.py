@@ -137,8 +137,13 @@ def loop_page(loop):
         rows.append(f'<tr><th scope="row"><a href="../{loop.case_page(category)}">{category}</a></th>'
                     f'<td class="{css_class(standing["status"])}">{escape(standing["summary"])}</td></tr>')
     body = f"""<p>{escape(loop.loopcert["adapter"].get("description", ""))}</p>
-<p>Verdict: <strong>{loop.loopcert["verdict"]}</strong></p><h2>Why</h2><ul>{reasons}</ul>
-<h2>Categories</h2>{table(["category", "standing"], rows)}"""
+<p>Verdict: <strong>{loop.loopcert["verdict"]}</strong></p>
+<h2>Categories</h2>{table(["category", "standing"], rows)}<h2>Why this verdict</h2><ul>{reasons}</ul>"""
+    latency = loop.loopcert.get("latency", {})
+    measured = [(probe, latency[probe]) for probe in PROBES if probe in latency]
+    if measured:
+        title = f"{loop.name}: p50 and p99 per probe"
+        body += "<h2>Latency</h2>" + latency_figures("latency", title, "probe", measured)
     return page(f"{loop.name}", body, depth=1)
 
 
@@ -172,7 +177,12 @@ def clauses_page(loops, registry):
                  f'<td>{clause["level"]}</td><td>{clause["tier"]}</td>']
         cells += [clause_cell(loop, loop.loopcert["clauses"].get(clause["id"])) for loop in loops]
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    body = f"""<p>Each clause of the registry (<code>spec/clauses.json</code>), in the order of the PEP's sections: its
+    failed = [(clause, sum(loop.loopcert["clauses"].get(clause["id"], {}).get("status") == "failed" for loop in loops))
+              for clause in registry["clauses"]]
+    failed_somewhere = ", ".join(f'<a href="#{clause["id"]}">{clause["id"]}</a> ({clause["level"]}, {count} loops)'
+                                 for clause, count in failed if count) or "none"
+    body = f"""<p>Failed by at least one loop: {failed_somewhere}.</p>
+<p>Each clause of the registry (<code>spec/clauses.json</code>), in the order of the PEP's sections: its
 level, its tier and where each loop stands on it (the status loopcert gives the clause from its cases: pass, FAIL,
 skip when unsupported, - when no case of the loop tests it). A failure links to the clause's first failing case;
 hovering a clause ID shows its statement.</p>
@@ -223,23 +233,26 @@ def latency_page(loops):
     for probe in PROBES:
         measured = [(loop.name, loop.loopcert["latency"][probe]) for loop in loops
                     if probe in loop.loopcert.get("latency", {})]
-        if not measured:
-            continue
-        chart = site_svg.bars(
-            f"latency-{probe}", f"{probe}: p50 and p99 per loop",
-            f"Latency of the {probe} probe on each loop, p50 and p99, in nanoseconds on a logarithmic scale.",
-            ("p50", "p99"), [(name, [stats["p50"], stats["p99"]], None) for name, stats in measured],
-            format_ns, log=True)
-        rows = [f'<tr><th scope="row">{name}</th>' + "".join(
-            f'<td class="num">{format_ns(stats[key])}</td>' for key in ("p50", "p90", "p99", "max"))
-            + f'<td class="num">{stats["count"]}</td><td class="num">{stats["early"]}</td></tr>'
-            for name, stats in measured]
-        parts.append(f'<h2 id="{probe}">{probe}</h2>{chart}'
-                     + table(["loop", "p50", "p90", "p99", "max", "samples", "early"], rows))
+        if measured:
+            parts.append(f'<h2 id="{probe}">{probe}</h2>'
+                         + latency_figures(f"latency-{probe}", f"{probe}: p50 and p99 per loop", "loop", measured))
     body = """<p>loopcert's latency probes (harness/README.md, "Latency"), measured on the machine that certified:
 they never decide conformance. "early" counts timers that fired before their deadline.</p>""" + (
         "\n".join(parts) or "<p>No report carries latency figures.</p>")
     return page("Latency", body)
+
+
+def latency_figures(chart_id, title, what, measured):
+    """A chart of p50 and p99 and the table of every percentile, for (label, probe statistics) pairs."""
+    chart = site_svg.bars(
+        chart_id, title, f"{title}, in nanoseconds on a logarithmic scale.",
+        ("p50", "p99"), [(label, [stats["p50"], stats["p99"]], None) for label, stats in measured],
+        format_ns, log=True)
+    rows = [f'<tr><th scope="row">{label}</th>' + "".join(
+        f'<td class="num">{format_ns(stats[key])}</td>' for key in ("p50", "p90", "p99", "max"))
+        + f'<td class="num">{stats["count"]}</td><td class="num">{stats["early"]}</td></tr>'
+        for label, stats in measured]
+    return chart + table([what, "p50", "p90", "p99", "max", "samples", "early"], rows)
 
 
 def bench_page(tables):

@@ -57,6 +57,8 @@ class Site(unittest.TestCase):
         row = self.row("clauses.html", 'id="LOOP-CALLLATER"')
         self.assertIn('<td class="failed"><a href="cases/toy-epoll--core.html#timers.nan">FAIL</a></td>', row)
         self.assertIn('<td class="passed">pass</td>', row)
+        self.assertIn('Failed by at least one loop: <a href="#LOOP-CALLLATER">LOOP-CALLLATER</a> (MUST, 1 loops).',
+                      self.pages["clauses.html"])
         should = self.row("clauses.html", 'id="LOOP-SHOULD-DEBUG"')
         self.assertIn("SHOULD", should)
         self.assertEqual(should.count('class="untested"'), 2)  # no loop has a case for it
@@ -75,6 +77,7 @@ class Site(unittest.TestCase):
         self.assertIn("<title>toy-epoll, p99: 45us</title>", latency)
         self.assertIn("<desc", latency)
         self.assertIn('<td class="num">1.2us</td>', latency)  # the table fallback
+        self.assertIn("<title>call_soon_dispatch, p50: 1.2us</title>", self.pages["cases/toy-epoll.html"])
 
     def test_bench_charts_draw_the_goals(self):
         bench = self.pages["bench.html"]
