@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """The results site in a real browser (ctest results_site_browser): headless
-Chromium opens the generated index and one case page, and the DOM it
-renders must hold the conformance matrix with the very counts the JSON
-reports give, an SVG chart, and the cases of the first failing cell, through its link; the browser must
-log no console message (a failed load, a CSP refusal); a screenshot of the
-index is kept for a reader.
+Chromium opens the generated index and, through its link, the cases of
+the matrix's first failing cell. The DOM it renders must hold the matrix
+with the very counts the JSON reports give, an SVG chart, and that cell's
+cases as the report lists them; the browser must log no console message (a
+failed load, a CSP refusal); a screenshot of the index is kept for a
+reader.
 
     python3 tools/results_site_browser_test.py SITE_DIR RESULTS_DIR SCREENSHOT.png
 
