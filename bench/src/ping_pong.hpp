@@ -29,7 +29,8 @@ bool echo_once(int fd) noexcept;
 /// ping() on one end of a fresh socketpair against `echo` on a thread of its
 /// own, given the other end (blocking: `echo` makes it non-blocking if it
 /// needs). `echo` returns once it reads end of stream, which it does after
-/// the last iteration, or once echo_once() fails.
+/// the last iteration, or once echo_once() fails; if it fails or throws,
+/// the benchmark is skipped.
 void ping_against(benchmark::State& state, void (*echo)(int fd));
 
 }  // namespace loopbench
