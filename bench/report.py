@@ -8,7 +8,10 @@ with --benchmark_repetitions. One loop's probes may span several files, and
 the same probe may be in several (rounds of `make bench`, BENCH_ROUNDS):
 its repetitions are pooled. For every probe it prints the loop's median
 over the repetitions, the baseline's median, their ratio, and, for the
-epoll loop, the goal the issue sets and whether it is met. Medians,
+epoll loop, the goal the issue sets and whether it is met. Files run with
+loopbench --native add a second table: the adapter against the same
+probes on its library's own API, and what the contract costs (adapter /
+native). Medians,
 because the machine is shared and noisy: one slow repetition moves a mean,
 not a median, and a slow minute that hits one round is outvoted by the
 others. With --strict, exits 1 if a goal is missed.
@@ -100,7 +103,10 @@ def verdict(value, limit):
 
 
 class Table:
-    def __init__(self):
+    HEADER = ["probe", "backend", "loop (median)", "baseline (median)", "ratio", "goal", ""]
+
+    def __init__(self, header=HEADER):
+        self.header = header
         self.rows = []
         self.met = 0
         self.missed = 0
@@ -111,15 +117,18 @@ class Table:
         self.notes.append(error)
         return f"skipped [{len(self.notes)}]"
 
-    def add(self, probe, backend, loop, baseline, ratio, goal="", outcome=""):
-        self.rows.append([probe, backend, loop, baseline, ratio, goal, outcome])
+    def add(self, *cells):
+        """A row of the header's cells; the last two (goal, outcome) may be left out."""
+        row = list(cells) + [""] * (len(self.header) - len(cells))
+        self.rows.append(row)
+        outcome = row[-1]
         if outcome == "met":
             self.met += 1
         elif outcome.startswith("missed"):
             self.missed += 1
 
     def print(self):
-        header = ["probe", "backend", "loop (median)", "baseline (median)", "ratio", "goal", ""]
+        header = self.header
         widths = [max(len(str(r[i])) for r in [header] + self.rows) for i in range(len(header))]
         for i, row in enumerate([header] + self.rows):
             print("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths)) + " |")
@@ -193,6 +202,75 @@ def add_latency_rows(table, backend, runs, probe, what, goals):
             table.add(*row)
 
 
+# --- What the contract costs: the adapter against its library's own API ---
+
+# The probes loopbench --native runs on the library's API (bench/native/),
+# as (probe, what, kind) in table order, and the goals issue #14 sets for
+# the ratio adapter / native.
+NATIVE_PROBES = [
+    ("chained_dispatch", "per callback", "time"),
+    ("ping_pong", "per round trip", "time"),
+    ("timers_fired", "per timer", "time"),
+    ("wake_up", "post to callback", "latency"),
+]
+NATIVE_GOALS = {"ping_pong": 1.25}
+NATIVE_HEADER = ["probe", "library", "backend", "adapter (median)", "native (median)", "adapter / native",
+                 "goal", ""]
+
+
+def native_runs(paths):
+    """{(library, backend): pooled runs} of the files run with --native."""
+    pooled = {}
+    for path in paths:
+        with open(path) as f:
+            library = json.load(f)["context"].get("native_library")
+        if library:
+            backend, runs = read_runs(path)
+            for key, entries in runs.items():
+                pooled.setdefault((library, backend), {}).setdefault(key, []).extend(entries)
+    return pooled
+
+
+def native_rows(table, library, backend, runs, probe, what, kind):
+    """One row per size (timers) or percentile (wake_up): adapter, native, ratio, goal."""
+    figures = ["p50_us", "p99_us"] if kind == "latency" else ["ns"]
+    sizes = sorted({s for (p, v, s) in runs if p == probe and v == "native"}, key=lambda s: int(s) if s else 0)
+    show = show_us if kind == "latency" else show_ns
+    for size in sizes:
+        adapter_entries = runs.get((probe, "loop", size), [])
+        native_entries = runs.get((probe, "native", size), [])
+        error = error_of(adapter_entries) or error_of(native_entries)
+        for key in figures:
+            name = f"{probe}/{size}" if size else probe
+            name += f" {key[:3]}" if kind == "latency" else ""
+            adapter, native = figure(adapter_entries, key), figure(native_entries, key)
+            ratio = ratio_of(adapter, native)
+            row = [f"{name} ({what})", library, backend,
+                   table.skipped(error) if error else show(adapter), show(native), show_ratio(ratio)]
+            limit = NATIVE_GOALS.get(probe)
+            if limit is not None:
+                table.add(*row, f"<= {limit}x", verdict(None if error else ratio, limit))
+            else:
+                table.add(*row)
+
+
+def print_native_table(paths):
+    """The second table, if any file has native probes. Returns its goals missed."""
+    pooled = native_runs(paths)
+    if not pooled:
+        return 0
+    table = Table(NATIVE_HEADER)
+    for probe, what, kind in NATIVE_PROBES:
+        for (library, backend), runs in sorted(pooled.items()):
+            native_rows(table, library, backend, runs, probe, what, kind)
+    print("\nwhat the contract costs: each adapter against its library's own API, in the same run")
+    table.print()
+    for number, note in enumerate(table.notes, 1):
+        print(f"[{number}] {note}")
+    print(f"\ngoals (adapter / native): {table.met} met, {table.missed} missed")
+    return table.missed
+
+
 def main(argv):
     strict = "--strict" in argv
     paths = [a for a in argv if a != "--strict"]
@@ -220,7 +298,8 @@ def main(argv):
     for number, note in enumerate(table.notes, 1):
         print(f"[{number}] {note}")
     print(f"\ngoals ({GOAL_BACKEND}): {table.met} met, {table.missed} missed")
-    return 1 if strict and table.missed else 0
+    native_missed = print_native_table(paths)
+    return 1 if strict and (table.missed or native_missed) else 0
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@
 # BENCH_LOOPS (default: every loop the adapter offers), BENCH_ADAPTER
 # (default: the reference loop's adapter), BENCH_ROUNDS (default 1: how many
 # times the whole sweep runs; report.py pools the rounds' repetitions, so
-# that a noisy minute, which hits one round, is outvoted by the others).
+# that a noisy minute, which hits one round, is outvoted by the others),
+# BENCH_NATIVE (1: if the adapter is libuv's, libev's or Asio's, the same
+# probes on that library's own API in the same run, loopbench --native;
+# report.py then adds the table of adapter / native).
 set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -29,6 +32,8 @@ esac
 min_time=${BENCH_MIN_TIME:-0.05}
 latency_min_time=${BENCH_LATENCY_MIN_TIME:-0.5}
 adapter=${BENCH_ADAPTER:+--adapter $BENCH_ADAPTER}
+native=
+[ "${BENCH_NATIVE:-0}" = 1 ] && native=--native
 latency_probes='^(timer_lateness|wake_up)/'
 
 # shellcheck disable=SC2086
@@ -51,7 +56,7 @@ while [ "$round" -le "$rounds" ]; do
       # Random interleaving runs the repetitions of every probe and baseline
       # in a shuffled order, so that a noisy minute hits both alike.
       # shellcheck disable=SC2086
-      "$loopbench" $adapter --loop "$loop" \
+      "$loopbench" $adapter $native --loop "$loop" \
         --benchmark_filter="$filter" \
         --benchmark_min_time="$time" \
         --benchmark_repetitions="$repetitions" \

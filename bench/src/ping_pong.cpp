@@ -4,10 +4,14 @@
 //
 // Baseline: the same with a thread doing blocking read/write in place of
 // the loop.
-#include <benchmark/benchmark.h>
+#include "ping_pong.hpp"
+
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <exception>
+#include <string>
 #include <thread>
 
 #include "loop_thread.hpp"
@@ -16,11 +20,13 @@
 #include "raw.hpp"
 
 namespace loopbench {
-namespace {
 
-constexpr std::size_t kMessage = 16;
+benchmark::internal::Benchmark* ping_pong_probe(const char* variant, void (*body)(benchmark::State&)) {
+  return probe(("ping_pong/" + std::string(variant)).c_str(), body)
+      ->UseRealTime()
+      ->Unit(benchmark::kMicrosecond);
+}
 
-/// The peer's side: one round trip per benchmark iteration.
 void ping(benchmark::State& state, int fd) {
   char message[kMessage] = {};
   for (auto _ : state) {
@@ -33,17 +39,39 @@ void ping(benchmark::State& state, int fd) {
   state.SetItemsProcessed(state.iterations());
 }
 
+bool echo_once(int fd) noexcept {
+  char message[kMessage];
+  ssize_t n = ::read(fd, message, sizeof message);
+  if (n < 0) return errno == EAGAIN || errno == EINTR;
+  return n > 0 && ::write(fd, message, static_cast<std::size_t>(n)) == n;
+}
+
+void ping_against(benchmark::State& state, void (*echo)(int fd)) {
+  auto [peer, echoing_end] = make_socketpair();
+  std::thread echoing([echo, fd = echoing_end.get()] {
+    try {
+      echo(fd);
+    } catch (const std::exception&) {
+      // Nothing may leave the thread; the peer learns it below.
+    }
+    // If a failure stopped the echo side, the peer must not wait for a
+    // reply that never comes: it reads end of stream and skips the
+    // benchmark. After end of stream this changes nothing.
+    ::shutdown(fd, SHUT_RDWR);
+  });
+  ping(state, peer.get());
+  ::shutdown(peer.get(), SHUT_WR);  // the echo side reads end-of-stream and returns
+  echoing.join();
+}
+
+namespace {
+
 void ping_pong_loop(benchmark::State& state) {
   if (!require_io_callbacks(state)) return;
   auto [peer, echo] = make_socketpair();
   set_non_blocking(echo.get());
   FreshLoop loop;
-  loop->add_reader(echo.get(), [fd = echo.get()] {
-    char message[kMessage];
-    ssize_t n = ::read(fd, message, sizeof message);
-    // A 16-byte reply always fits in the empty socket buffer.
-    if (n > 0) write_all(fd, message, static_cast<std::size_t>(n));
-  });
+  loop->add_reader(echo.get(), [fd = echo.get()] { echo_once(fd); });
   {
     LoopThread running(*loop);
     ping(state, peer.get());
@@ -52,22 +80,17 @@ void ping_pong_loop(benchmark::State& state) {
 }
 
 void ping_pong_baseline(benchmark::State& state) {
-  auto [peer, echo] = make_socketpair();
-  std::thread echoing([fd = echo.get()] {
+  ping_against(state, [](int fd) {
     char message[kMessage];
     while (read_exactly(fd, message, kMessage)) write_all(fd, message, kMessage);
   });
-  ping(state, peer.get());
-  ::shutdown(peer.get(), SHUT_WR);  // the echo thread reads end-of-stream and returns
-  echoing.join();
 }
 
 }  // namespace
 
 void register_ping_pong() {
-  // Real time: the work is shared with another thread.
-  probe("ping_pong/loop", ping_pong_loop)->UseRealTime()->Unit(benchmark::kMicrosecond);
-  probe("ping_pong/baseline", ping_pong_baseline)->UseRealTime()->Unit(benchmark::kMicrosecond);
+  ping_pong_probe("loop", ping_pong_loop);
+  ping_pong_probe("baseline", ping_pong_baseline);
 }
 
 }  // namespace loopbench

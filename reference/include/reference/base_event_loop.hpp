@@ -167,6 +167,7 @@ class BaseEventLoop : public AbstractEventLoop {
   ReadyQueue ready_;
   TimerQueue timers_;
   std::vector<std::shared_ptr<TimerHandleState>> expired_;  // see schedule_expired_timer()
+  bool expired_in_order_ = true;                            // expired_ needs no sort
   bool running_ = false;
   bool stopping_ = false;
   // The thread running the loop (no thread while stopped), for debug mode's
