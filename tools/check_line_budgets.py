@@ -34,8 +34,9 @@ BUDGETS = {
     # queues, waker and signals (include/ and src/), lines of code.
     "core_code_lines": 1500,
     # The proactor half beside it: CoreProactorEventLoop, the Proactor
-    # contract and its backends, lines of code.
-    "proactor_code_lines": 500,
+    # contract and its backends, lines of code. 500 held one backend
+    # (io_uring, 331 lines); the second, IOCP, brings it to 532.
+    "proactor_code_lines": 540,
     # Any function anywhere in reference/.
     "any_function_lines": 60,
 }
@@ -48,9 +49,10 @@ ITERATION = ["BaseEventLoop::run_once", "BaseEventLoop::compute_timeout",
 # The kernel backends, one file each: (file, its budget).
 BACKENDS = [("select_poller.cpp", "poller_file_lines"), ("poll_poller.cpp", "poller_file_lines"),
             ("epoll_poller.cpp", "poller_file_lines"), ("kqueue_poller.cpp", "poller_file_lines"),
-            ("io_uring_proactor.cpp", "proactor_file_lines")]
+            ("io_uring_proactor.cpp", "proactor_file_lines"),
+            ("iocp_proactor.cpp", "proactor_file_lines")]
 PROACTOR_FILES = ["core_proactor_event_loop.hpp", "core_proactor_event_loop.cpp", "proactor.hpp", "proactor.cpp",
-                  "io_uring_proactor.cpp"]
+                  "io_uring_proactor.cpp", "iocp_proactor.cpp"]
 FUNCTION_START = re.compile(r"^(?!namespace\b|class\b|struct\b|using\b|template\b|extern\b|static_assert\b)"
                             r"[A-Za-z_][^;]*\(")
 

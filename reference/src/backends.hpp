@@ -21,6 +21,9 @@ std::unique_ptr<Poller> make_kqueue_poller();
 #ifdef PEP3156_HAVE_IO_URING
 std::unique_ptr<Proactor> make_io_uring_proactor();
 #endif
+#ifdef _WIN32
+std::unique_ptr<Proactor> make_iocp_proactor();
+#endif
 
 /// ValueError unless fd >= 0 and `events` is readable, writable or both
 /// (the preconditions of Poller::add(), Poller::modify() and

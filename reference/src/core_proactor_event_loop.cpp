@@ -10,7 +10,6 @@ CoreProactorEventLoop::CoreProactorEventLoop(std::unique_ptr<Proactor> proactor)
     : proactor_(std::move(proactor)) {
   if (!proactor_) throw ValueError("CoreProactorEventLoop needs a proactor");
   proactor_name_ = proactor_->name();
-  poll_waker();
 }
 
 CoreProactorEventLoop::~CoreProactorEventLoop() { close_at_destruction(proactor_name_); }
@@ -22,27 +21,18 @@ void CoreProactorEventLoop::poll_for_io(std::optional<std::chrono::nanoseconds> 
   // Step 3: each completion schedules the callback it stands for (and
   // submits its operation again where one must stay in flight).
   for (Completion& completion : proactor_->wait(timeout)) completion.on_completion(completion.result);
+  // Other threads' posts join the ready queue now, to run in this
+  // iteration's step 5 (LOOP-THREADSAFE-WAKEUP), whether their wake_up()
+  // ended this wait or is still on its way (it will end the next one early).
+  take_threadsafe_callbacks();
 }
 
-void CoreProactorEventLoop::poll_waker() {
-  proactor_->poll(waker_.fd(), Events::readable, [this](int) {
-    // Other threads' posts join the ready queue now, to run in this
-    // iteration's step 5 (LOOP-THREADSAFE-WAKEUP). Drained first: a post
-    // made after the drain has either been taken here or will wake the
-    // poll submitted below (BaseEventLoop::wake_up()).
-    waker_.drain();
-    take_threadsafe_callbacks();
-    poll_waker();
-  });
-}
-
-void CoreProactorEventLoop::wake_up() noexcept { waker_.wake(); }
+void CoreProactorEventLoop::wake_up() noexcept { proactor_->wake_up(); }
 
 void CoreProactorEventLoop::close_io() noexcept {
   proactor_.reset();  // cancels every poll, and waits for the kernel to let go (LOOP-CLOSE-RELEASES)
   close_signals();    // SIG_DFL again for every signal this loop handled
   fds_.clear();
-  waker_.close();
 }
 
 // --- I/O callbacks --------------------------------------------------------------------

@@ -3,8 +3,9 @@
 // through the submission queue (SQ), results come back through the
 // completion queue (CQ), and one io_uring_enter() both submits what was
 // queued and sleeps until a completion arrives. An operation's user_data
-// is its OperationId; cancel requests carry 0, since the completion of the
-// operation they cancel says all there is to say.
+// is its OperationId; cancel requests carry 0 (the cancelled operation's
+// completion says it all). wake_up() writes to an eventfd (the Waker)
+// that a poll always in flight watches.
 //
 // Quirks worked around here:
 //   - io_uring_queue_init() fails with EPERM when sysctl
@@ -35,6 +36,7 @@
 
 #include "backends.hpp"
 #include "pep3156/errors.hpp"
+#include "reference/waker.hpp"
 #include "wait_deadline.hpp"
 
 namespace pep3156::reference {
@@ -74,6 +76,7 @@ class IoUringProactor final : public Proactor {
       throw std::system_error(ENOSYS, std::generic_category(),
                               "io_uring: this kernel cannot time a wait (IORING_FEAT_EXT_ARG, Linux 5.11)");
     }
+    poll_waker();
   }
 
   ~IoUringProactor() override {
@@ -100,8 +103,16 @@ class IoUringProactor final : public Proactor {
     return submit(std::move(on_completion), io_uring_prep_send, fd, from.data(), from.size(), MSG_NOSIGNAL);
   }
 
-  OperationId sendmsg(int fd, const msghdr* message, OnCompletion on_completion) override {
-    return submit(std::move(on_completion), io_uring_prep_sendmsg, fd, message, MSG_NOSIGNAL);
+  OperationId send_gathered(int fd, std::span<const std::span<const std::byte>> buffers,
+                            OnCompletion on_completion) override {
+    auto message = std::make_shared<GatheredMessage>();
+    for (auto bytes : buffers)
+      message->iovecs.push_back({const_cast<std::byte*>(bytes.data()), bytes.size()});
+    message->header.msg_iov = message->iovecs.data();
+    message->header.msg_iovlen = message->iovecs.size();
+    OperationId id = start([message, done = std::move(on_completion)](int result) { done(result); });
+    io_uring_prep_sendmsg(next_sqe(id), fd, &message->header, MSG_NOSIGNAL);
+    return id;
   }
 
   OperationId connect(int fd, const sockaddr* address, socklen_t length,
@@ -134,9 +145,24 @@ class IoUringProactor final : public Proactor {
     return completed_;
   }
 
+  void wake_up() noexcept override { waker_.wake(); }
   std::string_view name() const noexcept override { return "io_uring"; }
 
  private:
+  // A sendmsg's header and iovecs, which the kernel reads at the next wait().
+  struct GatheredMessage {
+    std::vector<iovec> iovecs;
+    msghdr header{};
+  };
+
+  // Drained before the loop takes the posts (after every wait()).
+  void poll_waker() {
+    poll(waker_.fd(), Events::readable, [this](int) {
+      waker_.drain();
+      poll_waker();
+    });
+  }
+
   // Submits, and waits for one completion unless the deadline says look.
   int enter(WaitDeadline& deadline) {
     if (deadline.just_look()) return io_uring_submit(&ring_);
@@ -202,6 +228,7 @@ class IoUringProactor final : public Proactor {
   }
 
   io_uring ring_{};
+  Waker waker_;
   OperationId last_id_ = 0;
   std::unordered_map<OperationId, OnCompletion> in_flight_;
 };

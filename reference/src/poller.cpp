@@ -47,12 +47,4 @@ std::unique_ptr<Poller> make_poller(std::string_view name) {
                    ")");
 }
 
-void check_registration(int fd, Events events) {
-  if (fd < 0) throw ValueError("invalid file descriptor " + std::to_string(fd));
-  if (events != Events::readable && events != Events::writable &&
-      events != (Events::readable | Events::writable)) {
-    throw ValueError("a poller watches for readable, writable or both");
-  }
-}
-
 }  // namespace pep3156::reference

@@ -19,6 +19,9 @@ const std::vector<Backend> kBackends{
 #ifdef PEP3156_HAVE_IO_URING
     {"io_uring", make_io_uring_proactor},
 #endif
+#ifdef _WIN32
+    {"iocp", make_iocp_proactor},
+#endif
 };
 }  // namespace
 

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 #include <utility>
 
@@ -13,6 +14,8 @@ namespace {
 
 // What one receive asks for: as much as a readiness transport reads at once.
 constexpr std::size_t kReceiveSize = 256 * 1024;
+// At most this many buffers go to one gathering send.
+constexpr std::size_t kMaxBuffersPerSend = 64;
 
 }  // namespace
 
@@ -147,20 +150,19 @@ std::size_t ProactorStreamTransport::get_write_buffer_size() const {
 }
 
 /// Sends what the send in flight has left or, once it has none, all that
-/// was written meanwhile, as one sendmsg operation.
+/// was written meanwhile, as one gathering send operation.
 void ProactorStreamTransport::submit_send() {
   if (!sending_) {
     sending_ = std::make_shared<Send>();
     std::swap(sending_->bytes, buffer_);
   }
-  Send& send = *sending_;
-  send.message = {};
-  send.message.msg_iov = send.iov.data();
-  send.message.msg_iovlen = send.bytes.gather(send.iov);
-  send_operation_ = proactor_.sendmsg(fd_.fd(), &send.message, [self = self_ptr()](int result) {
-    self->send_operation_ = 0;
-    self->sent(result);
-  });
+  std::array<BytesView, kMaxBuffersPerSend> unsent;
+  std::size_t count = sending_->bytes.gather(unsent);
+  send_operation_ =
+      proactor_.send_gathered(fd_.fd(), std::span(unsent.data(), count), [self = self_ptr()](int result) {
+        self->send_operation_ = 0;
+        self->sent(result);
+      });
 }
 
 void ProactorStreamTransport::sent(int result) {

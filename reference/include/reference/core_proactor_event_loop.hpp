@@ -1,5 +1,5 @@
 // CoreProactorEventLoop: the PEP's completion-based loop (asyncio's
-// ProactorEventLoop), over one Proactor (io_uring) chosen when it is
+// ProactorEventLoop), over one Proactor (io_uring, IOCP) chosen when it is
 // created, with nothing but the loop itself: callbacks, timers, I/O
 // callbacks, signals, threads. Like CoreSelectorEventLoop it links only the
 // contract's vocabulary library, and its networking methods raise the
@@ -12,9 +12,10 @@
 // operations queued since the last iteration and wait for completions, then
 // call each completion, which schedules the callback it stands for.
 //
-// What is always in flight: one poll on the Waker that
-// call_soon_threadsafe() writes to, one poll per add_reader()/add_writer()
-// registration, one on the signal self-pipe once a signal is handled.
+// What is always in flight: one poll per add_reader()/add_writer()
+// registration, one on the signal self-pipe once a signal is handled, and
+// whatever the proactor keeps for its wake_up() (io_uring: a poll on an
+// eventfd), which call_soon_threadsafe() calls.
 //
 // I/O callbacks (Category::io_callbacks), with the selector loop's
 // semantics from one-shot polls: a poll that completes schedules its
@@ -41,7 +42,6 @@
 
 #include "reference/core_event_loop.hpp"
 #include "reference/proactor.hpp"
-#include "reference/waker.hpp"
 
 namespace pep3156::reference {
 
@@ -80,7 +80,6 @@ class CoreProactorEventLoop : public CoreEventLoop {
   void wake_up() noexcept override;
   void close_io() noexcept override;
 
-  void poll_waker();
   void watch(int fd, Events direction, std::shared_ptr<HandleState> handle) override;
   bool unwatch(int fd, Events direction) override;
   OperationId poll_fd(int fd, Events direction);
@@ -88,7 +87,6 @@ class CoreProactorEventLoop : public CoreEventLoop {
 
   std::unique_ptr<Proactor> proactor_;
   std::string proactor_name_;  // kept: close() releases the proactor
-  Waker waker_;
   std::unordered_map<int, FdWatches> fds_;
 };
 

@@ -1,6 +1,6 @@
 // The proactor contract: the one interface between ProactorEventLoop and a
-// kernel's completion API (io_uring on Linux; IOCP on Windows later), as
-// the Poller is for SelectorEventLoop.
+// kernel's completion API (io_uring on Linux, IOCP on Windows), as the
+// Poller is for SelectorEventLoop.
 //
 // A poller answers "which fds could I read or write now?", and the loop
 // then does the I/O itself. A proactor is handed the I/O itself — "read
@@ -8,23 +8,37 @@
 // and later reports "done, with this result". So the loop does not ask
 // what is ready; it submits operations and collects their completions.
 //
-// Each submit function queues one operation and returns its OperationId;
-// nothing reaches the kernel before the next wait(), which submits what is
-// queued and then sleeps until at least one operation completes. Every
+// Each submit function starts one operation and returns its OperationId:
+// io_uring queues it for the next wait(), which submits what is queued and
+// then sleeps until at least one operation completes; IOCP hands it to the
+// kernel at once. Either way its completion is only ever reported by a
+// later wait(), never by the submit function itself. Every
 // operation completes exactly once, cancelled ones included: wait() hands
 // back its Completion (its OnCompletion and its result), and the loop
 // calls it in step 3 of the iteration. Whatever the operation reads from
 // or writes to belongs to the kernel until that completion arrives.
 //
-// The backends live in one file each (src/io_uring_proactor.cpp), with the
-// kernel quirks they work around described at the top of that file.
+// The backends live in one file each (src/io_uring_proactor.cpp,
+// src/iocp_proactor.cpp), with the kernel quirks they work around
+// described at the top of that file.
 //
-// Threads: a proactor is used by one thread at a time (the loop's). Another
-// thread wakes a blocked wait() by completing an operation the loop keeps
-// in flight (a poll on the loop's Waker), never by calling the proactor.
+// Portability: a socket is an `int` on both systems. A Windows SOCKET is a
+// 64-bit kernel handle, but a handle has 32 significant bits so that 32-
+// and 64-bit processes can share it (Microsoft, "Interprocess
+// Communication Between 32-bit and 64-bit Applications"): it fits an int
+// and back. Results are negated errno values everywhere; the IOCP backend
+// maps Win32 and Winsock errors to them in one table.
+//
+// Threads: a proactor is used by one thread at a time (the loop's), except
+// wake_up(), which any thread may call to end a blocked wait().
 #pragma once
 
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
 #include <sys/socket.h>
+#endif
 
 #include <chrono>
 #include <cstdint>
@@ -67,7 +81,10 @@ class Proactor {
   /// next read or write). One-shot: to be told again, poll again. An fd
   /// closed before the operation reaches the kernel completes with
   /// -EBADF. ValueError unless fd >= 0 and `events` is readable, writable
-  /// or both.
+  /// or both. IOCP has no readiness primitive: readable is a zero-byte
+  /// receive, so only on a connected stream socket; writable completes at
+  /// once, since an overlapped send never refuses for want of room (it
+  /// waits in the kernel).
   virtual OperationId poll(int fd, Events events, OnCompletion on_completion) = 0;
 
   /// Receives up to into.size() bytes from socket `fd` into `into`; the
@@ -79,21 +96,26 @@ class Proactor {
   /// result is the count sent, which may be short. -EAGAIN as for recv().
   virtual OperationId send(int fd, std::span<const std::byte> from, OnCompletion on_completion) = 0;
 
-  /// Sends some of the bytes `message` gathers (its iovecs, in order) on
-  /// socket `fd`, as one operation (never raising SIGPIPE): a transport's
-  /// writelines(). The result and -EAGAIN as for send(); `message`, its
-  /// iovecs and their bytes belong to the kernel until the completion.
-  virtual OperationId sendmsg(int fd, const msghdr* message, OnCompletion on_completion) = 0;
+  /// Sends some of the bytes of `buffers`, in order, on socket `fd`, as
+  /// one operation (never raising SIGPIPE): a transport's writelines()
+  /// (io_uring: a sendmsg; IOCP: one WSASend of several WSABUFs). The
+  /// result and -EAGAIN as for send(); the bytes belong to the kernel
+  /// until the completion (the array of spans only until this returns).
+  virtual OperationId send_gathered(int fd, std::span<const std::span<const std::byte>> buffers,
+                                    OnCompletion on_completion) = 0;
 
   /// Connects socket `fd` to `address` (`length` bytes, the kernel's until
   /// the completion); the result is 0 once connected. A kernel may answer
   /// -EINPROGRESS or -EALREADY for a non-blocking socket: poll() for
   /// writability, then connect again, which tells how the attempt ended.
+  /// IOCP (ConnectEx) first binds an unbound socket to the wildcard
+  /// address, as a connect() would implicitly.
   virtual OperationId connect(int fd, const sockaddr* address, socklen_t length,
                               OnCompletion on_completion) = 0;
 
   /// Accepts a connection on listening socket `fd`: the result is the new
-  /// socket, non-blocking and close-on-exec, its peer's address in `peer`
+  /// socket, non-blocking and close-on-exec (on Windows: not inherited by
+  /// child processes), its peer's address in `peer`
   /// (`*peer_length` bytes). -EAGAIN as for recv().
   virtual OperationId accept(int fd, sockaddr* peer, socklen_t* peer_length, OnCompletion on_completion) = 0;
 
@@ -112,15 +134,24 @@ class Proactor {
   ///     and only looks. Nanosecond precision: wait() never returns before
   ///     the timeout because of rounding (it may return later). Timeouts
   ///     above one day are cut to one day.
-  ///   - An empty result means the timeout expired, or a signal
-  ///     interrupted the wait: a caller checks its clock, not the result.
+  ///   - An empty result means the timeout expired, a signal interrupted
+  ///     the wait, or wake_up() ended it: a caller checks its clock and
+  ///     its posts, not the result.
   ///   - The span stays valid until the next wait(); the caller may submit
   ///     and cancel while it calls the completions.
   /// Throws std::system_error (errno) if the kernel refuses to submit or
   /// to wait.
   virtual std::span<Completion> wait(std::optional<std::chrono::nanoseconds> timeout) = 0;
 
-  /// "io_uring".
+  /// Makes the wait() in progress return, or the next one if none is:
+  /// how another thread gets the loop to take what it posted
+  /// (LOOP-THREADSAFE-WAKEUP). Any thread, any time until the proactor is
+  /// destroyed; never blocks; many calls before a wait() returns may count
+  /// as one. io_uring: a write to an eventfd the proactor keeps a poll on;
+  /// IOCP: a packet posted to the completion port.
+  virtual void wake_up() noexcept = 0;
+
+  /// "io_uring" or "iocp".
   virtual std::string_view name() const noexcept = 0;
 
  protected:
@@ -128,7 +159,8 @@ class Proactor {
   std::vector<Completion> completed_;
 };
 
-/// The proactors this build offers: "io_uring" on Linux with liburing.
+/// The proactors this build offers: "io_uring" on Linux with liburing,
+/// "iocp" on Windows.
 std::vector<std::string> available_proactors();
 
 /// A new proactor by name; "" means the best available. ValueError for an

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 #include <type_traits>
@@ -165,8 +166,10 @@ template <class Interface>
 void BasicStreamTransport<Interface>::write_ready() {
   if (lost_scheduled_) return;
   auto keep_alive = self_ptr();
+  std::array<BytesView, kMaxIovecs> unsent;
   std::array<iovec, kMaxIovecs> iov;
-  std::size_t count = buffer_.gather(iov);
+  std::size_t count = buffer_.gather(unsent);
+  std::transform(unsent.begin(), unsent.begin() + count, iov.begin(), as_iovec);
   IoResult result = write_some(fd_.fd(), fd_is_socket_, std::span(iov.data(), count));
   if (result.error != 0) {
     if (!result.would_block()) fatal_error(os_error(result.error, "write"), "write failed");

@@ -1,7 +1,5 @@
 #include "reference/net/write_buffer.hpp"
 
-#include "reference/net/socket_ops.hpp"
-
 namespace pep3156::reference::net {
 
 namespace {
@@ -19,12 +17,12 @@ void WriteBuffer::append(BytesView data) {
   size_ += data.size();
 }
 
-std::size_t WriteBuffer::gather(std::span<iovec> out) const {
+std::size_t WriteBuffer::gather(std::span<BytesView> out) const {
   std::size_t count = 0;
   std::size_t skip = sent_of_front_;
   for (const Bytes& chunk : chunks_) {
     if (count == out.size()) break;
-    out[count++] = as_iovec(BytesView(chunk).subspan(skip));
+    out[count++] = BytesView(chunk).subspan(skip);
     skip = 0;
   }
   return count;

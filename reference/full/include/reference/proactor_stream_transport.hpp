@@ -9,7 +9,7 @@
 //     brings is held and delivered by resume_reading() (TR-PAUSE-READING,
 //     TR-RESUME-READING), so no byte is lost and none arrives while paused.
 //   - Writing: write() and writelines() queue the bytes (WriteBuffer) and,
-//     unless a send is in flight, submit one sendmsg operation gathering the
+//     unless a send is in flight, submit one gathering send operation of the
 //     whole queue (PEP 3153's write_sequence). Bytes queued meanwhile wait
 //     for its completion; flow control counts both (TR-GET-WRITE-BUFFER-SIZE).
 //   - Closing: close() cancels the receive (TR-CLOSE-STOPS-READING) and lets
@@ -27,7 +27,6 @@
 #pragma once
 
 #include <sys/socket.h>
-#include <sys/uio.h>
 
 #include <array>
 #include <cstddef>
@@ -75,12 +74,10 @@ class ProactorStreamTransport final : public Transport, public net::SelectorTran
   using WriteTransport::write;
 
  private:
-  /// A send in flight: the bytes it gathers and the message naming them,
-  /// which the kernel reads until the completion.
+  /// A send in flight: the bytes it gathers, which the kernel reads until
+  /// the completion.
   struct Send {
     net::WriteBuffer bytes;
-    std::array<iovec, 64> iov{};
-    msghdr message{};
   };
 
   std::shared_ptr<ProactorStreamTransport> self_ptr() {

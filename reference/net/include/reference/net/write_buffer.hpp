@@ -1,14 +1,12 @@
 // WriteBuffer: the bytes a transport accepted but could not send yet.
 //
 // A queue of chunks, copied in as write() is called (the caller's buffer may
-// be reused at once) and gathered back out as iovecs, so that one
-// sendmsg()/writev() sends as much of the queue as the kernel takes: PEP
+// be reused at once) and gathered back out as byte views, so that one
+// sendmsg()/writev()/WSASend() sends as much of the queue as the kernel takes: PEP
 // 3153's scatter/gather "write_sequence". Small writes are appended to the
-// last chunk instead of making a chunk each, which keeps the iovec count low
+// last chunk instead of making a chunk each, which keeps the buffer count low
 // for a protocol that writes a few bytes at a time.
 #pragma once
-
-#include <sys/uio.h>
 
 #include <cstddef>
 #include <deque>
@@ -26,8 +24,8 @@ class WriteBuffer {
 
   /// Queues a copy of `data` after everything queued before.
   void append(BytesView data);
-  /// Fills `out` with the unsent bytes in order; returns how many iovecs.
-  std::size_t gather(std::span<iovec> out) const;
+  /// Fills `out` with the unsent bytes in order; returns how many views.
+  std::size_t gather(std::span<BytesView> out) const;
   /// Forgets the first `count` unsent bytes (they were just sent).
   void consume(std::size_t count);
   void clear() noexcept;
