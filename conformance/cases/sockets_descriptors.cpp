@@ -17,7 +17,7 @@ LOOPCERT_CASE("sockets.descriptors.caller_keeps_its_sockets",
   ctx.run_until_complete(*loop, loop->sock_sendall(pair.first.get(), to_bytes("ping")), "sock_sendall()");
   Bytes got = ctx.run_until_complete(*loop, loop->sock_recv(pair.second.get(), 4), "sock_recv()");
   CHECK_EQUAL(to_string(got), std::string("ping"), "sock_recv() gets what sock_sendall() sent");
-  loop->close();
+  ctx.close(*loop);
   CHECK_THAT(conformance::is_open_fd(pair.first.get()) && conformance::is_open_fd(pair.second.get()),
              "the sockets passed to sock_sendall() and sock_recv() are still open after the loop was closed");
   conformance::write_all(pair.first.get(), "x", 1);
