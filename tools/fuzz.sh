@@ -33,12 +33,15 @@ for t in $targets; do
   found="$build/fuzz-corpus/$t"
   log="$build/fuzz-$t.log"
   mkdir -p "$found"
+  # The loop model's target links the reference loop and is built in reference/.
+  fuzzer="$build/harness/fuzz/fuzz_$t"
+  [ -x "$fuzzer" ] || fuzzer="$build/harness/fuzz/reference/fuzz_$t"
   # The loop model's inputs are programs that run for real: short ones, and
   # a generous per-input timeout for a loaded machine.
   limits="-timeout=30"
   if [ "$t" = loop_model ]; then limits="$limits -max_len=512"; fi
   # shellcheck disable=SC2086
-  if "$build/harness/fuzz/fuzz_$t" -max_total_time="$seconds" $limits -print_final_stats=1 \
+  if "$fuzzer" -max_total_time="$seconds" $limits -print_final_stats=1 \
       -artifact_prefix="$build/fuzz-artifacts/$t-" "$found" "$corpus" >"$log" 2>&1; then
     status="clean"
   else
@@ -49,7 +52,7 @@ for t in $targets; do
   time=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log")
   echo "fuzz_$t: ${runs:-?} executions in ${time:-$seconds} s, $(ls "$found" | wc -l) new inputs: $status"
   if [ "$merge" = 1 ]; then
-    "$build/harness/fuzz/fuzz_$t" -merge=1 $limits "$corpus" "$found" >>"$log" 2>&1
+    "$fuzzer" -merge=1 $limits "$corpus" "$found" >>"$log" 2>&1
     echo "fuzz_$t: corpus now $(ls "$corpus" | wc -l) inputs (merged)"
   fi
 done

@@ -192,7 +192,6 @@ LOOPCERT_CASE("names.getaddrinfo.any_resolver", clauses("LOOP-GAI-OWN-RESOLVER")
   CHECK_THAT(!rows.empty() && rows_match(rows, AF_INET, 80),
              str("the lookup succeeds, whoever resolves it (the executor ran ", executor->submitted.load(),
                  " jobs)"));
-  loop->close();
 }
 
 namespace {
@@ -247,7 +246,6 @@ LOOPCERT_CASE("names.getaddrinfo.loop_runs_while_pending", clauses("LOOP-GAI-NON
   loop->call_soon(step);
   Rows rows = ctx.run_until_complete(*loop, future, "a lookup whose executor waits for the loop's callbacks");
   CHECK_THAT(!rows.empty() && rows_match(rows, AF_INET, 80), "the lookup completes with localhost's address");
-  loop->close();
 }
 
 LOOPCERT_CASE("names.getnameinfo.numeric", clauses("LOOP-GNI-FUTURE")) {

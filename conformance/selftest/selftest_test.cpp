@@ -201,7 +201,12 @@ TEST_CASE("an embedded loop: its lifecycle cases are skipped, and it is partiall
       if (lifecycle) {
         CHECK_MESSAGE(test["rawStatus"] == "UNSUPPORTED", id);
       } else if (passed(base[id])) {
-        CHECK_MESSAGE(passed(test["rawStatus"]), id);
+        // A case checking what close() releases has nothing to check on a
+        // loop that leaves close() unimplemented (decision D-LIFE-6).
+        bool close_unimplemented =
+            test["rawStatus"] == "UNSUPPORTED" &&
+            test.value("message", "").find("leaves close() unimplemented") != std::string::npos;
+        CHECK_MESSAGE((passed(test["rawStatus"]) || close_unimplemented), id);
       }
     }
   }

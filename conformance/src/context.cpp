@@ -150,6 +150,17 @@ void Context::run_forever(pep3156::AbstractEventLoop& loop, std::string waiting_
   }
 }
 
+void Context::close(pep3156::AbstractEventLoop& loop) {
+  try {
+    loop.close();
+  } catch (const pep3156::NotImplementedError&) {
+    if (!capabilities().embedded) throw;
+    unsupported(
+        "the embedded loop leaves close() unimplemented, and the case checks what close() releases "
+        "(decision D-LIFE-6)");
+  }
+}
+
 void Context::join(std::thread& thread, std::string waiting_for) {
   Watch guard = watch(std::move(waiting_for));
   thread.join();

@@ -141,6 +141,11 @@ class Context {
       embedded_cannot_run();
     }
   }
+  /// Closes the loop for a case that checks what close() releases. An
+  /// embedded loop may leave closing unimplemented (decision D-LIFE-6): its
+  /// NotImplementedError ends the case UNSUPPORTED, as the case has nothing
+  /// to check then.
+  void close(pep3156::AbstractEventLoop& loop);
   /// Joins a helper thread under the watchdog: a thread stuck waiting for a
   /// broken loop fails the case instead of hanging it.
   void join(std::thread& thread, std::string waiting_for);

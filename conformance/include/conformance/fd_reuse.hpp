@@ -98,7 +98,7 @@ inline void check_closed_once(Context& ctx, pep3156::AbstractEventLoop& loop, co
   loop.call_soon(step);
   ctx.run_forever(loop, "a few iterations and 20 ms more of the loop");
   for (const auto& each : reused) each->check_intact("while the loop ran on");
-  loop.close();
+  ctx.close(loop);
   for (const auto& each : reused) each->check_intact("after the loop was closed");
 }
 

@@ -20,18 +20,22 @@ LOOPCERT_MUTANT({"declared_embedded", Expect::partial, "TIER-EMBEDDED",
                  embedded});
 
 /// A loop embedded in a host application (decision D-LIFE-6): it leaves
-/// starting and stopping unimplemented, as the PEP allows; the host, whose
-/// own loop is the correct one, runs it. The kit reaches its cases through
-/// the adapter's run_hosted hook. (It does close: the kit's descriptor
-/// cases still close the loop to see what it releases.)
+/// starting, stopping and closing unimplemented, as the PEP allows; the
+/// host, whose own loop is the correct one, runs and closes it. The kit
+/// reaches its cases through the adapter's run_hosted hook.
 class EmbeddedInHost final : public pep3156::ForwardingEventLoop {
  public:
   using ForwardingEventLoop::ForwardingEventLoop;
   using ForwardingEventLoop::run_until_complete;
+  /// The host closes its own loop when it lets the embedded one go.
+  ~EmbeddedInHost() override {
+    if (!inner().is_closed()) inner().close();
+  }
 
   void run_forever() override { not_implemented("run_forever()"); }
   void run_until_complete(const pep3156::FuturePtr&) override { not_implemented("run_until_complete()"); }
   void stop() override { not_implemented("stop()"); }
+  void close() override { not_implemented("close()"); }
 
   /// The host application's side of run_hosted: its loop runs `inside`
   /// first, and stops when `quit` is called.

@@ -322,6 +322,114 @@ LOOPCERT_MUTANT({"connection_made_after_completion", Expect::tolerated, "LOOP-CO
                  "calls a client's connection_made() only after create_connection() completed",
                  wrap<StreamShimLoop<ConnectionMadeAfterCompletion>>});
 
+// "The transport is free to buffer the bytes, but it must eventually cause
+// the bytes to be transferred" (TR-WRITE-DELIVERY; "may be sent immediately
+// or buffered", decision D-TR-12): write() never sends, not even from inside
+// a protocol callback; the bytes reach the correct transport on the loop's
+// next iteration. write_eof(), close() and the close that follows an
+// eof_received() returning false act on every byte written before them.
+//
+// Its buffer is its unsent bytes plus the correct transport's, and it runs
+// flow control on that whole buffer (TR-LIMITS-*): the correct transport is
+// set to pause at any byte, so that its pause_writing() and
+// resume_writing() say when its own part fills and drains.
+class WritesBuffered final : public StreamShim {
+ public:
+  using StreamShim::StreamShim;
+
+  void connection_made(std::shared_ptr<BaseTransport> transport) override {
+    std::dynamic_pointer_cast<Transport>(transport)->set_write_buffer_limits(0, 0);
+    StreamShim::connection_made(std::move(transport));
+  }
+  bool eof_received() override {
+    bool keep_open = StreamShim::eof_received();
+    // The correct transport closes itself when this returns false: its
+    // close() flushes what it holds, so it must hold every byte by then.
+    if (!keep_open) hand_over();
+    return keep_open;
+  }
+  void pause_writing() override { update_flow(); }
+  void resume_writing() override { update_flow(); }
+  void connection_lost(std::exception_ptr exc) override {
+    unsent_.clear();
+    StreamShim::connection_lost(exc);
+  }
+
+  void write(BytesView data) override { writelines(std::span<const BytesView>(&data, 1)); }
+  void writelines(std::span<const BytesView> buffers) override {
+    // Past write_eof() or close(), the correct transport says what happens
+    // (an error, or nothing sent), as it would have at once.
+    if (eof_written_ || inner_->is_closing()) return inner_->writelines(buffers);
+    bool was_empty = unsent_.empty();
+    for (BytesView data : buffers) unsent_ += to_string(data);
+    if (was_empty && !unsent_.empty()) {
+      loop_.call_soon([self = std::static_pointer_cast<WritesBuffered>(shared_from_this())] {
+        self->hand_over();
+        self->update_flow();
+      });
+    }
+    update_flow(/*may_resume=*/false);
+  }
+  std::size_t get_write_buffer_size() const override {
+    return unsent_.size() + inner_->get_write_buffer_size();
+  }
+  void set_write_buffer_limits(std::optional<std::size_t> high, std::optional<std::size_t> low) override {
+    inner_->set_write_buffer_limits(high, low);  // raises where the correct transport raises
+    inner_->set_write_buffer_limits(0, 0);
+    high_ = high ? *high : (low ? 4 * *low : kDefaultHigh);
+    low_ = low ? *low : high_ / 4;
+    update_flow(/*may_resume=*/false);
+  }
+  void write_eof() override {
+    hand_over();
+    inner_->write_eof();
+    eof_written_ = true;
+  }
+  void close() override {
+    hand_over();
+    inner_->close();
+  }
+  void abort() override {
+    unsent_.clear();
+    inner_->abort();
+  }
+
+ private:
+  static constexpr std::size_t kDefaultHigh = 64 * 1024;
+
+  void hand_over() {
+    if (unsent_.empty() || inner_->is_closing()) return;
+    inner_->write(as_bytes(std::exchange(unsent_, std::string())));
+  }
+  /// pause_writing() once the whole buffer is over the high-water mark,
+  /// resume_writing() once it is down to the low-water mark (from the loop
+  /// only, never from write(): D-PROTO-2); what the protocol raises goes to
+  /// the exception handler, as from the loop.
+  void update_flow(bool may_resume = true) {
+    std::size_t buffered = get_write_buffer_size();
+    bool pause = !paused_ && buffered > high_;
+    bool resume = may_resume && paused_ && buffered <= low_;
+    if (!user_ || !(pause || resume)) return;
+    paused_ = pause;
+    try {
+      pause ? user_->pause_writing() : user_->resume_writing();
+    } catch (const std::exception&) {
+      ExceptionContext context;
+      context.message = pause ? "protocol.pause_writing() failed" : "protocol.resume_writing() failed";
+      context.exception = std::current_exception();
+      context.transport = shared_from_this();
+      context.protocol = user_;
+      loop_.call_exception_handler(context);
+    }
+  }
+
+  std::string unsent_;
+  bool eof_written_ = false;
+  bool paused_ = false;
+  std::size_t high_ = kDefaultHigh;
+  std::size_t low_ = kDefaultHigh / 4;
+};
+
 // --- Datagrams --------------------------------------------------------------------------
 
 class DatagramShim : public DatagramProtocol,
@@ -460,6 +568,77 @@ class FdClosedTwice final : public DatagramShim {
 LOOPCERT_MUTANT({"datagram_fd_closed_twice", Expect::caught, "TR-DGRAM-CLOSE",
                  "closes a lost endpoint's descriptor number again later, by then another endpoint's socket",
                  wrap<DatagramShimLoop<FdClosedTwice>>});
+
+// writes_buffered's datagram endpoints (TR-WRITE-DELIVERY, D-TR-12):
+// sendto() never sends; the datagrams reach the correct transport, in
+// order, on the loop's next iteration. What the correct transport would
+// refuse at once (an endpoint closing, an address that is not remote_addr)
+// it still refuses at once, as a buffering transport checks before it
+// queues. get_write_buffer_size() counts the queued bytes too; flow control
+// stays the correct transport's, which the queue reaches one iteration later.
+class SendtoBuffered final : public DatagramShim {
+ public:
+  using DatagramShim::DatagramShim;
+
+  void sendto(BytesView data, const std::optional<SocketAddress>& address) override {
+    if (inner_->is_closing() || refused(address)) return inner_->sendto(data, address);
+    if (queue_.empty()) {
+      loop_.call_soon(
+          [self = std::static_pointer_cast<SendtoBuffered>(shared_from_this())] { self->hand_over(); });
+    }
+    queued_bytes_ += data.size();
+    queue_.push_back({to_string(data), address});
+  }
+  std::size_t get_write_buffer_size() const override {
+    return queued_bytes_ + inner_->get_write_buffer_size();
+  }
+  void close() override {
+    hand_over();
+    inner_->close();
+  }
+  void abort() override {
+    discard();
+    inner_->abort();
+  }
+  void connection_lost(std::exception_ptr exc) override {
+    discard();
+    DatagramShim::connection_lost(exc);
+  }
+
+ private:
+  struct Datagram {
+    std::string data;
+    std::optional<SocketAddress> address;
+  };
+
+  bool refused(const std::optional<SocketAddress>& address) const {
+    std::any peer = inner_->get_extra_info("peername");
+    return address && peer.has_value() && std::any_cast<SocketAddress>(peer) != *address;
+  }
+  void hand_over() {
+    if (inner_->is_closing()) return discard();
+    for (auto& datagram : std::exchange(queue_, {}))
+      inner_->sendto(as_bytes(datagram.data), datagram.address);
+    queued_bytes_ = 0;
+  }
+  void discard() {
+    queue_.clear();
+    queued_bytes_ = 0;
+  }
+
+  std::vector<Datagram> queue_;
+  std::size_t queued_bytes_ = 0;
+};
+
+/// writes_buffered: its stream connections and its datagram endpoints
+/// only buffer what they are given to send.
+LoopPtr wrap_writes_buffered(LoopPtr correct) {
+  return std::make_shared<StreamShimLoop<WritesBuffered>>(
+      std::make_shared<DatagramShimLoop<SendtoBuffered>>(std::move(correct)));
+}
+LOOPCERT_MUTANT({"writes_buffered", Expect::tolerated, "TR-WRITE-DELIVERY",
+                 "write() and sendto() only buffer: the bytes reach the socket one iteration later",
+                 wrap_writes_buffered});
 
 // --- Subprocesses -----------------------------------------------------------------------
 
