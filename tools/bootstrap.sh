@@ -5,7 +5,9 @@
 # `make certify` or `make test`.
 set -eu
 
-# clang and libclang-rt-14-dev (libFuzzer's runtime) are for `make fuzz`.
+# clang and libclang-rt-14-dev (libFuzzer's runtime) are for `make fuzz`;
+# the mingw-w64 cross-compiler (posix threads) and wine64 for the Windows
+# build that `make test` runs under Wine (README.md, "Platforms").
 packages="
   cmake g++ make pkg-config
   doctest-dev nlohmann-json3-dev libbenchmark-dev libssl-dev openssl
@@ -13,6 +15,7 @@ packages="
   python3 python3-jsonschema libpython3-dev python3-uvloop python3-gbulb
   socat procps
   clang libclang-rt-14-dev
+  g++-mingw-w64-x86-64-posix wine64
 "
 
 missing=""
