@@ -22,7 +22,10 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
+# pkg-config too: the sysroot's .pc files, never the machine's (liburing).
+set(ENV{PKG_CONFIG_LIBDIR} /usr/x86_64-w64-mingw32/lib/pkgconfig)
+set(ENV{PKG_CONFIG_SYSROOT_DIR} /usr/x86_64-w64-mingw32)
 
-# Header-only packages are the same for every target: take Debian's.
-set(doctest_DIR /usr/lib/cmake/doctest CACHE PATH "doctest (header-only)")
-set(nlohmann_json_DIR /usr/share/cmake/nlohmann_json CACHE PATH "nlohmann_json (header-only)")
+
+# ctest runs the cross-built tests under Wine.
+set(CMAKE_CROSSCOMPILING_EMULATOR ${CMAKE_CURRENT_LIST_DIR}/../tools/wine.sh run)
