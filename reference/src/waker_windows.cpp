@@ -55,7 +55,8 @@ Waker::Waker() {
   }
   u_long non_blocking = 1;
   for (const Socket* end : {&accepted, &client}) {
-    if (::ioctlsocket(as_socket(end->fd()), FIONBIO, &non_blocking) != 0) throw_socket_error("waker: ioctlsocket");
+    if (::ioctlsocket(as_socket(end->fd()), FIONBIO, &non_blocking) != 0)
+      throw_socket_error("waker: ioctlsocket");
   }
   read_fd_ = accepted.release();
   write_fd_ = client.release();

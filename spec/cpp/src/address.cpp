@@ -88,7 +88,8 @@ std::string SocketAddress::host() const {
     case AF_UNIX: {
       const auto* un = reinterpret_cast<const sockaddr_un*>(&storage_);
       const auto length = static_cast<std::size_t>(length_);
-      std::size_t max = length > offsetof(sockaddr_un, sun_path) ? length - offsetof(sockaddr_un, sun_path) : 0;
+      std::size_t max =
+          length > offsetof(sockaddr_un, sun_path) ? length - offsetof(sockaddr_un, sun_path) : 0;
       return std::string(un->sun_path, ::strnlen(un->sun_path, max));
     }
     default:
@@ -149,14 +150,16 @@ void Socket::reset(int fd) noexcept {
 SocketAddress Socket::local_address() const {
   sockaddr_storage storage{};
   socklen_t length = sizeof storage;
-  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &length) != 0) throw_socket_error("getsockname");
+  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &length) != 0)
+    throw_socket_error("getsockname");
   return SocketAddress(reinterpret_cast<sockaddr*>(&storage), length);
 }
 
 SocketAddress Socket::peer_address() const {
   sockaddr_storage storage{};
   socklen_t length = sizeof storage;
-  if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&storage), &length) != 0) throw_socket_error("getpeername");
+  if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&storage), &length) != 0)
+    throw_socket_error("getpeername");
   return SocketAddress(reinterpret_cast<sockaddr*>(&storage), length);
 }
 

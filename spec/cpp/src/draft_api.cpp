@@ -23,7 +23,8 @@ Socket bind_listening_socket(const AddrInfo& info, const ServerOptions& options)
     throw_socket_error("setsockopt(SO_REUSEADDR)");
   }
   // One socket per family: an IPv6 socket must not also claim IPv4.
-  if (info.family == AF_INET6 && ::setsockopt(sock.fd(), IPPROTO_IPV6, IPV6_V6ONLY, on_value, sizeof on) != 0) {
+  if (info.family == AF_INET6 &&
+      ::setsockopt(sock.fd(), IPPROTO_IPV6, IPV6_V6ONLY, on_value, sizeof on) != 0) {
     throw_socket_error("setsockopt(IPV6_V6ONLY)");
   }
   if (::bind(sock.fd(), info.address.data(), info.address.size()) != 0) {
