@@ -1,5 +1,16 @@
 #include "pep3156/address.hpp"
 
+// Beyond socket_api.hpp: UNIX-domain addresses and interface names.
+#if defined(_WIN32)
+#include <afunix.h>
+#include <netioapi.h>
+#else
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/un.h>
+#endif
+
 #include <cstring>
 #include <optional>
 #include <string>

@@ -14,16 +14,9 @@
 #endif
 #include <winsock2.h>
 #include <ws2tcpip.h>
-// After Winsock's headers, which it needs.
-#include <afunix.h>
-#include <netioapi.h>
 #else
-#include <arpa/inet.h>
-#include <net/if.h>
 #include <netdb.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #endif
 
 #include <cstdint>
