@@ -9,7 +9,7 @@
 #
 # Why it is done this way (measured with Wine 8, issue #16):
 # - wine64 puts nothing on PATH: the loader and the server live in
-#   /usr/lib/wine. No display is needed.
+#   /usr/lib/wine ($PEP3156_WINE_DIR to use another). No display is needed.
 # - Wine's background services inherit the first Windows process's standard
 #   streams: a test run under ctest's pipe would wait for them, and for ever
 #   while a persistent server (wineserver -p) holds it. `start` therefore
