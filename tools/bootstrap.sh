@@ -6,7 +6,9 @@
 set -eu
 
 # clang and libclang-rt-14-dev (libFuzzer's runtime) are for `make fuzz`;
-# chromium for the results site's browser test (ctest results_site_browser).
+# chromium for the results site's browser test (ctest results_site_browser);
+# the mingw-w64 cross-compiler (posix threads) and wine64 for the Windows
+# build that `make test` runs under Wine (README.md, "Platforms").
 packages="
   cmake g++ make pkg-config
   doctest-dev nlohmann-json3-dev libbenchmark-dev libssl-dev openssl
@@ -14,7 +16,7 @@ packages="
   python3 python3-jsonschema libpython3-dev python3-uvloop python3-gbulb
   socat procps
   clang libclang-rt-14-dev
-  chromium
+  chromium g++-mingw-w64-x86-64-posix wine64
 "
 
 missing=""

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <string>
 #include <system_error>
@@ -198,19 +197,6 @@ void BaseEventLoop::check_open(const char* method) const {
 
 void BaseEventLoop::check_fd(int fd) {
   if (fd < 0) throw ValueError("invalid file descriptor " + std::to_string(fd));
-}
-
-void BaseEventLoop::check_signal(int sig) {
-  // sigfillset() leaves out the signals glibc reserves for its threads
-  // (32 and 33); sigismember() rejects numbers that are not signals.
-  sigset_t valid;
-  sigfillset(&valid);
-  if (sig <= 0 || sig >= NSIG || sigismember(&valid, sig) != 1) {
-    throw ValueError("invalid signal number " + std::to_string(sig));
-  }
-  if (sig == SIGKILL || sig == SIGSTOP) {
-    throw ValueError("signal " + std::to_string(sig) + " cannot be caught");
-  }
 }
 
 void BaseEventLoop::check_main_thread(const char* method) {

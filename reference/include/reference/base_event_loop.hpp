@@ -147,7 +147,8 @@ class BaseEventLoop : public AbstractEventLoop {
   static void check_fd(int fd);
   /// ValueError unless `sig` is a valid signal number that can be caught:
   /// not SIGKILL or SIGSTOP (D-SIG-1), nor one the C library reserves
-  /// (LOOP-SIGNAL-VALUEERROR).
+  /// (LOOP-SIGNAL-VALUEERROR). POSIX only (src/check_signal.cpp): the
+  /// Windows build has no signals.
   static void check_signal(int sig);
   /// RuntimeError naming `method` off the main thread: signals belong to
   /// the process, so only the main thread's loop handles them

@@ -9,7 +9,9 @@
 // and one loop per signal at a time (RuntimeError for a second loop).
 // Handlers run as ordinary callbacks, from the self-pipe that the C handler
 // writes to and the loop watches (SignalHandlers); removing one restores
-// SIG_DFL, and close() removes them all.
+// SIG_DFL, and close() removes them all. The Windows build has no signals:
+// both methods raise NotImplementedError there, as the PEP allows a loop
+// without them (core_event_loop_without_signals.cpp).
 #pragma once
 
 #include <memory>
@@ -63,7 +65,10 @@ class CoreEventLoop : public BaseEventLoop {
   void close_signals() noexcept;
 
  private:
-  std::unique_ptr<SignalHandlers> signals_;  // created by the first add_signal_handler()
+  // Created by the first add_signal_handler(). Shared, not unique, only so
+  // that this class's destructor needs no SignalHandlers, which the Windows
+  // build does not have.
+  std::shared_ptr<SignalHandlers> signals_;
 };
 
 }  // namespace pep3156::reference

@@ -4,8 +4,9 @@
 //
 // Linux: one eventfd, a kernel counter that is its own read and write end
 // (eventfd(2)). Elsewhere: the classic self-pipe, a pipe with both ends
-// non-blocking. Either way wake() is one write() and never blocks: a full
-// pipe or a huge counter already means "awake".
+// non-blocking; on Windows a pair of connected loopback sockets
+// (waker_windows.cpp). Either way wake() is one write and never blocks: a
+// full pipe or a huge counter already means "awake".
 #pragma once
 
 namespace pep3156::reference {

@@ -1,10 +1,15 @@
 #include "pep3156/address.hpp"
 
+// Beyond socket_api.hpp: UNIX-domain addresses and interface names.
+#if defined(_WIN32)
+#include <afunix.h>
+#include <netioapi.h>
+#else
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/un.h>
-#include <unistd.h>
+#endif
 
 #include <cstring>
 #include <optional>
@@ -51,22 +56,25 @@ SocketAddress::SocketAddress(std::string_view numeric_host, std::uint16_t port) 
 }
 
 SocketAddress::SocketAddress(const sockaddr* address, socklen_t length) : SocketAddress() {
-  if (address == nullptr || length > sizeof(storage_) || length < sizeof(sa_family_t)) {
+  // As a size: socklen_t is signed on Windows (a negative one wraps to a
+  // size too large).
+  const auto size = static_cast<std::size_t>(length);
+  if (address == nullptr || size > sizeof(storage_) || size < sizeof(address->sa_family)) {
     throw ValueError("socket address of invalid length");
   }
   switch (address->sa_family) {
     case AF_INET:
-      if (length < sizeof(sockaddr_in)) throw ValueError("short IPv4 socket address");
+      if (size < sizeof(sockaddr_in)) throw ValueError("short IPv4 socket address");
       break;
     case AF_INET6:
-      if (length < sizeof(sockaddr_in6)) throw ValueError("short IPv6 socket address");
+      if (size < sizeof(sockaddr_in6)) throw ValueError("short IPv6 socket address");
       break;
     case AF_UNIX:
       break;
     default:
       throw ValueError("unsupported address family " + std::to_string(address->sa_family));
   }
-  std::memcpy(&storage_, address, length);
+  std::memcpy(&storage_, address, size);
   length_ = length;
 }
 
@@ -90,8 +98,9 @@ std::string SocketAddress::host() const {
       return text;
     case AF_UNIX: {
       const auto* un = reinterpret_cast<const sockaddr_un*>(&storage_);
+      const auto length = static_cast<std::size_t>(length_);
       std::size_t max =
-          length_ > offsetof(sockaddr_un, sun_path) ? length_ - offsetof(sockaddr_un, sun_path) : 0;
+          length > offsetof(sockaddr_un, sun_path) ? length - offsetof(sockaddr_un, sun_path) : 0;
       return std::string(un->sun_path, ::strnlen(un->sun_path, max));
     }
     default:
@@ -145,21 +154,23 @@ bool operator==(const SocketAddress& a, const SocketAddress& b) noexcept {
 }
 
 void Socket::reset(int fd) noexcept {
-  if (fd_ >= 0 && fd_ != fd) ::close(fd_);
+  if (fd_ >= 0 && fd_ != fd) close_socket(fd_);
   fd_ = fd;
 }
 
 SocketAddress Socket::local_address() const {
   sockaddr_storage storage{};
   socklen_t length = sizeof storage;
-  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &length) != 0) throw_errno("getsockname");
+  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &length) != 0)
+    throw_socket_error("getsockname");
   return SocketAddress(reinterpret_cast<sockaddr*>(&storage), length);
 }
 
 SocketAddress Socket::peer_address() const {
   sockaddr_storage storage{};
   socklen_t length = sizeof storage;
-  if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&storage), &length) != 0) throw_errno("getpeername");
+  if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&storage), &length) != 0)
+    throw_socket_error("getpeername");
   return SocketAddress(reinterpret_cast<sockaddr*>(&storage), length);
 }
 

@@ -5,32 +5,32 @@
 // stops serving one socket at a time, so each socket gets a Server of its
 // own: start_serving() binds every address itself and passes each socket to
 // create_server(sock=...).
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 
 #include "pep3156/event_loop.hpp"
+#include "pep3156/socket_api.hpp"
 
 namespace pep3156 {
 
 namespace {
 Socket bind_listening_socket(const AddrInfo& info, const ServerOptions& options) {
-  Socket sock(::socket(info.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, info.protocol));
-  if (!sock) throw_errno("socket");
+  Socket sock(open_stream_socket(info.family, info.protocol));
+  if (!sock) throw_socket_error("socket");
   int on = 1;
-  if (options.reuse_address && ::setsockopt(sock.fd(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0) {
-    throw_errno("setsockopt(SO_REUSEADDR)");
+  // Through a char pointer: Winsock's setsockopt() takes one.
+  const auto* on_value = reinterpret_cast<const char*>(&on);
+  if (options.reuse_address && ::setsockopt(sock.fd(), SOL_SOCKET, SO_REUSEADDR, on_value, sizeof on) != 0) {
+    throw_socket_error("setsockopt(SO_REUSEADDR)");
   }
   // One socket per family: an IPv6 socket must not also claim IPv4.
-  if (info.family == AF_INET6 && ::setsockopt(sock.fd(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) {
-    throw_errno("setsockopt(IPV6_V6ONLY)");
+  if (info.family == AF_INET6 &&
+      ::setsockopt(sock.fd(), IPPROTO_IPV6, IPV6_V6ONLY, on_value, sizeof on) != 0) {
+    throw_socket_error("setsockopt(IPV6_V6ONLY)");
   }
   if (::bind(sock.fd(), info.address.data(), info.address.size()) != 0) {
-    throw_errno(("bind(" + info.address.to_string() + ")").c_str());
+    throw_socket_error(("bind(" + info.address.to_string() + ")").c_str());
   }
-  if (::listen(sock.fd(), options.backlog) != 0) throw_errno("listen");
+  if (::listen(sock.fd(), options.backlog) != 0) throw_socket_error("listen");
   return sock;
 }
 }  // namespace

@@ -13,7 +13,7 @@ void throw_errno(const char* what) { throw_system_error(errno, what); }
 
 }  // namespace pep3156
 
-#include <netdb.h>
+#include "pep3156/socket_api.hpp"
 
 namespace pep3156 {
 

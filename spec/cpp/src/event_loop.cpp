@@ -2,16 +2,12 @@
 // in terms of the primitives, written once for every loop.
 #include "pep3156/event_loop.hpp"
 
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <system_error>
 
+#include "pep3156/socket_api.hpp"
 #include "pep3156/tasks.hpp"
 
 namespace pep3156 {
@@ -187,7 +183,9 @@ std::vector<AddrInfo> getaddrinfo_blocking(const std::string& host, const std::s
   addrinfo* list = nullptr;
   int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), port.empty() ? nullptr : port.c_str(), &hints,
                          &list);
+#ifdef EAI_SYSTEM  // POSIX only: Windows returns the error itself
   if (rc == EAI_SYSTEM) throw_errno("getaddrinfo");
+#endif
   if (rc != 0) throw std::system_error(rc, gai_category(), "getaddrinfo(" + host + ", " + port + ")");
   std::vector<AddrInfo> result;
   for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
@@ -214,7 +212,9 @@ Future<NameInfo> AbstractEventLoop::getnameinfo(SocketAddress address, int flags
     char host[NI_MAXHOST];
     char service[NI_MAXSERV];
     int rc = ::getnameinfo(address.data(), address.size(), host, sizeof host, service, sizeof service, flags);
+#ifdef EAI_SYSTEM
     if (rc == EAI_SYSTEM) throw_errno("getnameinfo");
+#endif
     if (rc != 0) throw std::system_error(rc, gai_category(), "getnameinfo");
     return NameInfo{host, service};
   });

@@ -1,9 +1,6 @@
 // The event loop policy (PEP 3156, "Event Loop Policy").
 #include "pep3156/policy.hpp"
 
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -62,8 +59,6 @@ class ThreadExit {
 
 thread_local ThreadExit thread_exit;
 }  // namespace
-
-bool is_main_thread() noexcept { return ::syscall(SYS_gettid) == ::getpid(); }
 
 DefaultEventLoopPolicy::DefaultEventLoopPolicy(LoopFactory factory)
     : factory_(std::move(factory)), loops_(std::make_shared<detail::ThreadLoops>()) {}

@@ -4,16 +4,17 @@
 // SocketAddress holds one IPv4, IPv6 or UNIX-domain address (a sockaddr and
 // its length), the 2-tuple / 4-tuple / path of Python. Socket owns one file
 // descriptor and closes it exactly once; a plain `int` in an API means the
-// caller keeps ownership.
+// caller keeps ownership. On Windows the `int` holds a SOCKET or HANDLE
+// (socket_api.hpp).
 #pragma once
-
-#include <sys/socket.h>
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include "pep3156/socket_api.hpp"
 
 namespace pep3156 {
 

@@ -5,9 +5,6 @@
 //   loop.create_connection(factory, "example.com", 443, {.ssl = true});
 #pragma once
 
-#include <netdb.h>
-#include <sys/socket.h>
-
 #include <map>
 #include <memory>
 #include <optional>

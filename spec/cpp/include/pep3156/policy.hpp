@@ -68,7 +68,8 @@ std::shared_ptr<AbstractEventLoop> get_event_loop();
 void set_event_loop(std::shared_ptr<AbstractEventLoop> loop);
 std::shared_ptr<AbstractEventLoop> new_event_loop();
 
-/// True on the process's main thread (the one whose id is the pid).
+/// True on the process's main thread (on Linux the one whose id is the
+/// pid; on Windows the one that ran the static initializers).
 bool is_main_thread() noexcept;
 
 }  // namespace pep3156

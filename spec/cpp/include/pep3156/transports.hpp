@@ -131,7 +131,13 @@ class SubprocessTransport : public virtual BaseTransport {
   virtual std::shared_ptr<BaseTransport> get_pipe_transport(int fd) const = 0;
   virtual void send_signal(int signal) = 0;
   virtual void terminate() { send_signal(SIGTERM); }
+#if defined(_WIN32)
+  // Windows has no SIGKILL: as Python's subprocess there, kill() is
+  // terminate() (TerminateProcess).
+  virtual void kill() { terminate(); }
+#else
   virtual void kill() { send_signal(SIGKILL); }
+#endif
 };
 
 }  // namespace pep3156
