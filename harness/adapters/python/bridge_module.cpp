@@ -17,6 +17,7 @@ import os
 import selectors
 import socket
 import ssl
+import subprocess
 import weakref
 
 # The Python classes the exception mapping (exceptions.cpp) looks for.
@@ -115,6 +116,37 @@ class DatagramProtocolProxy(ProtocolProxy, asyncio.DatagramProtocol):
         self._send('error', exc)
 
 
+class SubprocessProtocolProxy(ProtocolProxy, asyncio.SubprocessProtocol):
+    """A ProtocolProxy for a C++ subprocess protocol."""
+
+    def pipe_data_received(self, fd, data):
+        self._send('pipe_data', (fd, data))
+
+    def pipe_connection_lost(self, fd, exc):
+        self._send('pipe_lost', (fd, exc))
+
+    def process_exited(self):
+        self._send('exited')
+
+
+def pipe_file(fd, mode):
+    """A file object owning the caller's pipe end, for connect_read_pipe()
+    and connect_write_pipe(): the transport owns the end from the call on
+    and closes it (decision D-PIPE-3)."""
+    return open(fd, mode, buffering=0)
+
+
+# Where a child's stdin/stdout/stderr goes: the contract's Stdio kinds.
+_STDIO = {'pipe': subprocess.PIPE, 'stdout': subprocess.STDOUT,
+          'devnull': subprocess.DEVNULL, 'inherit': None}
+
+
+def stdio(kind, fd):
+    """Popen's stdin=/stdout=/stderr= for a Stdio: a constant, or the
+    caller's fd (Popen does not close it)."""
+    return fd if kind == 'fd' else _STDIO[kind]
+
+
 _proxies = {}  # id(loop): the loop's live ProtocolProxy objects
 
 
@@ -175,11 +207,33 @@ def ssl_context(server_side, verify_mode, check_hostname, minimum_version,
     return context
 
 
+def install_child_watcher(name):
+    """The child watcher the library's subprocesses report to (decision
+    D-PIPE-1). asyncio: 3.11's default ThreadedChildWatcher
+    (unix_events.py:1434-1439), a thread per child blocked in waitpid()
+    that enters Python once: it serves any loop in any thread and needs
+    no signal handler. PidfdChildWatcher, also in 3.11, serves the one
+    loop attach_loop() gave it (unix_events.py:930-949; the policy
+    attaches only from set_event_loop() in the main thread, 1441-1453),
+    and attaching another loop drops the first one's children: the kit
+    makes loops without set_event_loop(), several in a case, some off the
+    main thread. gbulb: its own GLibChildWatcher (GLib's child watch
+    source, glib_events.py:58-130), the one its policy gives (951-956).
+    uvloop: libuv's uv_spawn() watches its children itself."""
+    if name.startswith('asyncio'):
+        asyncio.set_child_watcher(asyncio.ThreadedChildWatcher())
+    elif name == 'gbulb':
+        from gbulb.glib_events import GLibChildWatcher
+        asyncio.set_child_watcher(GLibChildWatcher())
+
+
 def prepare_process(name):
     """Opens what the loop's library opens once per process and keeps:
     libuv's signal pipe (uvloop: uv_loop_init(), src/unix/signal.c), the
     eventfd GLib opens on a process's first main-loop run (gbulb). A loop
-    made, run once, closed and collected leaves exactly that behind."""
+    made, run once, closed and collected leaves exactly that behind.
+    Installs the library's child watcher."""
+    install_child_watcher(name)
     loop = make_loop(name)
     loop.call_soon(loop.stop)
     loop.run_forever()
