@@ -69,10 +69,11 @@ async def sock_accept(loop, fd):
 
 class ProtocolProxy(asyncio.Protocol):
     """A C++ protocol driven by a Python transport: each event goes to
-    `cpp` (a CppFunction) as (event, argument). Python's gc cannot see
-    what `cpp` holds (the C++ protocol, the transport's wrapper, hence the
-    transport), so the edge is cut once the connection is lost, or when
-    the loop closes (detach_proxies())."""
+    `cpp` (a CppFunction) as (event, argument), connection_lost() too and
+    whatever the library calls after it (the kit must see it). Python's gc
+    cannot see what `cpp` holds (the C++ protocol, the transport's
+    wrapper, hence the transport), so the loop cuts that edge when it
+    closes or is released (detach_proxies())."""
 
     def __init__(self, loop, cpp):
         self._cpp = cpp
@@ -98,9 +99,7 @@ class ProtocolProxy(asyncio.Protocol):
         self._send('resume')
 
     def connection_lost(self, exc):
-        cpp, self._cpp = self._cpp, None
-        if cpp is not None:
-            cpp('lost', exc)
+        self._send('lost', exc)
 
     def detach(self):
         self._cpp = None
@@ -129,11 +128,26 @@ class SubprocessProtocolProxy(ProtocolProxy, asyncio.SubprocessProtocol):
         self._send('exited')
 
 
-def pipe_file(fd, mode):
-    """A file object owning the caller's pipe end, for connect_read_pipe()
-    and connect_write_pipe(): the transport owns the end from the call on
-    and closes it (decision D-PIPE-3)."""
-    return open(fd, mode, buffering=0)
+class PipeEnd:
+    """The file-like object connect_read_pipe() and connect_write_pipe()
+    take, owning the caller's pipe end: the transport owns the end from
+    the call on and closes it (decision D-PIPE-3). asyncio's transports
+    close it through close() (unix_events.py:588, 793);
+    gbulb's take the fd over and close it themselves, dropping the file
+    object (gbulb/transports.py:386, 396, 402, 412): unlike a FileIO, this
+    object does not close the fd when collected, so no library closes it
+    twice."""
+
+    def __init__(self, fd):
+        self._fd = fd
+
+    def fileno(self):
+        return self._fd
+
+    def close(self):
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            os.close(fd)
 
 
 # Where a child's stdin/stdout/stderr goes: the contract's Stdio kinds.
@@ -151,7 +165,8 @@ _proxies = {}  # id(loop): the loop's live ProtocolProxy objects
 
 
 def detach_proxies(loop):
-    """Cuts every C++ edge of `loop`'s proxies (the loop is closing)."""
+    """Cuts every C++ edge of `loop`'s proxies (the loop is closing, or
+    released unclosed)."""
     for proxy in list(_proxies.pop(id(loop), ())):
         proxy.detach()
 

@@ -4,10 +4,11 @@
 //
 // The edges Python's gc cannot see: Python transport -> proxy ->
 // dispatcher -> ConnectionEnds -> transport wrapper -> Python transport.
-// The proxy drops its dispatcher at connection_lost(), and the loop's
-// close() cuts every proxy still connected (detach_proxies()), so a
-// connection left open at close() is collected and its socket closed
-// instead of leaking.
+// The loop's close() (or its release, unclosed) cuts every proxy's
+// dispatcher (detach_proxies()), so a connection left open at close() is
+// collected and its socket closed instead of leaking. Not earlier: a call
+// the library makes after connection_lost() must reach the C++ protocol,
+// where the kit sees it.
 #pragma once
 
 #include <memory>

@@ -138,6 +138,8 @@ class PythonEventLoop final : public pep3156::AbstractEventLoop {
                                                                   pep3156::SubprocessProtocolFactory factory,
                                                                   const std::vector<std::string>& command,
                                                                   const pep3156::SubprocessOptions& options);
+  /// Cuts the C++ edges of the loop's protocol proxies (protocol_proxy.hpp). GIL held.
+  void detach_proxies();
   void install_exception_handler();
   void forward_exception_context(PyObject* context);
 

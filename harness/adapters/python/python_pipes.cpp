@@ -16,11 +16,11 @@ using WritePipeEnds = ConnectionEnds<pep3156::BaseProtocol, PythonWritePipeTrans
 /// A write pipe's protocol has no events beyond BaseProtocol's.
 PyRef no_own_events(WritePipeEnds&, std::string_view, PyObject*) { return PyRef(); }
 
-/// A Python file object owning the caller's pipe end (`mode` "rb" or
-/// "wb"): the transport closes it (D-PIPE-3). GIL held.
-PyRef python_pipe(pep3156::Socket pipe, const char* mode) {
-  PyRef pipe_file = check(bridge_attribute("pipe_file").release());
-  PyRef file = check(PyObject_CallFunction(pipe_file.get(), "is", pipe.fd(), mode));
+/// The bridge's PipeEnd owning the caller's pipe end: the transport
+/// closes it (D-PIPE-3). GIL held.
+PyRef python_pipe(pep3156::Socket pipe) {
+  PyRef pipe_end = check(bridge_attribute("PipeEnd").release());
+  PyRef file = check(PyObject_CallFunction(pipe_end.get(), "i", pipe.fd()));
   pipe.release();
   return file;
 }
@@ -33,7 +33,7 @@ pep3156::Future<pep3156::ReadPipeConnection> PythonEventLoop::connect_read_pipe(
   auto made = std::make_shared<std::shared_ptr<ReadPipeEnds>>();
   PyRef protocol_factory = python_protocol_factory<pep3156::Protocol, PythonReadPipeTransport>(
       loop_.get(), "ProtocolProxy", std::move(factory), dispatch_stream_event<PythonReadPipeTransport>, made);
-  PyRef file = python_pipe(std::move(pipe), "rb");
+  PyRef file = python_pipe(std::move(pipe));
   PyRef coroutine = call_method("connect_read_pipe", "OO", protocol_factory.get(), file.get());
   return pep3156::Future<pep3156::ReadPipeConnection>(
       adopt(std::move(coroutine), connection_result<pep3156::ReadPipeConnection>(made)));
@@ -45,7 +45,7 @@ pep3156::Future<pep3156::WritePipeConnection> PythonEventLoop::connect_write_pip
   auto made = std::make_shared<std::shared_ptr<WritePipeEnds>>();
   PyRef protocol_factory = python_protocol_factory<pep3156::BaseProtocol, PythonWritePipeTransport>(
       loop_.get(), "ProtocolProxy", std::move(factory), no_own_events, made);
-  PyRef file = python_pipe(std::move(pipe), "wb");
+  PyRef file = python_pipe(std::move(pipe));
   PyRef coroutine = call_method("connect_write_pipe", "OO", protocol_factory.get(), file.get());
   return pep3156::Future<pep3156::WritePipeConnection>(
       adopt(std::move(coroutine), connection_result<pep3156::WritePipeConnection>(made)));
