@@ -15,6 +15,7 @@ import fcntl
 import gc
 import os
 import selectors
+import signal
 import socket
 import ssl
 import subprocess
@@ -245,11 +246,19 @@ def install_child_watcher(name):
 def prepare_process(name):
     """Opens what the loop's library opens once per process and keeps:
     libuv's signal pipe (uvloop: uv_loop_init(), src/unix/signal.c), the
-    eventfd GLib opens on a process's first main-loop run (gbulb). A loop
+    eventfd GLib opens on a process's first main-loop run and its worker
+    context's on the first signal handler (gbulb). A loop
     made, run once, closed and collected leaves exactly that behind.
     Installs the library's child watcher."""
     install_child_watcher(name)
     loop = make_loop(name)
+    if name == 'gbulb':
+        # GLib's first unix signal source starts its worker context, whose
+        # eventfd stays open for the life of the process (gmain.c,
+        # ref_unix_signal_handler_unlocked(), g_get_worker_context()); the
+        # disposition is SIG_DFL again once the source is removed.
+        loop.add_signal_handler(signal.SIGUSR1, lambda: None)
+        loop.remove_signal_handler(signal.SIGUSR1)
     loop.call_soon(loop.stop)
     loop.run_forever()
     loop.close()
