@@ -179,7 +179,14 @@ def listening_sockets(server):
 
 def transport_socket_info(transport, name):
     """get_extra_info() of 'peername'/'sockname' as (family, address), or
-    'socket' as its fd: what the contract's SocketAddress and int need."""
+    'socket' or 'pipe' as its fd: what the contract's SocketAddress and int
+    need."""
+    if name == 'pipe':
+        pipe = transport.get_extra_info('pipe')
+        try:
+            return None if pipe is None else pipe.fileno()
+        except ValueError:  # a closed file object: its fd is gone
+            return None
     sock = transport.get_extra_info('socket')
     value = transport.get_extra_info(name)
     if sock is None or value is None:

@@ -24,15 +24,16 @@ PyRef call_transport(const PyRef& transport, const char* method, const char* for
   return check(PyObject_CallMethod(transport.get(), method, format, args...));
 }
 
-/// "peername"/"sockname" (SocketAddress), "socket" (int fd), else empty.
+/// "peername"/"sockname" (SocketAddress), "socket" or "pipe" (int fd),
+/// else empty.
 std::any socket_extra_info(const PyRef& transport, std::string_view name) {
-  if (name != "peername" && name != "sockname" && name != "socket") return {};
+  if (name != "peername" && name != "sockname" && name != "socket" && name != "pipe") return {};
   Gil gil;
   PyRef info = check(bridge_attribute("transport_socket_info").release());
   std::string key(name);
   PyRef value = check(PyObject_CallFunction(info.get(), "Os", transport.get(), key.c_str()));
   if (value.get() == Py_None) return {};
-  if (name == "socket") return to_int(value.get());
+  if (name == "socket" || name == "pipe") return to_int(value.get());
   return from_python_address(to_int(PyTuple_GetItem(value.get(), 0)), PyTuple_GetItem(value.get(), 1));
 }
 

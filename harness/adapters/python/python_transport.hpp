@@ -18,7 +18,7 @@ class PythonTransport final : public pep3156::Transport {
   explicit PythonTransport(PyRef transport) : transport_(std::move(transport)) {}
   ~PythonTransport() override;
 
-  /// "peername"/"sockname" (SocketAddress), "socket" (int fd); the Python
+  /// "peername"/"sockname" (SocketAddress), "socket" or "pipe" (int fd); the Python
   /// transport's other keys are not carried over (an empty std::any).
   std::any get_extra_info(std::string_view name) const override;
   void close() override;
