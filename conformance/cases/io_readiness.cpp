@@ -66,7 +66,8 @@ LOOPCERT_CASE("io.add_writer.called_while_writable", clauses("LOOP-IO-WRITER")) 
   });
   ctx.run_forever(*loop, "the writer of a writable socket to be called three times");
   loop->remove_writer(fd);
-  CHECK_EQUAL(calls, 3, "the writer is called whenever the fd is writable, again while it stays so");
+  // More than 3: a call after stop() is the loop's freedom (D-LIFE-2).
+  CHECK_THAT(calls >= 3, "the writer is called whenever the fd is writable, again while it stays so");
 }
 
 LOOPCERT_CASE("io.add_writer.called_when_space_frees", clauses("LOOP-IO-WRITER")) {

@@ -15,8 +15,10 @@ import fcntl
 import gc
 import os
 import selectors
+import signal
 import socket
 import ssl
+import subprocess
 import weakref
 
 # The Python classes the exception mapping (exceptions.cpp) looks for.
@@ -68,10 +70,11 @@ async def sock_accept(loop, fd):
 
 class ProtocolProxy(asyncio.Protocol):
     """A C++ protocol driven by a Python transport: each event goes to
-    `cpp` (a CppFunction) as (event, argument). Python's gc cannot see
-    what `cpp` holds (the C++ protocol, the transport's wrapper, hence the
-    transport), so the edge is cut once the connection is lost, or when
-    the loop closes (detach_proxies())."""
+    `cpp` (a CppFunction) as (event, argument), connection_lost() too and
+    whatever the library calls after it (the kit must see it). Python's gc
+    cannot see what `cpp` holds (the C++ protocol, the transport's
+    wrapper, hence the transport), so the loop cuts that edge when it
+    closes or is released (detach_proxies())."""
 
     def __init__(self, loop, cpp):
         self._cpp = cpp
@@ -97,9 +100,7 @@ class ProtocolProxy(asyncio.Protocol):
         self._send('resume')
 
     def connection_lost(self, exc):
-        cpp, self._cpp = self._cpp, None
-        if cpp is not None:
-            cpp('lost', exc)
+        self._send('lost', exc)
 
     def detach(self):
         self._cpp = None
@@ -115,11 +116,58 @@ class DatagramProtocolProxy(ProtocolProxy, asyncio.DatagramProtocol):
         self._send('error', exc)
 
 
+class SubprocessProtocolProxy(ProtocolProxy, asyncio.SubprocessProtocol):
+    """A ProtocolProxy for a C++ subprocess protocol."""
+
+    def pipe_data_received(self, fd, data):
+        self._send('pipe_data', (fd, data))
+
+    def pipe_connection_lost(self, fd, exc):
+        self._send('pipe_lost', (fd, exc))
+
+    def process_exited(self):
+        self._send('exited')
+
+
+class PipeEnd:
+    """The file-like object connect_read_pipe() and connect_write_pipe()
+    take, owning the caller's pipe end: the transport owns the end from
+    the call on and closes it (decision D-PIPE-3). asyncio's transports
+    close it through close() (unix_events.py:588, 793);
+    gbulb's take the fd over and close it themselves, dropping the file
+    object (gbulb/transports.py:386, 396, 402, 412): unlike a FileIO, this
+    object does not close the fd when collected, so no library closes it
+    twice."""
+
+    def __init__(self, fd):
+        self._fd = fd
+
+    def fileno(self):
+        return self._fd
+
+    def close(self):
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            os.close(fd)
+
+
+# Where a child's stdin/stdout/stderr goes: the contract's Stdio kinds.
+_STDIO = {'pipe': subprocess.PIPE, 'stdout': subprocess.STDOUT,
+          'devnull': subprocess.DEVNULL, 'inherit': None}
+
+
+def stdio(kind, fd):
+    """Popen's stdin=/stdout=/stderr= for a Stdio: a constant, or the
+    caller's fd (Popen does not close it)."""
+    return fd if kind == 'fd' else _STDIO[kind]
+
+
 _proxies = {}  # id(loop): the loop's live ProtocolProxy objects
 
 
 def detach_proxies(loop):
-    """Cuts every C++ edge of `loop`'s proxies (the loop is closing)."""
+    """Cuts every C++ edge of `loop`'s proxies (the loop is closing, or
+    released unclosed)."""
     for proxy in list(_proxies.pop(id(loop), ())):
         proxy.detach()
 
@@ -131,7 +179,14 @@ def listening_sockets(server):
 
 def transport_socket_info(transport, name):
     """get_extra_info() of 'peername'/'sockname' as (family, address), or
-    'socket' as its fd: what the contract's SocketAddress and int need."""
+    'socket' or 'pipe' as its fd: what the contract's SocketAddress and int
+    need."""
+    if name == 'pipe':
+        pipe = transport.get_extra_info('pipe')
+        try:
+            return None if pipe is None else pipe.fileno()
+        except ValueError:  # a closed file object: its fd is gone
+            return None
     sock = transport.get_extra_info('socket')
     value = transport.get_extra_info(name)
     if sock is None or value is None:
@@ -175,12 +230,42 @@ def ssl_context(server_side, verify_mode, check_hostname, minimum_version,
     return context
 
 
+def install_child_watcher(name):
+    """The child watcher the library's subprocesses report to (decision
+    D-PIPE-1). asyncio: 3.11's default ThreadedChildWatcher
+    (unix_events.py:1434-1439), a thread per child blocked in waitpid()
+    that enters Python once: it serves any loop in any thread and needs
+    no signal handler. PidfdChildWatcher, also in 3.11, serves the one
+    loop attach_loop() gave it (unix_events.py:930-949; the policy
+    attaches only from set_event_loop() in the main thread, 1441-1453),
+    and attaching another loop drops the first one's children: the kit
+    makes loops without set_event_loop(), several in a case, some off the
+    main thread. gbulb: its own GLibChildWatcher (GLib's child watch
+    source, glib_events.py:58-130), the one its policy gives (951-956).
+    uvloop: libuv's uv_spawn() watches its children itself."""
+    if name.startswith('asyncio'):
+        asyncio.set_child_watcher(asyncio.ThreadedChildWatcher())
+    elif name == 'gbulb':
+        from gbulb.glib_events import GLibChildWatcher
+        asyncio.set_child_watcher(GLibChildWatcher())
+
+
 def prepare_process(name):
     """Opens what the loop's library opens once per process and keeps:
     libuv's signal pipe (uvloop: uv_loop_init(), src/unix/signal.c), the
-    eventfd GLib opens on a process's first main-loop run (gbulb). A loop
-    made, run once, closed and collected leaves exactly that behind."""
+    eventfd GLib opens on a process's first main-loop run and its worker
+    context's on the first signal handler (gbulb). A loop
+    made, run once, closed and collected leaves exactly that behind.
+    Installs the library's child watcher."""
+    install_child_watcher(name)
     loop = make_loop(name)
+    if name == 'gbulb':
+        # GLib's first unix signal source starts its worker context, whose
+        # eventfd stays open for the life of the process (gmain.c,
+        # ref_unix_signal_handler_unlocked(), g_get_worker_context()); the
+        # disposition is SIG_DFL again once the source is removed.
+        loop.add_signal_handler(signal.SIGUSR1, lambda: None)
+        loop.remove_signal_handler(signal.SIGUSR1)
     loop.call_soon(loop.stop)
     loop.run_forever()
     loop.close()

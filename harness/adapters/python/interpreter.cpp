@@ -2,6 +2,7 @@
 #include "interpreter.hpp"
 
 #include <dlfcn.h>
+#include <signal.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -39,7 +40,7 @@ void start_interpreter() {
   export_libpython_symbols();
   PyConfig config;
   PyConfig_InitPythonConfig(&config);
-  config.install_signal_handlers = 0;  // the kit's dispositions stay as they are
+  config.install_signal_handlers = 0;  // the kit's dispositions stay as they are (SIGINT)
   config.parse_argv = 0;
   config.site_import = 1;  // dist-packages (uvloop, gbulb) come from site
   config.user_site_directory = 0;
@@ -49,6 +50,13 @@ void start_interpreter() {
   status = Py_InitializeFromConfig(&config);
   PyConfig_Clear(&config);
   if (PyStatus_Exception(status)) fail_to_start("Py_InitializeFromConfig", status);
+  // What every Python program runs with and the libraries count on:
+  // CPython's start-up ignores SIGPIPE (Modules/signalmodule.c,
+  // signal_install_handlers(), skipped with install_signal_handlers = 0,
+  // which is off for SIGINT's sake), so that uvloop (libuv writes without
+  // MSG_NOSIGNAL) and gbulb get EPIPE from a reset peer instead of dying.
+  // Popen's restore_signals gives the children the default back.
+  signal(SIGPIPE, SIG_IGN);
   load_bridge_module();
   // From now on every entry, this thread's included, goes through Gil.
   PyEval_SaveThread();

@@ -4,20 +4,24 @@
 //
 // The edges Python's gc cannot see: Python transport -> proxy ->
 // dispatcher -> ConnectionEnds -> transport wrapper -> Python transport.
-// The proxy drops its dispatcher at connection_lost(), and the loop's
-// close() cuts every proxy still connected (detach_proxies()), so a
-// connection left open at close() is collected and its socket closed
-// instead of leaking.
+// The loop's close() (or its release, unclosed) cuts every proxy's
+// dispatcher (detach_proxies()), so a connection left open at close() is
+// collected and its socket closed instead of leaking. Not earlier: a call
+// the library makes after connection_lost() must reach the C++ protocol,
+// where the kit sees it.
 #pragma once
 
 #include <memory>
 #include <string_view>
 
 #include "bridge_module.hpp"
+#include "conversions.hpp"
 #include "cpp_function.hpp"
 #include "exceptions.hpp"
 #include "pep3156/errors.hpp"
 #include "pep3156/protocols.hpp"
+#include "pep3156/value.hpp"
+#include "python_future.hpp"
 
 namespace loopcert_python {
 
@@ -52,6 +56,36 @@ bool dispatch_base_event(ConnectionEnds<Protocol, Transport>& ends, std::string_
     return false;
   }
   return true;
+}
+
+/// A stream protocol's own events (a connection's, a read pipe's): data
+/// and end of file.
+template <class Transport>
+PyRef dispatch_stream_event(ConnectionEnds<pep3156::Protocol, Transport>& ends, std::string_view event,
+                            PyObject* argument) {
+  if (event == "data") {
+    pep3156::BytesView data = bytes_view(argument);  // the args tuple keeps the bytes alive
+    GilReleased released;
+    ends.protocol->data_received(data);
+  } else if (event == "eof") {
+    bool keep_open = false;
+    {
+      GilReleased released;
+      keep_open = ends.protocol->eof_received();
+    }
+    return PyRef::borrow(keep_open ? Py_True : Py_False);
+  }
+  return PyRef();
+}
+
+/// The (transport, protocol) pair of the one connection `made` receives:
+/// what create_connection() and its kin complete with.
+template <class Connection, class Ends>
+ResultConverter connection_result(std::shared_ptr<std::shared_ptr<Ends>> made) {
+  return [made](PyObject*) {
+    const Ends& ends = **made;
+    return pep3156::Value(Connection{ends.transport, ends.protocol});
+  };
 }
 
 /// The Python protocol factory for `factory`: each call makes a C++

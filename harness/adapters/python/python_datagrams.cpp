@@ -48,12 +48,9 @@ pep3156::Future<pep3156::DatagramConnection> PythonEventLoop::create_datagram_en
   set_keyword(keywords.get(), "proto", python_int(options.proto));
   set_keyword(keywords.get(), "flags", python_int(options.flags));
   PyRef arguments = check(Py_BuildValue("(N)", protocol_factory.release()));
-  PyRef method = check(PyObject_GetAttrString(loop_.get(), "create_datagram_endpoint"));
-  PyRef coroutine = check(PyObject_Call(method.get(), arguments.get(), keywords.get()));
-  return pep3156::Future<pep3156::DatagramConnection>(adopt(std::move(coroutine), [made](PyObject*) {
-    const DatagramEnds& ends = **made;
-    return pep3156::Value(pep3156::DatagramConnection{ends.transport, ends.protocol});
-  }));
+  PyRef coroutine = call_method_with("create_datagram_endpoint", arguments, keywords);
+  return pep3156::Future<pep3156::DatagramConnection>(
+      adopt(std::move(coroutine), connection_result<pep3156::DatagramConnection>(made)));
 }
 
 }  // namespace loopcert_python

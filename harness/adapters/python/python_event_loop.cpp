@@ -82,6 +82,11 @@ PythonEventLoop::~PythonEventLoop() {
   // The handler refers to this object, which the Python loop may outlive.
   PyRef reset = PyRef::steal(PyObject_CallMethod(loop_.get(), "set_exception_handler", "O", Py_None));
   PyErr_Clear();
+  try {
+    detach_proxies();  // a loop released unclosed
+  } catch (const std::exception&) {
+    PyErr_Clear();  // a destructor has nobody to tell
+  }
   loop_ = PyRef();
   // Released means collected: a Python loop sits in reference cycles, and
   // what it holds until collected is not freed by close() in every library
@@ -107,13 +112,16 @@ bool PythonEventLoop::is_running() const {
   return call_method("is_running", nullptr).get() == Py_True;
 }
 
+void PythonEventLoop::detach_proxies() {
+  PyRef detach = check(bridge_attribute("detach_proxies").release());
+  check(PyObject_CallFunction(detach.get(), "O", loop_.get()));
+}
+
 void PythonEventLoop::close() {
   {
     Gil gil;
     call_method("close", nullptr);
-    // Connections still open: cut their C++ edges (python_streams.cpp).
-    PyRef detach_proxies = check(bridge_attribute("detach_proxies").release());
-    check(PyObject_CallFunction(detach_proxies.get(), "O", loop_.get()));
+    detach_proxies();
   }
   // Without the GIL: the executor's threads may be calling
   // call_soon_threadsafe() (which raises now that the loop is closed).

@@ -90,6 +90,19 @@ class PythonEventLoop final : public pep3156::AbstractEventLoop {
   pep3156::Future<pep3156::DatagramConnection> create_datagram_endpoint(
       pep3156::DatagramProtocolFactory factory, pep3156::DatagramOptions options) override;
 
+  // --- Pipes and subprocesses (python_pipes.cpp, python_subprocesses.cpp) -------------------
+
+  pep3156::Future<pep3156::ReadPipeConnection> connect_read_pipe(pep3156::ProtocolFactory factory,
+                                                                 pep3156::Socket pipe) override;
+  pep3156::Future<pep3156::WritePipeConnection> connect_write_pipe(pep3156::BaseProtocolFactory factory,
+                                                                   pep3156::Socket pipe) override;
+  pep3156::Future<pep3156::SubprocessConnection> subprocess_shell(
+      pep3156::SubprocessProtocolFactory factory, std::string command,
+      pep3156::SubprocessOptions options) override;
+  pep3156::Future<pep3156::SubprocessConnection> subprocess_exec(pep3156::SubprocessProtocolFactory factory,
+                                                                 std::vector<std::string> args,
+                                                                 pep3156::SubprocessOptions options) override;
+
   // --- Debug mode --------------------------------------------------------------------
 
   /// Also the Python loop's debug mode (slow callbacks, thread checks).
@@ -101,6 +114,11 @@ class PythonEventLoop final : public pep3156::AbstractEventLoop {
   template <class... A>
   PyRef call_method(const char* method, const char* format, A... args) const {
     return check(PyObject_CallMethod(loop_.get(), method, format, args...));
+  }
+  /// loop.<method>(*arguments, **keywords) with the GIL held by the caller.
+  PyRef call_method_with(const char* method, const PyRef& arguments, const PyRef& keywords) const {
+    PyRef bound = check(PyObject_GetAttrString(loop_.get(), method));
+    return check(PyObject_Call(bound.get(), arguments.get(), keywords.get()));
   }
   /// Schedules `state` with loop.<method>(*leading, callback).
   Handle schedule(const char* method, std::shared_ptr<pep3156::HandleState> state);
@@ -114,6 +132,14 @@ class PythonEventLoop final : public pep3156::AbstractEventLoop {
   /// a writer, a signal handler), and its removal.
   void watch(const char* method, int key, Callback callback);
   bool unwatch(const char* method, int key);
+  /// subprocess_exec() or subprocess_shell() (`method`) of `command`: the
+  /// program and its arguments, or the one shell command line.
+  pep3156::Future<pep3156::SubprocessConnection> start_subprocess(const char* method,
+                                                                  pep3156::SubprocessProtocolFactory factory,
+                                                                  const std::vector<std::string>& command,
+                                                                  const pep3156::SubprocessOptions& options);
+  /// Cuts the C++ edges of the loop's protocol proxies (protocol_proxy.hpp). GIL held.
+  void detach_proxies();
   void install_exception_handler();
   void forward_exception_context(PyObject* context);
 

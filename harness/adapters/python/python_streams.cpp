@@ -22,27 +22,11 @@ namespace {
 
 using StreamEnds = ConnectionEnds<pep3156::Protocol, PythonTransport>;
 
-/// A stream protocol's own events: data and end of file.
-PyRef dispatch_stream_event(StreamEnds& ends, std::string_view event, PyObject* argument) {
-  if (event == "data") {
-    pep3156::BytesView data = bytes_view(argument);  // the args tuple keeps the bytes alive
-    GilReleased released;
-    ends.protocol->data_received(data);
-  } else if (event == "eof") {
-    bool keep_open = false;
-    {
-      GilReleased released;
-      keep_open = ends.protocol->eof_received();
-    }
-    return PyRef::borrow(keep_open ? Py_True : Py_False);
-  }
-  return PyRef();
-}
-
 PyRef stream_protocol_factory(PyObject* python_loop, pep3156::ProtocolFactory factory,
                               std::shared_ptr<std::shared_ptr<StreamEnds>> made = nullptr) {
   return python_protocol_factory<pep3156::Protocol, PythonTransport>(
-      python_loop, "ProtocolProxy", std::move(factory), dispatch_stream_event, std::move(made));
+      python_loop, "ProtocolProxy", std::move(factory), dispatch_stream_event<PythonTransport>,
+      std::move(made));
 }
 
 /// ssl= and ssl_handshake_timeout= as the Python loop takes them (it
@@ -134,12 +118,9 @@ pep3156::Future<pep3156::StreamConnection> PythonEventLoop::create_connection(
   PyRef arguments =
       check(Py_BuildValue("(NNN)", stream_protocol_factory(loop_.get(), std::move(factory), made).release(),
                           optional_text(host).release(), port_object.release()));
-  PyRef method = check(PyObject_GetAttrString(loop_.get(), "create_connection"));
-  PyRef coroutine = check(PyObject_Call(method.get(), arguments.get(), keywords.get()));
-  return pep3156::Future<pep3156::StreamConnection>(adopt(std::move(coroutine), [made](PyObject*) {
-    const StreamEnds& ends = **made;
-    return pep3156::Value(pep3156::StreamConnection{ends.transport, ends.protocol});
-  }));
+  PyRef coroutine = call_method_with("create_connection", arguments, keywords);
+  return pep3156::Future<pep3156::StreamConnection>(
+      adopt(std::move(coroutine), connection_result<pep3156::StreamConnection>(made)));
 }
 
 pep3156::Future<std::shared_ptr<pep3156::Server>> PythonEventLoop::create_server(
@@ -156,8 +137,7 @@ pep3156::Future<std::shared_ptr<pep3156::Server>> PythonEventLoop::create_server
   PyRef arguments =
       check(Py_BuildValue("(NNN)", stream_protocol_factory(loop_.get(), std::move(factory)).release(),
                           optional_text(host).release(), port_object.release()));
-  PyRef method = check(PyObject_GetAttrString(loop_.get(), "create_server"));
-  PyRef coroutine = check(PyObject_Call(method.get(), arguments.get(), keywords.get()));
+  PyRef coroutine = call_method_with("create_server", arguments, keywords);
   return pep3156::Future<std::shared_ptr<pep3156::Server>>(
       adopt(std::move(coroutine), [loop = weak_from_this(), python_loop = loop_](PyObject* server) {
         return pep3156::Value(std::shared_ptr<pep3156::Server>(

@@ -24,15 +24,16 @@ PyRef call_transport(const PyRef& transport, const char* method, const char* for
   return check(PyObject_CallMethod(transport.get(), method, format, args...));
 }
 
-/// "peername"/"sockname" (SocketAddress), "socket" (int fd), else empty.
+/// "peername"/"sockname" (SocketAddress), "socket" or "pipe" (int fd),
+/// else empty.
 std::any socket_extra_info(const PyRef& transport, std::string_view name) {
-  if (name != "peername" && name != "sockname" && name != "socket") return {};
+  if (name != "peername" && name != "sockname" && name != "socket" && name != "pipe") return {};
   Gil gil;
   PyRef info = check(bridge_attribute("transport_socket_info").release());
   std::string key(name);
   PyRef value = check(PyObject_CallFunction(info.get(), "Os", transport.get(), key.c_str()));
   if (value.get() == Py_None) return {};
-  if (name == "socket") return to_int(value.get());
+  if (name == "socket" || name == "pipe") return to_int(value.get());
   return from_python_address(to_int(PyTuple_GetItem(value.get(), 0)), PyTuple_GetItem(value.get(), 1));
 }
 
@@ -117,5 +118,56 @@ std::size_t PythonDatagramTransport::get_write_buffer_size() const {
   Gil gil;
   return PyLong_AsSize_t(call_transport(transport_, "get_write_buffer_size", nullptr).get());
 }
+
+PythonSubprocessTransport::~PythonSubprocessTransport() {
+  Gil gil;
+  transport_ = PyRef();
+}
+
+std::any PythonSubprocessTransport::get_extra_info(std::string_view name) const {
+  return socket_extra_info(transport_, name);
+}
+
+void PythonSubprocessTransport::close() { call_transport(transport_, "close", nullptr); }
+
+bool PythonSubprocessTransport::is_closing() const {
+  return call_transport(transport_, "is_closing", nullptr).get() == Py_True;
+}
+
+int PythonSubprocessTransport::get_pid() const {
+  Gil gil;
+  return to_int(call_transport(transport_, "get_pid", nullptr).get());
+}
+
+std::optional<int> PythonSubprocessTransport::get_returncode() const {
+  Gil gil;
+  PyRef returncode = call_transport(transport_, "get_returncode", nullptr);
+  if (returncode.get() == Py_None) return std::nullopt;
+  return to_int(returncode.get());
+}
+
+std::shared_ptr<pep3156::BaseTransport> PythonSubprocessTransport::get_pipe_transport(int fd) const {
+  if (fd < 0 || fd >= static_cast<int>(pipes_.size())) return nullptr;
+  std::shared_ptr<pep3156::BaseTransport>& pipe = pipes_[static_cast<std::size_t>(fd)];
+  if (pipe) return pipe;
+  Gil gil;
+  PyRef python_pipe = call_transport(transport_, "get_pipe_transport", "i", fd);
+  if (python_pipe.get() == Py_None) return nullptr;
+  // The child's stdin is written to, its stdout and stderr are read.
+  if (fd == 0) {
+    pipe = std::make_shared<PythonWritePipeTransport>(std::move(python_pipe));
+  } else {
+    pipe = std::make_shared<PythonReadPipeTransport>(std::move(python_pipe));
+  }
+  return pipe;
+}
+
+void PythonSubprocessTransport::send_signal(int signal) {
+  call_transport(transport_, "send_signal", "i", signal);
+}
+
+void PythonSubprocessTransport::terminate() { call_transport(transport_, "terminate", nullptr); }
+
+void PythonSubprocessTransport::kill() { call_transport(transport_, "kill", nullptr); }
 
 }  // namespace loopcert_python
