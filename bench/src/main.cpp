@@ -7,12 +7,14 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
+#include "fd_limit.hpp"
 #include "loop_under_test.hpp"
 #include "loopcert/adapter_loader.hpp"
 #include "probes.hpp"
@@ -91,6 +93,21 @@ bool parse_options(int argc, char** argv, Options& options) {
   return true;
 }
 
+/// The adapter's short name, for the reports: its library's file name
+/// without "lib", "loopcert_", "_adapter" and ".so"
+/// (libloopcert_asio_uring_adapter.so: asio_uring).
+std::string adapter_name(const std::string& path) {
+  std::string name = path.substr(path.rfind('/') + 1);
+  for (const char* prefix : {"lib", "loopcert_"}) {
+    if (name.rfind(prefix, 0) == 0) name.erase(0, std::strlen(prefix));
+  }
+  for (const char* suffix : {".so", "_adapter"}) {
+    std::size_t at = name.size() - std::min(name.size(), std::strlen(suffix));
+    if (name.compare(at, std::string::npos, suffix) == 0) name.erase(at);
+  }
+  return name;
+}
+
 void list_loops(const pep3156::AdapterList& list) {
   for (std::size_t i = 0; i < list.count; ++i) {
     std::printf("%s\t%s\n", list.adapters[i].name, list.adapters[i].description);
@@ -100,6 +117,7 @@ void list_loops(const pep3156::AdapterList& list) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  loopbench::raise_fd_limit();                      // the connection probes and idle_fds need thousands
   benchmark::Initialize(&argc, argv, print_usage);  // takes the --benchmark_ flags out of argv
   Options options;
   if (!parse_options(argc, argv, options)) return 2;
@@ -115,6 +133,7 @@ int main(int argc, char** argv) {
     const pep3156::Adapter& adapter = loopcert::select_adapter(list, name, options.adapter_path);
     loopbench::set_adapter(adapter);
     benchmark::AddCustomContext("adapter_library", options.adapter_path);
+    benchmark::AddCustomContext("adapter", adapter_name(options.adapter_path));
     benchmark::AddCustomContext("loop", adapter.name);
     benchmark::AddCustomContext("loop_description", adapter.description);
   } catch (const std::exception& e) {
@@ -128,6 +147,8 @@ int main(int argc, char** argv) {
   loopbench::register_timer_lateness();
   loopbench::register_ping_pong();
   loopbench::register_wake_up();
+  loopbench::register_echo();
+  loopbench::register_idle_memory();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
