@@ -54,20 +54,30 @@ EchoLoad::EchoLoad(std::uint16_t port, long connections, std::size_t message_byt
   ::close(from[1]);
   to_ = ::fdopen(to[1], "w");
   from_ = ::fdopen(from[0], "r");
-  if (error != 0) {
-    pid_ = -1;
-    throw std::system_error(error, std::generic_category(), "posix_spawn(" + program + ")");
+  try {
+    if (error != 0) {
+      pid_ = -1;
+      throw std::system_error(error, std::generic_category(), "posix_spawn(" + program + ")");
+    }
+    if (std::strcmp(read_line(), "ready") != 0) throw std::runtime_error(std::string("echo load: ") + line_);
+  } catch (...) {
+    end();  // no destructor runs for an object whose constructor throws
+    throw;
   }
-  if (std::strcmp(read_line(), "ready") != 0) throw std::runtime_error(std::string("echo load: ") + line_);
 }
 
-EchoLoad::~EchoLoad() {
+EchoLoad::~EchoLoad() { end(); }
+
+void EchoLoad::end() noexcept {
   if (to_ != nullptr) std::fclose(to_);
+  to_ = nullptr;
   if (pid_ > 0) {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
   }
-  std::fclose(from_);
+  pid_ = -1;
+  if (from_ != nullptr) std::fclose(from_);
+  from_ = nullptr;
 }
 
 double EchoLoad::run(long round_trips) {

@@ -34,6 +34,8 @@ class EchoLoad {
  private:
   /// The generator's next line; throws with it if it reports an error.
   const char* read_line();
+  /// Closes the pipes and kills the generator if it still runs.
+  void end() noexcept;
 
   pid_t pid_ = -1;
   std::FILE* to_ = nullptr;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -117,7 +118,10 @@ void list_loops(const pep3156::AdapterList& list) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  loopbench::raise_fd_limit();                      // the connection probes and idle_fds need thousands
+  loopbench::raise_fd_limit();  // the connection probes and idle_fds need thousands
+  // A peer gone mid-write (the echo load generator failing) is an EPIPE
+  // the probe reports, not the end of every probe.
+  std::signal(SIGPIPE, SIG_IGN);
   benchmark::Initialize(&argc, argv, print_usage);  // takes the --benchmark_ flags out of argv
   Options options;
   if (!parse_options(argc, argv, options)) return 2;
