@@ -375,6 +375,10 @@ def main(argv):
         ("Across loops: each loop's median (the reference's as a ratio to it)", sweep.cross_table(cross)),
         (f"Goals of issue #14 ({REFERENCE})", sweep.goal_table(goals)),
     ]
+    machine = machine_of(sweep.contexts)
+    load = ", ".join(f"{x:.1f}" for x in machine["load_avg"] or [])
+    print(f"# loopbench: {len(sweep.order)} loops\n\nMeasured {machine['date']} on {machine['num_cpus']} cores "
+          f"(load average {load or 'unknown'} as the first file began). Medians of the pooled repetitions.\n")
     for title, table in sections:
         print(f"## {title}\n")
         print("\n".join(table.lines()) + "\n")
@@ -386,7 +390,7 @@ def main(argv):
                   "library": sweep.contexts[label].get("adapter_library")} for label in sweep.order]
         document = {"format": "loopbench-sweep/1",
                     "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                    "machine": machine_of(sweep.contexts), "reference": REFERENCE, "loops": loops,
+                    "machine": machine, "reference": REFERENCE, "loops": loops,
                     "rows": rows, "cross_loop": cross, "goals": goals,
                     "summary": {"met": count["met"], "missed": count["missed"],
                                 "not_measured": count["not measured"]}}
