@@ -158,6 +158,8 @@ class BaseEventLoop : public AbstractEventLoop {
   void run_once();
   std::optional<std::chrono::nanoseconds> compute_timeout();
   void move_due_timers_to_ready();
+  /// The timers the library fired since the last call, in deadline order.
+  std::vector<std::shared_ptr<TimerHandleState>> take_expired_timers();
   void run_ready_callbacks();
   void run_callback(const std::shared_ptr<HandleState>& handle);
   void report_callback_exception(const std::shared_ptr<HandleState>& handle, std::exception_ptr exception);
