@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Instructions per item of loopbench's probes, counted by callgrind.
 
-    callgrind.py [--loop NAME] [--iterations N] LOOPBENCH PROBE...
+    callgrind.py [--adapter LIB.so] [--loop NAME] [--iterations N] LOOPBENCH PROBE...
 
 PROBE is a benchmark name as `loopbench --benchmark_list_tests` prints it,
 e.g. call_soon_batch/loop or timers_fired/loop/1000. Unlike time, an
@@ -9,6 +9,9 @@ instruction count does not move with the machine's load, so it compares a
 loop before and after a change on a busy machine. It says nothing about
 cache misses, syscalls or waiting: confirm with `make bench` when the
 machine is quiet.
+
+A PROBE/native (bench/native/) needs --adapter naming its library's
+adapter; loopbench then runs with --native.
 
 Each probe runs twice under valgrind --tool=callgrind, with N and 2N
 iterations (loopbench --iterations), counting only inside the probe's
@@ -26,7 +29,7 @@ import sys
 import tempfile
 
 
-def count(loopbench, loop, probe, iterations):
+def count(loopbench, adapter, loop, probe, iterations):
     """(instructions, items) of one run of `probe` with `iterations`."""
     name, variant = probe.split("/")[:2]
     function = f"*{name}_{variant}(*"  # e.g. loopbench::(anonymous namespace)::timers_fired_loop(benchmark::State&)
@@ -37,6 +40,8 @@ def count(loopbench, loop, probe, iterations):
                    "--benchmark_format=json"]
         if loop:
             command[5:5] = ["--loop", loop]
+        if adapter:
+            command[5:5] = ["--adapter", adapter] + (["--native"] if variant == "native" else [])
         run = subprocess.run(command, capture_output=True, text=True, check=True)
         runs = json.loads(run.stdout)["benchmarks"]
         if len(runs) != 1 or runs[0].get("error_occurred"):
@@ -51,10 +56,12 @@ def count(loopbench, loop, probe, iterations):
 
 
 def main(argv):
-    loop, iterations, args = None, 10, []
+    adapter, loop, iterations, args = None, None, 10, []
     while argv:
         arg = argv.pop(0)
-        if arg == "--loop":
+        if arg == "--adapter":
+            adapter = argv.pop(0)
+        elif arg == "--loop":
             loop = argv.pop(0)
         elif arg == "--iterations":
             iterations = int(argv.pop(0))
@@ -65,8 +72,8 @@ def main(argv):
         return 2
     loopbench, probes = args[0], args[1:]
     for probe in probes:
-        once, items = count(loopbench, loop, probe, iterations)
-        twice, _ = count(loopbench, loop, probe, 2 * iterations)
+        once, items = count(loopbench, adapter, loop, probe, iterations)
+        twice, _ = count(loopbench, adapter, loop, probe, 2 * iterations)
         print(f"{probe:<32} {(twice - once) / items:8.0f} instructions per item")
     return 0
 

@@ -9,14 +9,17 @@ names its adapter and loop ("reference/epoll", "libuv/epoll"). One loop's
 probes may span several files, and the same probe may be in several
 (rounds of `make bench`, BENCH_ROUNDS): its repetitions are pooled.
 
-Three Markdown tables: every loop's median beside its raw baseline's and
-their ratio; the loops side by side, each as a ratio to the reference
-epoll loop; the goals of issue #14 (GOALS below, the one place they are
-defined), met, missed or not measured. Medians, because the machine is
-shared and noisy: one slow repetition moves a mean, not a median, and a
-slow minute that hits one round is outvoted by the others. --json writes
-the same figures for the results site (format: bench/README.md). With
---strict, exits 1 if a goal is missed.
+Markdown tables: every loop's median beside its raw baseline's and their
+ratio; the loops side by side, each as a ratio to the reference epoll
+loop; the goals of issue #14 (GOALS below, the one place they are
+defined), met, missed or not measured; and, if any file was run with
+loopbench --native, each adapter against the same probes on its library's
+own API: what the contract costs (adapter / native). Medians, because the
+machine is shared and noisy: one slow repetition moves a mean, not a
+median, and a slow minute that hits one round is outvoted by the others.
+--json writes the same figures for the results site (format:
+bench/README.md). With --strict, exits 1 if a goal is missed, the
+adapter / native ones included.
 
 Standard library only.
 """
@@ -221,9 +224,12 @@ class Sweep:
     def __init__(self, paths):
         self.loops = {}  # {label: {(probe, variant, size): entries from every file}}
         self.contexts = {}
+        self.native = {}  # {label: the library whose native probes its files hold (loopbench --native)}
         for path in paths:
             label, context, runs = read_runs(path)
             self.contexts.setdefault(label, context)
+            if context.get("native_library"):
+                self.native[label] = context["native_library"]
             pooled = self.loops.setdefault(label, {})
             for key, entries in runs.items():
                 pooled.setdefault(key, []).extend(entries)
@@ -354,6 +360,56 @@ def machine_of(contexts):
     return {key: context.get(key) for key in ("date", "host_name", "num_cpus", "load_avg")}
 
 
+# --- What the contract costs: the adapter against its library's own API ---
+
+# The probes loopbench --native runs on the library's API (bench/native/),
+# as rows named "PROBE/native[/SIZE]" beside the adapter's "PROBE/loop[/SIZE]",
+# in table order. Their limits are the "native" GOALS (adapter overhead).
+NATIVE_PROBES = ["chained_dispatch", "ping_pong", "timers_fired", "wake_up"]
+NATIVE_HEADER = ["probe", "library", "loop", "adapter (median)", "native (median)", "adapter / native", "goal", ""]
+
+
+def native_limit(probe, size):
+    return next((g["limit"] for g in GOALS if g["kind"] == "native" and (g["probe"], g["size"]) == (probe, size)),
+                None)
+
+
+def native_table(sweep, records):
+    """The table of adapter / native, or None if no file has native probes.
+    Appends a record per row to `records`."""
+    labels = [label for label in sweep.order if sweep.native.get(label)]
+    if not labels:
+        return None
+    table = Table(NATIVE_HEADER)
+    metrics_of = {probe: metrics for probe, _, metrics in PROBES}
+    what_of = {probe: what for probe, what, _ in PROBES}
+    for probe in NATIVE_PROBES:
+        for label in labels:
+            runs = sweep.loops[label]
+            sizes = sorted({s for (p, v, s) in runs if p == probe and v == "native"}, key=lambda s: int(s) if s else 0)
+            for size in sizes:
+                adapter_entries = sweep.entries(label, probe, "loop", size)
+                native_entries = sweep.entries(label, probe, "native", size)
+                error = error_of(adapter_entries) or error_of(native_entries)
+                for metric in metrics_of[probe]:
+                    adapter, native = figure(adapter_entries, metric), figure(native_entries, metric)
+                    ratio = None if error else ratio_of(adapter, native)
+                    row = [row_name(probe, size, metric, what_of[probe]), sweep.native[label], label,
+                           table.note(error) if error else show(adapter, metric), show(native, metric),
+                           show_ratio(ratio)]
+                    limit = native_limit(probe, size)
+                    outcome = None
+                    if limit is not None:
+                        outcome = "missed" if ratio is None or ratio > limit else "met"
+                        row += [f"<= {limit:g}x", outcome]
+                    table.rows.append(row + [""] * (len(NATIVE_HEADER) - len(row)))
+                    records.append({"probe": probe, "size": size, "metric": metric, "unit": UNITS[metric],
+                                    "library": sweep.native[label], "loop": label, "adapter": adapter,
+                                    "native": native, "ratio": ratio, "limit": limit, "outcome": outcome,
+                                    "skipped": error})
+    return table
+
+
 def main(argv):
     strict = "--strict" in argv
     args = [a for a in argv if a != "--strict"]
@@ -369,12 +425,16 @@ def main(argv):
         print(__doc__.strip(), file=sys.stderr)
         return 2
     sweep = Sweep(args)
-    rows, cross, goals = [], [], []
+    rows, cross, goals, native = [], [], [], []
     sections = [
         ("Each loop versus its raw baseline (medians)", sweep.baseline_table(rows)),
         ("Across loops: each loop's median (the reference's as a ratio to it)", sweep.cross_table(cross)),
         (f"Goals of issue #14 ({REFERENCE})", sweep.goal_table(goals)),
     ]
+    contract = native_table(sweep, native)
+    if contract:
+        sections.append(("What the contract costs: each adapter against its library's own API, in the same run",
+                         contract))
     machine = machine_of(sweep.contexts)
     load = ", ".join(f"{x:.1f}" for x in machine["load_avg"] or [])
     print(f"# loopbench: {len(sweep.order)} loops\n\nMeasured {machine['date']} on {machine['num_cpus']} cores "
@@ -384,6 +444,9 @@ def main(argv):
         print("\n".join(table.lines()) + "\n")
     count = {o: sum(g["outcome"] == o for g in goals) for o in ("met", "missed", "not measured")}
     print(f"goals ({REFERENCE}): {count['met']} met, {count['missed']} missed, {count['not measured']} not measured")
+    native_count = {o: sum(r["outcome"] == o for r in native) for o in ("met", "missed")}
+    if contract:
+        print(f"goals (adapter / native): {native_count['met']} met, {native_count['missed']} missed")
     if json_path:
         loops = [{"label": label, "adapter": label.split("/")[0], "loop": label.split("/", 1)[1],
                   "description": sweep.contexts[label].get("loop_description"),
@@ -391,13 +454,13 @@ def main(argv):
         document = {"format": "loopbench-sweep/1",
                     "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                     "machine": machine, "reference": REFERENCE, "loops": loops,
-                    "rows": rows, "cross_loop": cross, "goals": goals,
+                    "rows": rows, "cross_loop": cross, "goals": goals, "native": native,
                     "summary": {"met": count["met"], "missed": count["missed"],
                                 "not_measured": count["not measured"]}}
         with open(json_path, "w") as f:
             json.dump(document, f, indent=1)
             f.write("\n")
-    return 1 if strict and count["missed"] else 0
+    return 1 if strict and (count["missed"] or native_count["missed"]) else 0
 
 
 if __name__ == "__main__":

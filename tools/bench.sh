@@ -26,6 +26,10 @@
 #                   out, for a sweep that must end in time (a loop whose
 #                   timers are quadratic takes hours at 1e6); the report
 #                   shows them as not measured
+#   BENCH_NATIVE    1: for each adapter that is libuv's, libev's or Asio's,
+#                   the same probes on that library's own API in the same
+#                   run (loopbench --native; other adapters are measured
+#                   alone); report.py then adds the table of adapter / native
 #   BENCH_PUBLISH   set: also writes the table to results/bench-sweep.md
 #                   and its figures to results/bench/DATE-sweep.json
 set -eu
@@ -44,6 +48,8 @@ esac
 min_time=${BENCH_MIN_TIME:-0.05}
 latency_min_time=${BENCH_LATENCY_MIN_TIME:-0.5}
 adapters=${BENCH_ADAPTERS:-${BENCH_ADAPTER:-reference}}
+native=
+[ "${BENCH_NATIVE:-0}" = 1 ] && native=--native
 latency_probes='^(timer_lateness|wake_up)/'
 
 # The adapter library a name or a path stands for; empty if not built.
@@ -93,7 +99,8 @@ while [ "$round" -le "$rounds" ]; do
       out="$results/$name-$loop-$part-$round"
       # Random interleaving runs the repetitions of every probe and baseline
       # in a shuffled order, so that a noisy minute hits both alike.
-      "$loopbench" --adapter "$library" --loop "$loop" \
+      # shellcheck disable=SC2086
+      "$loopbench" --adapter "$library" $native --loop "$loop" \
         --benchmark_filter="$filter" \
         --benchmark_min_time="$time" \
         --benchmark_repetitions="$repetitions" \

@@ -9,6 +9,8 @@
 //
 // Baseline of both: RawLoop, one epoll_wait(0) and one indirect call per
 // callback, with the same idle fds in its epoll set.
+#include "chained_dispatch.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <string>
@@ -21,8 +23,6 @@
 
 namespace loopbench {
 namespace {
-
-constexpr int kChain = 1000;
 
 /// Runs kChain chained callbacks per benchmark iteration on `loop`.
 void run_chain(benchmark::State& state, pep3156::AbstractEventLoop& loop) {
@@ -37,12 +37,11 @@ void run_chain(benchmark::State& state, pep3156::AbstractEventLoop& loop) {
       }
     }
   } chain{loop};
-  for (auto _ : state) {
-    chain.remaining = kChain;
+  measure_chains(state, [&](int length) {
+    chain.remaining = length;
     loop.call_soon([&chain] { chain.step(); });
     loop.run_forever();
-  }
-  state.SetItemsProcessed(state.iterations() * kChain);
+  });
 }
 
 /// The same chain on RawLoop.
@@ -59,12 +58,11 @@ void run_chain(benchmark::State& state, RawLoop& loop) {
       }
     }
   } chain{loop};
-  for (auto _ : state) {
-    chain.remaining = kChain;
+  measure_chains(state, [&](int length) {
+    chain.remaining = length;
     loop.call_soon(Chain::step, &chain);
     loop.run_forever();
-  }
-  state.SetItemsProcessed(state.iterations() * kChain);
+  });
 }
 
 void chained_dispatch_loop(benchmark::State& state) {

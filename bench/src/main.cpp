@@ -3,7 +3,7 @@
 // of raw syscalls, measured in the same run. README.md says what each probe
 // measures and how tools/bench.sh turns the figures into ratios.
 //
-//   loopbench [--adapter LIB.so] [--loop NAME] [--list-loops] [--benchmark_...]
+//   loopbench [--adapter LIB.so] [--loop NAME] [--native] [--list-loops] [--benchmark_...]
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -18,18 +18,22 @@
 #include "fd_limit.hpp"
 #include "loop_under_test.hpp"
 #include "loopcert/adapter_loader.hpp"
+#include "native_probes.hpp"
 #include "probes.hpp"
 
 namespace {
 
 const char* const kUsage =
-    R"(usage: loopbench [--adapter LIB.so] [--loop NAME] [--list-loops] [benchmark flags]
+    R"(usage: loopbench [--adapter LIB.so] [--loop NAME] [--native] [--list-loops] [benchmark flags]
 
   --adapter LIB.so  a shared library exporting pep3156_adapters()
                     (default: the reference loop's adapter, installed
                     beside an installed loopbench, else of this build:
                     )" LOOPBENCH_DEFAULT_ADAPTER R"()
   --loop NAME       which of its loops (default: the first it lists)
+  --native          if the adapter is libuv's, libev's or Asio's: the same
+                    probes on that library's own API too, as PROBE/native
+                    (bench/native/), for what the contract costs
   --list-loops      print the library's loops and exit
   --iterations N    exactly N iterations per repetition of every probe, for
                     counting instructions under callgrind (bench/callgrind.sh)
@@ -61,6 +65,7 @@ struct Options {
   std::string adapter_path = default_adapter();
   std::string loop_name;
   bool list_loops = false;
+  bool native = false;
   long iterations = 0;
 };
 
@@ -86,6 +91,8 @@ bool parse_options(int argc, char** argv, Options& options) {
       }
     } else if (std::strcmp(argv[i], "--list-loops") == 0) {
       options.list_loops = true;
+    } else if (std::strcmp(argv[i], "--native") == 0) {
+      options.native = true;
     } else {
       std::fprintf(stderr, "loopbench: unknown argument '%s' (--help lists them)\n", argv[i]);
       return false;
@@ -112,6 +119,18 @@ std::string adapter_name(const std::string& path) {
 void list_loops(const pep3156::AdapterList& list) {
   for (std::size_t i = 0; i < list.count; ++i) {
     std::printf("%s\t%s\n", list.adapters[i].name, list.adapters[i].description);
+  }
+}
+
+/// --native: the adapter's library's native probes, if this build has
+/// them; a sweep over every adapter passes --native to each, so an adapter
+/// without them is only noted.
+void register_native(const std::string& adapter_path, const char* loop) {
+  if (const char* library = loopbench::register_native_probes(adapter_path, loop)) {
+    benchmark::AddCustomContext("native_library", library);
+  } else {
+    std::fprintf(stderr, "loopbench: no native probes for %s, loop %s: measuring the adapter alone\n",
+                 adapter_path.c_str(), loop);
   }
 }
 
@@ -153,6 +172,7 @@ int main(int argc, char** argv) {
   loopbench::register_wake_up();
   loopbench::register_echo();
   loopbench::register_idle_memory();
+  if (options.native) register_native(options.adapter_path, loopbench::adapter().name);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

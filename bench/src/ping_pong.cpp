@@ -9,11 +9,17 @@
 //                     receives (LoopEchoServer)
 //
 // Baseline: the same peer against a thread doing blocking read/write in
-// place of the loop, over the same kind of socket.
-#include <benchmark/benchmark.h>
+// place of the loop, over the same kind of socket. The parts are shared
+// with the libraries' native probes (ping_pong.hpp, bench/native/).
+#include "ping_pong.hpp"
+
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <exception>
+#include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -24,12 +30,13 @@
 #include "raw.hpp"
 
 namespace loopbench {
-namespace {
 
-constexpr std::size_t kSocketpairMessage = 16;
+benchmark::internal::Benchmark* ping_pong_probe(const char* variant, void (*body)(benchmark::State&)) {
+  return probe(("ping_pong/" + std::string(variant)).c_str(), body)
+      ->UseRealTime()
+      ->Unit(benchmark::kMicrosecond);
+}
 
-/// The peer's side: one round trip of a `size`-byte message per benchmark
-/// iteration.
 void ping(benchmark::State& state, int fd, std::size_t size) {
   std::vector<char> message(size);
   for (auto _ : state) {
@@ -42,16 +49,42 @@ void ping(benchmark::State& state, int fd, std::size_t size) {
   state.SetItemsProcessed(state.iterations());
 }
 
-/// The baseline: `ping` against a thread echoing with blocking calls.
-void ping_blocking_echo(benchmark::State& state, std::pair<Fd, Fd> sockets, std::size_t size) {
-  auto& [peer, echo] = sockets;
-  std::thread echoing([fd = echo.get(), size] {
-    std::vector<char> message(size);
-    while (read_exactly(fd, message.data(), size)) write_all(fd, message.data(), size);
+bool echo_once(int fd) noexcept {
+  char message[kMessage];
+  ssize_t n = ::read(fd, message, sizeof message);
+  if (n < 0) return errno == EAGAIN || errno == EINTR;
+  return n > 0 && ::write(fd, message, static_cast<std::size_t>(n)) == n;
+}
+
+void ping_against(benchmark::State& state, const std::function<void(int fd)>& echo, std::pair<Fd, Fd> sockets,
+                  std::size_t size) {
+  auto& [peer, echoing_end] = sockets;
+  std::thread echoing([&echo, fd = echoing_end.get()] {
+    try {
+      echo(fd);
+    } catch (const std::exception&) {
+      // Nothing may leave the thread; the peer learns it below.
+    }
+    // If a failure stopped the echo side, the peer must not wait for a
+    // reply that never comes: it reads end of stream and skips the
+    // benchmark. After end of stream this changes nothing.
+    ::shutdown(fd, SHUT_RDWR);
   });
   ping(state, peer.get(), size);
-  ::shutdown(peer.get(), SHUT_WR);  // the echo thread reads end-of-stream and returns
+  ::shutdown(peer.get(), SHUT_WR);  // the echo side reads end-of-stream and returns
   echoing.join();
+}
+
+void ping_against(benchmark::State& state, void (*echo)(int fd)) {
+  ping_against(state, echo, make_socketpair(), kMessage);
+}
+
+namespace {
+
+/// The baseline's echo side: blocking calls, `size` bytes at a time.
+void echo_blocking(int fd, std::size_t size) {
+  std::vector<char> message(size);
+  while (read_exactly(fd, message.data(), size)) write_all(fd, message.data(), size);
 }
 
 void ping_pong_loop(benchmark::State& state) {
@@ -59,21 +92,16 @@ void ping_pong_loop(benchmark::State& state) {
   auto [peer, echo] = make_socketpair();
   set_non_blocking(echo.get());
   FreshLoop loop;
-  loop->add_reader(echo.get(), [fd = echo.get()] {
-    char message[kSocketpairMessage];
-    ssize_t n = ::read(fd, message, sizeof message);
-    // A 16-byte reply always fits in the empty socket buffer.
-    if (n > 0) write_all(fd, message, static_cast<std::size_t>(n));
-  });
+  loop->add_reader(echo.get(), [fd = echo.get()] { echo_once(fd); });
   {
     LoopThread running(*loop);
-    ping(state, peer.get(), kSocketpairMessage);
+    ping(state, peer.get());
   }
   loop->remove_reader(echo.get());
 }
 
 void ping_pong_baseline(benchmark::State& state) {
-  ping_blocking_echo(state, make_socketpair(), kSocketpairMessage);
+  ping_against(state, [](int fd) { echo_blocking(fd, kMessage); });
 }
 
 void ping_pong_tcp_loop(benchmark::State& state) {
@@ -85,15 +113,16 @@ void ping_pong_tcp_loop(benchmark::State& state) {
 }
 
 void ping_pong_tcp_baseline(benchmark::State& state) {
-  ping_blocking_echo(state, make_tcp_pair(), static_cast<std::size_t>(state.range(0)));
+  auto size = static_cast<std::size_t>(state.range(0));
+  auto echo = [size](int fd) { echo_blocking(fd, size); };
+  ping_against(state, echo, make_tcp_pair(), size);
 }
 
 }  // namespace
 
 void register_ping_pong() {
-  // Real time: the work is shared with another thread.
-  probe("ping_pong/loop", ping_pong_loop)->UseRealTime()->Unit(benchmark::kMicrosecond);
-  probe("ping_pong/baseline", ping_pong_baseline)->UseRealTime()->Unit(benchmark::kMicrosecond);
+  ping_pong_probe("loop", ping_pong_loop);
+  ping_pong_probe("baseline", ping_pong_baseline);
   auto sizes = [](benchmark::internal::Benchmark* tcp) {
     tcp->Arg(1)->Arg(1024)->Arg(64 * 1024)->UseRealTime()->Unit(benchmark::kMicrosecond);
   };

@@ -18,14 +18,14 @@
 // baseline's clock read before every pop, which a loop need not make (it
 // reads the clock once per iteration): where that read is a large part of
 // the baseline (1e3 timers), the loop has that much more room.
-#include <benchmark/benchmark.h>
+#include "timers.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <queue>
 #include <random>
-#include <vector>
+#include <string>
 
 #include "loop_under_test.hpp"
 #include "pep3156/handle.hpp"
@@ -34,12 +34,18 @@
 #include "raw.hpp"
 
 namespace loopbench {
+
 namespace {
 
 constexpr double kSpread = 0.01;  // seconds
 
-/// How long before "now" each timer is due, in a fixed pseudo-random order
-/// (the same for the loop and the baseline).
+/// 1e3 to 1e6 timers: a million take a second or so per iteration.
+void timer_counts(benchmark::internal::Benchmark* timers) {
+  timers->RangeMultiplier(10)->Range(1'000, 1'000'000)->Unit(benchmark::kMillisecond);
+}
+
+}  // namespace
+
 std::vector<double> spread_deadlines(std::int64_t count) {
   std::mt19937_64 random(3156);
   std::uniform_real_distribution<double> before(0.0, kSpread);
@@ -47,6 +53,25 @@ std::vector<double> spread_deadlines(std::int64_t count) {
   for (double& s : seconds) s = before(random);
   return seconds;
 }
+
+std::vector<std::int64_t> spread_deadlines_ns(std::int64_t count) {
+  std::vector<std::int64_t> nanoseconds;
+  nanoseconds.reserve(static_cast<std::size_t>(count));
+  for (double seconds : spread_deadlines(count))
+    nanoseconds.push_back(static_cast<std::int64_t>(seconds * 1e9));
+  return nanoseconds;
+}
+
+void count_timers_fired(benchmark::State& state, std::int64_t fired) {
+  if (fired != state.range(0)) state.SkipWithError("the loop did not fire every timer");
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
+benchmark::internal::Benchmark* timers_fired_probe(const char* variant, void (*body)(benchmark::State&)) {
+  return probe(("timers_fired/" + std::string(variant)).c_str(), body)->Apply(timer_counts);
+}
+
+namespace {
 
 void timers_fired_loop(benchmark::State& state) {
   const std::int64_t count = state.range(0);
@@ -63,8 +88,7 @@ void timers_fired_loop(benchmark::State& state) {
     }
     loop->run_forever();
   }
-  if (fired != count) state.SkipWithError("the loop did not fire every timer");
-  state.SetItemsProcessed(state.iterations() * count);
+  count_timers_fired(state, fired);
 }
 
 void timers_cancelled_loop(benchmark::State& state) {
@@ -105,14 +129,6 @@ void fire_due(RawTimers& timers) {
     timers.pop();
     timer.function(timer.argument);
   }
-}
-
-std::vector<std::int64_t> spread_deadlines_ns(std::int64_t count) {
-  std::vector<std::int64_t> nanoseconds;
-  nanoseconds.reserve(static_cast<std::size_t>(count));
-  for (double seconds : spread_deadlines(count))
-    nanoseconds.push_back(static_cast<std::int64_t>(seconds * 1e9));
-  return nanoseconds;
 }
 
 void timers_fired_baseline(benchmark::State& state) {
@@ -202,15 +218,11 @@ void timers_cancelled_baseline(benchmark::State& state) {
 }  // namespace
 
 void register_timers() {
-  // 1e3 to 1e6 timers: a million take a second or so per iteration.
-  auto counts = [](benchmark::internal::Benchmark* timers) {
-    timers->RangeMultiplier(10)->Range(1'000, 1'000'000)->Unit(benchmark::kMillisecond);
-  };
-  probe("timers_fired/loop", timers_fired_loop)->Apply(counts);
-  probe("timers_fired/baseline", timers_fired_baseline)->Apply(counts);
-  probe("timers_fired/handle_alone", timers_fired_handle_alone)->Apply(counts);
-  probe("timers_cancelled/loop", timers_cancelled_loop)->Apply(counts);
-  probe("timers_cancelled/baseline", timers_cancelled_baseline)->Apply(counts);
+  timers_fired_probe("loop", timers_fired_loop);
+  timers_fired_probe("baseline", timers_fired_baseline);
+  timers_fired_probe("handle_alone", timers_fired_handle_alone);
+  probe("timers_cancelled/loop", timers_cancelled_loop)->Apply(timer_counts);
+  probe("timers_cancelled/baseline", timers_cancelled_baseline)->Apply(timer_counts);
 }
 
 }  // namespace loopbench

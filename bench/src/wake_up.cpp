@@ -9,25 +9,22 @@
 // Before each sample the poster waits until the other thread sleeps in the
 // kernel (state S in /proc/self/task/TID/stat): that is the state being
 // measured, and nothing else would tell without changing the loop.
-#include <benchmark/benchmark.h>
+#include "wake_up.hpp"
+
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
-#include <cstdint>
 #include <string>
-#include <thread>
 
-#include "latency.hpp"
 #include "loop_thread.hpp"
 #include "loop_under_test.hpp"
 #include "probes.hpp"
-#include "raw.hpp"
 
 namespace loopbench {
+
 namespace {
 
 /// The scheduler state of thread `tid` of this process ('R', 'S', ...).
@@ -44,8 +41,14 @@ char thread_state(pid_t tid) {
   return close != std::string_view::npos && close + 2 < line.size() ? line[close + 2] : '?';
 }
 
-/// Waits until the thread whose id `tid` holds has started and sleeps;
-/// false if it has not within a second (it never blocks).
+}  // namespace
+
+benchmark::internal::Benchmark* wake_up_probe(const char* variant, void (*body)(benchmark::State&)) {
+  return probe(("wake_up/" + std::string(variant)).c_str(), body)
+      ->UseRealTime()
+      ->Unit(benchmark::kMicrosecond);
+}
+
 bool wait_until_sleeping(const std::atomic<pid_t>& tid) {
   auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   while (std::chrono::steady_clock::now() < give_up) {
@@ -56,40 +59,20 @@ bool wait_until_sleeping(const std::atomic<pid_t>& tid) {
   return false;
 }
 
-/// The time the woken side reports, 0 until it does.
-class Stamp {
- public:
-  void set(std::int64_t ns) noexcept {
-    ns_.store(ns, std::memory_order_release);
-    ns_.notify_one();
-  }
-  /// Blocks until set(), then clears it for the next sample.
-  std::int64_t take() noexcept {
-    ns_.wait(0, std::memory_order_acquire);
-    return ns_.exchange(0, std::memory_order_acq_rel);
-  }
+SleeperThread::SleeperThread(std::function<void()> body)
+    : thread_([this, body = std::move(body)] {
+        tid_.store(::gettid(), std::memory_order_release);
+        body();
+      }) {}
 
- private:
-  std::atomic<std::int64_t> ns_{0};
-};
+namespace {
 
 void wake_up_loop(benchmark::State& state) {
   FreshLoop loop;
   Stamp started;
-  LatencySamples latency;
-  {
-    LoopThread running(*loop);
-    for (auto _ : state) {
-      if (!wait_until_sleeping(running.tid())) {
-        state.SkipWithError("the loop never blocked in its poller");
-        break;
-      }
-      std::int64_t posted = monotonic_ns();
-      loop->call_soon_threadsafe([&started] { started.set(monotonic_ns()); });
-      latency.add_seconds(static_cast<double>(started.take() - posted) * 1e-9);
-    }
-  }
-  latency.report(state);
+  LoopThread running(*loop);
+  sample_wake_ups(state, running.tid(), started,
+                  [&] { loop->call_soon_threadsafe([&started] { started.set(monotonic_ns()); }); });
 }
 
 void wake_up_baseline(benchmark::State& state) {
@@ -97,10 +80,9 @@ void wake_up_baseline(benchmark::State& state) {
   Fd epoll = make_epoll();
   epoll_watch(epoll.get(), wake.get());
   Stamp woke;
-  std::atomic<pid_t> tid{0};
   std::atomic<bool> done{false};
-  std::thread waiter([&] {
-    tid.store(::gettid(), std::memory_order_release);
+  std::uint64_t one = 1;
+  SleeperThread waiter([&] {
     epoll_event event;
     while (!done.load(std::memory_order_acquire)) {
       if (::epoll_wait(epoll.get(), &event, 1, -1) != 1) continue;  // EINTR
@@ -110,29 +92,16 @@ void wake_up_baseline(benchmark::State& state) {
       woke.set(now);
     }
   });
-  LatencySamples latency;
-  std::uint64_t one = 1;
-  for (auto _ : state) {
-    if (!wait_until_sleeping(tid)) {
-      state.SkipWithError("the waiter never blocked");
-      break;
-    }
-    std::int64_t posted = monotonic_ns();
-    write_all(wake.get(), &one, sizeof one);
-    latency.add_seconds(static_cast<double>(woke.take() - posted) * 1e-9);
-  }
+  sample_wake_ups(state, waiter.tid(), woke, [&] { write_all(wake.get(), &one, sizeof one); });
   done.store(true, std::memory_order_release);
   write_all(wake.get(), &one, sizeof one);
-  waiter.join();
-  latency.report(state);
 }
 
 }  // namespace
 
 void register_wake_up() {
-  // Real time: the iterations wait for another thread.
-  probe("wake_up/loop", wake_up_loop)->UseRealTime()->Unit(benchmark::kMicrosecond);
-  probe("wake_up/baseline", wake_up_baseline)->UseRealTime()->Unit(benchmark::kMicrosecond);
+  wake_up_probe("loop", wake_up_loop);
+  wake_up_probe("baseline", wake_up_baseline);
 }
 
 }  // namespace loopbench

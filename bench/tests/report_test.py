@@ -23,15 +23,21 @@ def run(name, ns_per_item, **counters):
     return {"run_name": name, "run_type": "iteration", "items_per_second": 1e9 / ns_per_item, **counters}
 
 
+def latency(name, p50_us, p99_us):
+    """One repetition of a latency probe: its counters."""
+    return {"run_name": name, "run_type": "iteration", "p50_us": p50_us, "p99_us": p99_us}
+
+
 def results_file(directory, file_name, runs, context=None):
     path = Path(directory) / file_name
     path.write_text(json.dumps({"context": context or {"loop": "epoll"}, "benchmarks": runs}))
     return str(path)
 
 
-def loop_file(directory, adapter, loop, runs):
-    """A file as make bench writes it for one loop of one adapter."""
-    return results_file(directory, f"{adapter}-{loop}.json", runs, {"adapter": adapter, "loop": loop})
+def loop_file(directory, adapter, loop, runs, **context):
+    """A file as make bench writes it for one loop of one adapter (with
+    native_library="libuv" as loopbench --native writes it)."""
+    return results_file(directory, f"{adapter}-{loop}.json", runs, {"adapter": adapter, "loop": loop, **context})
 
 
 def table_of(*paths):
@@ -169,6 +175,41 @@ class ReportTest(unittest.TestCase):
         goal = next(g for g in sweep["goals"] if g["goal"] == "socketpair ping-pong no slower than the fastest peer")
         self.assertEqual((goal["value"], goal["outcome"]), (0.8, "met"))
         self.assertEqual(sweep["summary"]["met"], 1)
+
+
+    def test_native_table_divides_the_adapter_by_the_native_api(self):
+        with tempfile.TemporaryDirectory() as d:
+            libuv = loop_file(d, "libuv", "epoll", [
+                run("ping_pong/loop/real_time", 30), run("ping_pong/loop/real_time", 32),
+                run("ping_pong/native/real_time", 20), run("ping_pong/native/real_time", 20),
+                run("timers_fired/loop/1000", 90), run("timers_fired/native/1000", 30),
+                latency("wake_up/loop/real_time", 6, 40), latency("wake_up/native/real_time", 4, 10)],
+                native_library="libuv")
+            libev = loop_file(d, "libev", "epoll", [
+                run("ping_pong/loop/real_time", 24), run("ping_pong/native/real_time", 20)],
+                native_library="libev")
+            status, table = table_of(libuv, libev)
+        native = section(table, "What the contract costs")
+        self.assertEqual(row(native, "ping_pong (per round trip")[1:8],
+                         ["libev", "libev/epoll", "24.0 ns", "20.0 ns", "1.20x", "<= 1.25x", "met"])
+        libuv_ping = [line for line in native.splitlines() if "ping_pong" in line and "libuv" in line][0]
+        self.assertIn("1.55x", libuv_ping)
+        self.assertIn("missed", libuv_ping)
+        self.assertEqual(row(native, "timers_fired/1000")[3:6], ["90.0 ns", "30.0 ns", "3.00x"])
+        self.assertEqual(row(native, "wake_up p50")[3:6], ["6.0 us", "4.0 us", "1.50x"])
+        self.assertEqual(row(native, "wake_up p99")[5], "4.00x")
+        self.assertIn("goals (adapter / native): 1 met, 1 missed", table)
+        # The same rows are what the goal "adapter overhead" reads: the worst peer.
+        goal = row(section(table, "Goals"), "ping_pong through the contract <= 1.25x the native API")
+        self.assertEqual(goal[1:], ["1.55x", "<= 1.25x", "missed", "worst: libuv/epoll"])
+        self.assertEqual(status, 1)  # --strict: a native goal missed
+
+    def test_no_native_table_without_native_probes(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = results_file(d, "one.json", [run("ping_pong/loop/real_time", 30),
+                                                run("ping_pong/baseline/real_time", 30)])
+            _, table = table_of(path)
+        self.assertNotIn("What the contract costs", table)
 
 
 if __name__ == "__main__":

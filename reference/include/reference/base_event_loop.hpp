@@ -158,8 +158,9 @@ class BaseEventLoop : public AbstractEventLoop {
   void run_once();
   std::optional<std::chrono::nanoseconds> compute_timeout();
   void move_due_timers_to_ready();
-  /// The timers the library fired since the last call, in deadline order.
-  std::vector<std::shared_ptr<TimerHandleState>> take_expired_timers();
+  /// Appends the timers the library fired since the last call to the ready
+  /// queue, in deadline order.
+  void move_expired_timers_to_ready();
   void run_ready_callbacks();
   void run_callback(const std::shared_ptr<HandleState>& handle);
   void report_callback_exception(const std::shared_ptr<HandleState>& handle, std::exception_ptr exception);
@@ -169,6 +170,7 @@ class BaseEventLoop : public AbstractEventLoop {
   ReadyQueue ready_;
   TimerQueue timers_;
   std::vector<std::shared_ptr<TimerHandleState>> expired_;  // see schedule_expired_timer()
+  bool expired_in_order_ = true;                            // expired_ needs no sort
   bool running_ = false;
   bool stopping_ = false;
   // The thread running the loop (no thread while stopped), for debug mode's
