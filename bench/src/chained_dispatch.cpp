@@ -12,11 +12,11 @@
 #include "chained_dispatch.hpp"
 
 #include <benchmark/benchmark.h>
-#include <sys/resource.h>
 
 #include <string>
 #include <vector>
 
+#include "fd_limit.hpp"
 #include "loop_under_test.hpp"
 #include "probes.hpp"
 #include "raw_loop.hpp"
@@ -75,20 +75,10 @@ void chained_dispatch_baseline(benchmark::State& state) {
   run_chain(state, loop);
 }
 
-/// `count` eventfds that nobody signals, after raising RLIMIT_NOFILE if
-/// they need it; empty, with the benchmark skipped, if the limit is too low.
+/// `count` eventfds that nobody signals; empty, with the benchmark skipped,
+/// if RLIMIT_NOFILE is too low (main() has raised it as far as it goes).
 std::vector<Fd> open_idle_fds(benchmark::State& state, int count) {
-  constexpr rlim_t kHeadroom = 64;  // the loop's own fds, stdio, the benchmark's
-  rlimit limit{};
-  ::getrlimit(RLIMIT_NOFILE, &limit);
-  rlim_t needed = static_cast<rlim_t>(count) + kHeadroom;
-  if (limit.rlim_cur < needed) {
-    limit.rlim_cur = needed;
-    if (limit.rlim_max < needed || ::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-      state.SkipWithError(("RLIMIT_NOFILE cannot be raised to " + std::to_string(needed)).c_str());
-      return {};
-    }
-  }
+  if (!require_fds(state, count)) return {};
   std::vector<Fd> fds;
   fds.reserve(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) fds.push_back(make_eventfd());

@@ -7,12 +7,15 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
+#include "fd_limit.hpp"
 #include "loop_under_test.hpp"
 #include "loopcert/adapter_loader.hpp"
 #include "native_probes.hpp"
@@ -98,6 +101,21 @@ bool parse_options(int argc, char** argv, Options& options) {
   return true;
 }
 
+/// The adapter's short name, for the reports: its library's file name
+/// without "lib", "loopcert_", "_adapter" and ".so"
+/// (libloopcert_asio_uring_adapter.so: asio_uring).
+std::string adapter_name(const std::string& path) {
+  std::string name = path.substr(path.rfind('/') + 1);
+  for (const char* prefix : {"lib", "loopcert_"}) {
+    if (name.rfind(prefix, 0) == 0) name.erase(0, std::strlen(prefix));
+  }
+  for (const char* suffix : {".so", "_adapter"}) {
+    std::size_t at = name.size() - std::min(name.size(), std::strlen(suffix));
+    if (name.compare(at, std::string::npos, suffix) == 0) name.erase(at);
+  }
+  return name;
+}
+
 void list_loops(const pep3156::AdapterList& list) {
   for (std::size_t i = 0; i < list.count; ++i) {
     std::printf("%s\t%s\n", list.adapters[i].name, list.adapters[i].description);
@@ -119,6 +137,10 @@ void register_native(const std::string& adapter_path, const char* loop) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  loopbench::raise_fd_limit();  // the connection probes and idle_fds need thousands
+  // A peer gone mid-write (the echo load generator failing) is an EPIPE
+  // the probe reports, not the end of every probe.
+  std::signal(SIGPIPE, SIG_IGN);
   benchmark::Initialize(&argc, argv, print_usage);  // takes the --benchmark_ flags out of argv
   Options options;
   if (!parse_options(argc, argv, options)) return 2;
@@ -134,6 +156,7 @@ int main(int argc, char** argv) {
     const pep3156::Adapter& adapter = loopcert::select_adapter(list, name, options.adapter_path);
     loopbench::set_adapter(adapter);
     benchmark::AddCustomContext("adapter_library", options.adapter_path);
+    benchmark::AddCustomContext("adapter", adapter_name(options.adapter_path));
     benchmark::AddCustomContext("loop", adapter.name);
     benchmark::AddCustomContext("loop_description", adapter.description);
   } catch (const std::exception& e) {
@@ -147,6 +170,8 @@ int main(int argc, char** argv) {
   loopbench::register_timer_lateness();
   loopbench::register_ping_pong();
   loopbench::register_wake_up();
+  loopbench::register_echo();
+  loopbench::register_idle_memory();
   if (options.native) register_native(options.adapter_path, loopbench::adapter().name);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -14,8 +14,10 @@ void register_call_soon_batch();   // 1
 void register_chained_dispatch();  // 2, and 7: the idle fds
 void register_timers();            // 3
 void register_timer_lateness();    // 4
-void register_ping_pong();         // 5
+void register_ping_pong();         // 5, over a socketpair and over TCP
 void register_wake_up();           // 6
+void register_echo();              // 8
+void register_idle_memory();       // 9
 
 /// From now on, probe() gives every probe exactly `iterations` iterations
 /// per repetition instead of as many as --benchmark_min_time asks for: for

@@ -1,6 +1,8 @@
 #include "raw.hpp"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -59,6 +61,61 @@ std::pair<Fd, Fd> make_socketpair() {
 void set_non_blocking(int fd) {
   int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) pep3156::throw_errno("fcntl(O_NONBLOCK)");
+}
+
+namespace {
+
+sockaddr_in loopback(std::uint16_t port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  return address;
+}
+
+void set_no_delay(int fd) {
+  int on = 1;
+  if (::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0)
+    pep3156::throw_errno("setsockopt(TCP_NODELAY)");
+}
+
+}  // namespace
+
+Fd make_tcp_listener() {
+  Fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (listener.get() < 0) pep3156::throw_errno("socket");
+  sockaddr_in address = loopback(0);
+  if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
+    pep3156::throw_errno("bind");
+  if (::listen(listener.get(), kBacklog) != 0) pep3156::throw_errno("listen");
+  return listener;
+}
+
+std::uint16_t local_port(int fd) {
+  sockaddr_in address{};
+  socklen_t length = sizeof address;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0)
+    pep3156::throw_errno("getsockname");
+  return ntohs(address.sin_port);
+}
+
+Fd tcp_connect(std::uint16_t port) {
+  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (fd.get() < 0) pep3156::throw_errno("socket");
+  sockaddr_in address = loopback(port);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
+    pep3156::throw_errno("connect");
+  set_no_delay(fd.get());
+  return fd;
+}
+
+std::pair<Fd, Fd> make_tcp_pair() {
+  Fd listener = make_tcp_listener();
+  Fd connected = tcp_connect(local_port(listener.get()));
+  Fd accepted(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  if (accepted.get() < 0) pep3156::throw_errno("accept4");
+  set_no_delay(accepted.get());
+  return {std::move(connected), std::move(accepted)};
 }
 
 void write_all(int fd, const void* data, std::size_t size) {

@@ -159,6 +159,9 @@ class BaseEventLoop : public AbstractEventLoop {
   void run_once();
   std::optional<std::chrono::nanoseconds> compute_timeout();
   void move_due_timers_to_ready();
+  /// Appends the timers the library fired since the last call to the ready
+  /// queue, in deadline order.
+  void move_expired_timers_to_ready();
   void run_ready_callbacks();
   void run_callback(const std::shared_ptr<HandleState>& handle);
   void report_callback_exception(const std::shared_ptr<HandleState>& handle, std::exception_ptr exception);
