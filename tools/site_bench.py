@@ -13,8 +13,10 @@ the figure is not a time), ratio is loop / baseline in the same run, goal is
 the goal as the bench states it, goal_ratio the bound when the goal is a
 ratio (the chart draws it), met true / false / null (no goal). Two sources:
 
-- results/bench/*.json holding such a dict (a cross-loop sweep writes one
-  per run: its "rows" name each loop and probe);
+- results/bench/*.json holding such a dict, or a cross-loop sweep as
+  `bench/report.py --json` writes it (format "loopbench-sweep/1", see
+  bench/README.md), read as two tables: every loop's probes over their
+  baselines, and the reference loop's goals;
 - results/bench-*.md, the tables `make bench` publishes: the first table
   whose header starts "| probe | backend | loop (median) | baseline
   (median) | ratio | goal |" is read, the loop named by the file
@@ -38,7 +40,9 @@ def load(results_dir):
     tables = []
     for path in sorted((results_dir / "bench").glob("*.json")):
         table = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(table, dict) and "rows" in table:
+        if isinstance(table, dict) and str(table.get("format", "")).startswith("loopbench-sweep/"):
+            tables.extend(from_sweep(table, f"results/bench/{path.name}"))
+        elif isinstance(table, dict) and "rows" in table:
             table.setdefault("source", f"results/bench/{path.name}")
             tables.append(table)
         else:
@@ -90,6 +94,49 @@ def from_markdown(text, loop):
             }
         )
     return {"title": title, "rows": rows}
+
+
+def from_sweep(sweep, source):
+    """A loopbench sweep (bench/report.py --json) as bench tables: its rows, then its goals."""
+    machine = sweep.get("machine", {})
+    when = f'{sweep.get("generated", "")}, {machine.get("num_cpus", "?")} cores, load {machine.get("load_avg", ["?"])[0]}'
+
+    def probe_name(row):
+        return "/".join(part for part in (row["probe"], row.get("size", ""), row.get("metric", "")) if part)
+
+    rows = [
+        {
+            "probe": probe_name(row),
+            "loop": row["loop"],
+            "median_ns": row["median"] * UNIT_NS[row["unit"]] if row.get("unit") in UNIT_NS else None,
+            "baseline_ns": row["baseline"] * UNIT_NS[row["unit"]]
+            if row.get("unit") in UNIT_NS and row.get("baseline") is not None
+            else None,
+            "ratio": row.get("ratio"),
+            "goal": None,
+            "goal_ratio": None,
+            "met": None,
+        }
+        for row in sweep.get("rows", [])
+        if not row.get("skipped")
+    ]
+    goals = [
+        {
+            "probe": goal["goal"],
+            "loop": sweep.get("reference", ""),
+            "median_ns": None,
+            "baseline_ns": None,
+            "ratio": goal.get("value"),
+            "goal": f'<= {goal["limit"]}x' if goal.get("limit") is not None else None,
+            "goal_ratio": goal.get("limit"),
+            "met": {"met": True, "missed": False}.get(goal.get("outcome")),
+        }
+        for goal in sweep.get("goals", [])
+    ]
+    return [
+        {"title": f"Cross-loop sweep ({when})", "source": source, "rows": rows},
+        {"title": f"Goals of {sweep.get('reference', 'the reference loop')} ({when})", "source": source, "rows": goals},
+    ]
 
 
 def nanoseconds(cell):
