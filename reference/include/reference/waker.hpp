@@ -4,8 +4,9 @@
 //
 // Linux: one eventfd, a kernel counter that is its own read and write end
 // (eventfd(2)). Elsewhere: the classic self-pipe, a pipe with both ends
-// non-blocking; on Windows a pair of connected loopback sockets
-// (waker_windows.cpp). Either way wake() is one write and never blocks: a
+// non-blocking. (Windows needs none: the IOCP proactor wakes with a posted
+// completion packet, Proactor::wake_up().) Either way wake() is one write
+// and never blocks: a
 // full pipe or a huge counter already means "awake".
 #pragma once
 
