@@ -6,8 +6,7 @@
 // (eventfd(2)). Elsewhere: the classic self-pipe, a pipe with both ends
 // non-blocking. (Windows needs none: the IOCP proactor wakes with a posted
 // completion packet, Proactor::wake_up().) Either way wake() is one write
-// and never blocks: a
-// full pipe or a huge counter already means "awake".
+// and never blocks: a full pipe or a huge counter already means "awake".
 #pragma once
 
 namespace pep3156::reference {
